@@ -1,0 +1,46 @@
+"""Segment Workbench: real-time audience segmentation over DuckDB, PostgreSQL and ClickHouse.
+
+>>> import workbench as wb
+>>> ws = wb.connect("duckdb://shop.duckdb")                       # doctest: +SKIP
+>>> ws.count(wb.event("purchase").last("3mo").sum("amount") > 1000)  # doctest: +SKIP
+"""
+
+from workbench.errors import NotFound, SegmentError, StoreBusy, WorkbenchError
+from workbench.expr.catalog import Catalog, EventType, Field
+from workbench.expr.compile import compile_segment
+from workbench.expr.describe import describe
+from workbench.expr.dsl import ago, all_, any_, attr, event, in_list, in_segment, not_, prop, sequence, step
+from workbench.expr.rules import Rule, Segment, rule_from_dict
+from workbench.expr.validate import validate
+from workbench.store.workspace import ImportReport, Workspace, connect, load_document
+
+__all__ = [
+    "Catalog",
+    "EventType",
+    "Field",
+    "ImportReport",
+    "NotFound",
+    "Rule",
+    "Segment",
+    "SegmentError",
+    "StoreBusy",
+    "WorkbenchError",
+    "Workspace",
+    "ago",
+    "all_",
+    "any_",
+    "attr",
+    "compile_segment",
+    "connect",
+    "describe",
+    "event",
+    "in_list",
+    "in_segment",
+    "load_document",
+    "not_",
+    "prop",
+    "rule_from_dict",
+    "sequence",
+    "step",
+    "validate",
+]

@@ -1,0 +1,1 @@
+"""The segment rule model and its compiler to Ibis expressions."""

@@ -1,0 +1,120 @@
+"""The field catalog: what a segment may name, with types and labels.
+
+The store builds it from the schema, the registered custom fields and what ingestion
+learned (event names and their properties); validation, the compiler, the English
+rendering and the builder all read it. It is plain data, so it can be cached and compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workbench.expr.operators import ARRAY, BOOLEAN, DATE, STRING, TIMESTAMP
+from workbench.store.schema import EVENT_COLUMN_TYPES
+
+
+@dataclass(frozen=True)
+class Field:
+    """A contact attribute: a ``contacts`` column."""
+
+    name: str
+    type: str
+    label: str
+    description: str = ""
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class EventType:
+    """An event name seen in the data, its source and its ``properties`` keys by type."""
+
+    name: str
+    source: str
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.source, tuple(sorted(self.properties.items()))))
+
+
+STANDARD_FIELDS = (
+    Field("contact_id", STRING, "Contact id"),
+    Field("email", STRING, "Email address"),
+    Field("phone", STRING, "Phone number"),
+    Field("push_token", STRING, "Push token"),
+    Field("first_name", STRING, "First name"),
+    Field("last_name", STRING, "Last name"),
+    Field("gender", STRING, "Gender"),
+    Field("birth_date", DATE, "Birth date"),
+    Field("city", STRING, "City"),
+    Field("country", STRING, "Country"),
+    Field("language", STRING, "Language"),
+    Field("status", STRING, "Customer status"),
+    Field("tags", ARRAY, "Tags"),
+    Field("email_consent", BOOLEAN, "Email consent"),
+    Field("sms_consent", BOOLEAN, "SMS consent"),
+    Field("push_consent", BOOLEAN, "Push consent"),
+    Field("created_at", TIMESTAMP, "Subscribed at"),
+    Field("updated_at", TIMESTAMP, "Last updated at"),
+)
+
+EVENT_COLUMN_LABELS = {
+    "source": "Source",
+    "name": "Event name",
+    "url": "Page URL",
+    "category": "Category",
+    "product_id": "Product",
+    "campaign_id": "Campaign",
+    "channel": "Channel",
+    "currency": "Currency",
+    "amount": "Amount",
+    "duration_s": "Time on page (s)",
+    "quantity": "Quantity",
+    "anonymous_id": "Anonymous id",
+    "ts": "Time",
+}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything a segment document can refer to."""
+
+    fields: Mapping[str, Field]
+    events: Mapping[str, EventType] = field(default_factory=dict)
+    segments: frozenset[str] = frozenset()
+    lists: frozenset[str] = frozenset()
+    timezone: str = "UTC"
+    currency: str = "PLN"
+
+    @classmethod
+    def standard(cls, custom: tuple[Field, ...] = (), **kwargs) -> Catalog:
+        """The SPEC §1 contact fields plus ``custom`` ones."""
+        return cls({f.name: f for f in (*STANDARD_FIELDS, *custom)}, **kwargs)
+
+    def property_type(self, names: tuple[str, ...] | None, prop: str) -> str | None:
+        """The type of an event column or ``properties`` key for these event names."""
+        if prop in EVENT_COLUMN_TYPES:
+            return EVENT_COLUMN_TYPES[prop]
+        types = {
+            et.properties[prop]
+            for et in (self.events.values() if names is None else (self.events.get(n) for n in names))
+            if et is not None and prop in et.properties
+        }
+        if not types:
+            return None
+        return types.pop() if len(types) == 1 else STRING
+
+    def properties_of(self, names: tuple[str, ...] | None) -> list[str]:
+        """Every property name usable in ``where`` for these event names, sorted."""
+        keys = set(EVENT_COLUMN_TYPES)
+        for et in self.events.values() if names is None else (self.events.get(n) for n in names):
+            if et is not None:
+                keys.update(et.properties)
+        return sorted(keys)
+
+    def property_label(self, prop: str) -> str:
+        return EVENT_COLUMN_LABELS.get(prop, prop.replace("_", " "))
+
+    @property
+    def custom_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields.values() if f.custom)

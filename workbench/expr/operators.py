@@ -1,0 +1,140 @@
+"""The operator table of SPEC §3: which types each operator takes, its value, its wording.
+
+One row per operator. Validation reads ``types`` and ``value``, the English rendering
+reads ``template``, and the compiler builds the positive operators (``compile.py``) and
+derives every negative one as the exact complement of its twin (``negates``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.expr.rules import Ago, Value
+from workbench.expr.timeutil import Duration, is_date_text, parse_date, parse_instant
+
+STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY = "string", "number", "boolean", "date", "timestamp", "array"
+TYPES = (STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY)
+TEMPORAL = frozenset({DATE, TIMESTAMP})
+ALL_TYPES = frozenset(TYPES)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator: the field types it applies to and the value it takes.
+
+    ``value`` is the kind of value: ``none``, ``scalar`` (one value of the field's type;
+    a TIME for dates and timestamps), ``list`` (a non-empty list of such values),
+    ``pair`` ([lo, hi]), ``item`` / ``items`` (one / several strings for arrays),
+    ``duration`` or ``days`` (a whole number ≥ 0).
+    """
+
+    key: str
+    types: frozenset[str]
+    value: str
+    template: str
+    negates: str | None = None
+
+
+OPERATORS: dict[str, Operator] = {
+    op.key: op
+    for op in [
+        Operator("is_set", ALL_TYPES, "none", "is set"),
+        Operator("is_not_set", ALL_TYPES, "none", "is not set", negates="is_set"),
+        Operator("eq", frozenset({STRING, NUMBER, DATE, TIMESTAMP}), "scalar", "is {value}"),
+        Operator("ne", frozenset({STRING, NUMBER}), "scalar", "is not {value}", negates="eq"),
+        Operator("in", frozenset({STRING, NUMBER}), "list", "is one of {value}"),
+        Operator("not_in", frozenset({STRING, NUMBER}), "list", "is none of {value}", negates="in"),
+        Operator("contains", frozenset({STRING}), "scalar", "contains {value}"),
+        Operator("not_contains", frozenset({STRING}), "scalar", "does not contain {value}", negates="contains"),
+        Operator("starts_with", frozenset({STRING}), "scalar", "starts with {value}"),
+        Operator("ends_with", frozenset({STRING}), "scalar", "ends with {value}"),
+        Operator("gt", frozenset({NUMBER}), "scalar", "is more than {value}"),
+        Operator("gte", frozenset({NUMBER}), "scalar", "is at least {value}"),
+        Operator("lt", frozenset({NUMBER}), "scalar", "is less than {value}"),
+        Operator("lte", frozenset({NUMBER}), "scalar", "is at most {value}"),
+        Operator("between", frozenset({NUMBER, DATE, TIMESTAMP}), "pair", "is between {lo} and {hi}"),
+        Operator("is_true", frozenset({BOOLEAN}), "none", "is true"),
+        Operator("is_false", frozenset({BOOLEAN}), "none", "is false"),
+        Operator("before", TEMPORAL, "scalar", "is before {value}"),
+        Operator("after", TEMPORAL, "scalar", "is after {value}"),
+        Operator("within_last", TEMPORAL, "duration", "is within the last {value}"),
+        Operator("not_within_last", TEMPORAL, "duration", "is not within the last {value}", negates="within_last"),
+        Operator("anniversary_within_days", TEMPORAL, "days", "has its anniversary within {value}"),
+        Operator("has", frozenset({ARRAY}), "item", "includes {value}"),
+        Operator("has_not", frozenset({ARRAY}), "item", "does not include {value}", negates="has"),
+        Operator("has_any", frozenset({ARRAY}), "items", "includes any of {value}"),
+        Operator("has_all", frozenset({ARRAY}), "items", "includes all of {value}"),
+    ]
+}
+
+NEGATIVE = {op.key: op.negates for op in OPERATORS.values() if op.negates}
+
+
+def operators_for(type_: str) -> list[str]:
+    """The operators valid for a field type, in table order."""
+    return [op.key for op in OPERATORS.values() if type_ in op.types]
+
+
+def _is_number(value: Value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _time_problem(value: Value) -> str | None:
+    if isinstance(value, Ago):
+        try:
+            Duration.parse(value.duration)
+        except ValueError as exc:
+            return str(exc)
+        return None
+    if not isinstance(value, str):
+        return f'expected a time (ISO 8601, a date, or {{"ago": DURATION}}), got {value!r}'
+    try:
+        parse_date(value) if is_date_text(value) else parse_instant(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _scalar_problem(type_: str, value: Value) -> str | None:
+    if type_ in TEMPORAL:
+        return _time_problem(value)
+    if type_ == STRING and not isinstance(value, str):
+        return f"expected a string, got {value!r}"
+    if type_ == NUMBER and not _is_number(value):
+        return f"expected a number, got {value!r}"
+    return None
+
+
+def value_problem(op_key: str, type_: str, value: Value, unset: bool) -> str | None:
+    """Why ``value`` does not suit operator ``op_key`` on a field of ``type_``, or None."""
+    op = OPERATORS[op_key]
+    kind = op.value
+    if kind == "none":
+        return None if unset else f"'{op_key}' takes no value"
+    if unset:
+        return f"'{op_key}' needs a value"
+    if kind == "scalar":
+        return _scalar_problem(type_, value)
+    if kind == "item":
+        return None if isinstance(value, str) else f"expected a string, got {value!r}"
+    if kind in ("list", "items"):
+        if not isinstance(value, tuple) or not value:
+            return f"'{op_key}' takes a non-empty list"
+        item_type = STRING if kind == "items" else type_
+        problems = [p for p in (_scalar_problem(item_type, v) for v in value) if p]
+        return problems[0] if problems else None
+    if kind == "pair":
+        if not isinstance(value, tuple) or len(value) != 2:
+            return "'between' takes a list of exactly two values [lo, hi]"
+        problems = [p for p in (_scalar_problem(type_, v) for v in value) if p]
+        return problems[0] if problems else None
+    if kind == "duration":
+        try:
+            Duration.parse(value)  # type: ignore[arg-type]
+        except ValueError as exc:
+            return str(exc)
+        return None
+    if kind == "days":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return None if ok else f"expected a whole number of days ≥ 0, got {value!r}"
+    raise AssertionError(kind)

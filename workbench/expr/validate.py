@@ -1,0 +1,203 @@
+"""Validation of a rule tree against the catalog (SPEC §3, last paragraph).
+
+Every problem is reported with the JSON path of the node it concerns and what would be
+valid there, all at once, before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workbench.errors import Problem, SegmentError
+from workbench.expr.catalog import Catalog
+from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP, operators_for, value_problem
+from workbench.expr.rules import (
+    UNSET,
+    All,
+    AnyOf,
+    Event,
+    InList,
+    InSegment,
+    Not,
+    Prop,
+    Rule,
+    Segment,
+    Sequence,
+)
+from workbench.expr.rules import Attribute as AttributeRule
+
+Resolver = Callable[[str], Segment]
+
+NUMERIC_AGGREGATES = ("count", "sum", "avg", "count_distinct", "distinct_days")
+
+
+def _choices(names, limit: int = 12) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+class Validator:
+    """Walks a rule tree with JSON paths, collecting problems."""
+
+    def __init__(self, catalog: Catalog, resolve: Resolver | None = None) -> None:
+        self.catalog = catalog
+        self.resolve = resolve
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def rule(self, rule: Rule, path: str, stack: tuple[str, ...] = ()) -> None:
+        if isinstance(rule, (All, AnyOf)):
+            key = "all" if isinstance(rule, All) else "any"
+            for i, sub in enumerate(rule.rules):
+                self.rule(sub, f"{path}.{key}[{i}]", stack)
+        elif isinstance(rule, Not):
+            self.rule(rule.rule, f"{path}.not", stack)
+        elif isinstance(rule, AttributeRule):
+            self.attribute(rule, path)
+        elif isinstance(rule, Event):
+            self.event(rule, path)
+        elif isinstance(rule, Sequence):
+            self.sequence(rule, path)
+        elif isinstance(rule, InSegment):
+            self.in_segment(rule, path, stack)
+        elif isinstance(rule, InList):
+            if rule.list_id not in self.catalog.lists:
+                known = _choices(self.catalog.lists) or "none yet"
+                self.fail(f"{path}.in_list", f"unknown list {rule.list_id!r}; known lists: {known}")
+        else:
+            self.fail(path, f"unknown rule node {type(rule).__name__}")
+
+    def comparison(self, path: str, what: str, type_: str, op: str, value, unset: bool) -> None:
+        if op not in OPERATORS:
+            self.fail(f"{path}.op", f"unknown operator {op!r}; for {what} use one of {', '.join(operators_for(type_))}")
+            return
+        if type_ not in OPERATORS[op].types:
+            self.fail(
+                f"{path}.op",
+                f"{op!r} is not valid for {what}; use one of {', '.join(operators_for(type_))}",
+            )
+            return
+        problem = value_problem(op, type_, value, unset)
+        if problem:
+            self.fail(f"{path}.value", problem)
+
+    def attribute(self, rule: AttributeRule, path: str) -> None:
+        field = self.catalog.fields.get(rule.field)
+        if field is None:
+            self.fail(
+                f"{path}.attribute",
+                f"unknown field {rule.field!r}; contact fields are {_choices(self.catalog.fields, 40)}",
+            )
+            return
+        self.comparison(
+            path, f"{field.type} field {field.name!r}", field.type, rule.op, rule.value, rule.value is UNSET
+        )
+
+    def event_names(self, names: tuple[str, ...] | None, path: str) -> bool:
+        unknown = [n for n in names or () if n not in self.catalog.events]
+        for name in unknown:
+            self.fail(path, f"unknown event {name!r}; known events are {_choices(self.catalog.events, 40)}")
+        return not unknown
+
+    def prop_type(self, names: tuple[str, ...] | None, prop: str, path: str) -> str | None:
+        type_ = self.catalog.property_type(names, prop)
+        if type_ is None:
+            what = "these events" if names is None or len(names) != 1 else f"event {names[0]!r}"
+            self.fail(
+                path,
+                f"unknown property {prop!r} for {what}; use one of {_choices(self.catalog.properties_of(names), 40)}",
+            )
+        return type_
+
+    def where(self, names: tuple[str, ...] | None, where: tuple[Prop, ...] | None, path: str) -> None:
+        for i, prop in enumerate(where or ()):
+            ppath = f"{path}.where[{i}]"
+            type_ = self.prop_type(names, prop.property, f"{ppath}.property")
+            if type_ is not None:
+                self.comparison(
+                    ppath, f"{type_} property {prop.property!r}", type_, prop.op, prop.value, prop.value is UNSET
+                )
+
+    def event(self, rule: Event, path: str) -> None:
+        names = rule.names
+        if not self.event_names(names, f"{path}.event"):
+            return
+        self.where(names, rule.where, path)
+        agg = rule.agg
+        result_type: str | None = NUMBER if agg.fn in NUMERIC_AGGREGATES else TIMESTAMP
+        if agg.property is not None:
+            prop_type = self.prop_type(names, agg.property, f"{path}.aggregate.property")
+            if prop_type is None:
+                return
+            if agg.fn in ("sum", "avg") and prop_type != NUMBER:
+                self.fail(
+                    f"{path}.aggregate.property", f"{agg.fn!r} needs a number property; {agg.property!r} is {prop_type}"
+                )
+                return
+            if agg.fn in ("min", "max"):
+                if prop_type not in (NUMBER, TIMESTAMP):
+                    self.fail(
+                        f"{path}.aggregate.property",
+                        f"{agg.fn!r} needs a number or time property; {agg.property!r} is {prop_type}",
+                    )
+                    return
+                result_type = prop_type
+        op, value = rule.comparison
+        self.comparison(path, f"aggregate {agg.fn!r} ({result_type})", result_type, op, value, value is UNSET)
+
+    def sequence(self, rule: Sequence, path: str) -> None:
+        for i, step in enumerate(rule.steps):
+            spath = f"{path}.sequence[{i}]" + (".not" if step.negated else "")
+            if self.event_names((step.event,), f"{spath}.event"):
+                self.where((step.event,), step.where, spath)
+        if rule.match_on is not None:
+            names = tuple(s.event for s in rule.steps if s.event in self.catalog.events)
+            for name in names:
+                if self.catalog.property_type((name,), rule.match_on) is None:
+                    self.fail(
+                        f"{path}.match_on",
+                        f"event {name!r} has no property {rule.match_on!r}; use one of "
+                        f"{_choices(self.catalog.properties_of((name,)), 40)}",
+                    )
+                    break
+
+    def in_segment(self, rule: InSegment, path: str, stack: tuple[str, ...]) -> None:
+        if rule.segment in stack:
+            cycle = " → ".join((*stack, rule.segment))
+            self.fail(f"{path}.in_segment", f"segment reference cycle: {cycle}")
+            return
+        if rule.segment not in self.catalog.segments or self.resolve is None:
+            known = _choices(self.catalog.segments, 40) or "none yet"
+            self.fail(f"{path}.in_segment", f"unknown segment {rule.segment!r}; saved segments: {known}")
+            return
+        referenced = self.resolve(rule.segment)
+        nested = Validator(self.catalog, self.resolve)
+        nested.rule(referenced.rule, "rule", (*stack, rule.segment))
+        for problem in nested.problems:
+            if "reference cycle" in problem.message:
+                self.fail(f"{path}.in_segment", problem.message)
+            else:
+                self.fail(f"{path}.in_segment", f"segment {rule.segment!r} is invalid: {problem}")
+
+
+def validate(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None = None) -> None:
+    """Raise SegmentError naming every problem of ``segment``; return None when it is valid."""
+    validator = Validator(catalog, resolve)
+    if isinstance(segment, Segment):
+        validator.rule(segment.rule, "rule", (segment.id,))
+    else:
+        validator.rule(segment, "rule")
+    if validator.problems:
+        raise SegmentError(validator.problems)
+
+
+def problems(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None = None) -> list[Problem]:
+    """Every problem of ``segment`` (empty when valid), for views that show them in place."""
+    try:
+        validate(segment, catalog, resolve)
+    except SegmentError as exc:
+        return exc.problems
+    return []

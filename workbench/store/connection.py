@@ -1,0 +1,216 @@
+"""Connections to the store, chosen by URL (SPEC §5), and how processes share them.
+
+A DuckDB file is shared by many processes (Voila kernels, papermill send runs, the
+collector, the CLI), but DuckDB lets only one process hold a file read-write, and then no
+other process may open it at all. So every operation opens a short-lived connection and
+closes it, under a cross-process readers-writer lock with writer preference:
+
+- a *gate* lock file that a writer holds exclusively while it waits and works, so new
+  readers queue behind a waiting writer instead of starving it;
+- a *data* lock file, shared by readers and exclusive for the writer, so the writer opens
+  the file read-write only once every reader has closed it.
+
+Readers open the file read-only and coexist. Any lock error from a process outside this
+discipline is retried with backoff up to a time limit, then reported as ``StoreBusy``.
+PostgreSQL and ClickHouse have their own concurrency control: one connection is kept.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+from ibis.backends import BaseBackend
+
+from workbench.errors import StoreBusy, WorkbenchError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "duckdb://workbench.duckdb"
+LOCK_TIMEOUT_S = float(os.environ.get("WORKBENCH_LOCK_TIMEOUT", "120"))
+
+
+@dataclass(frozen=True)
+class StoreURL:
+    """A parsed store URL: ``duckdb:///path``, ``postgres://user@host:port/db``, ``clickhouse://…``."""
+
+    kind: str
+    url: str
+    path: Path | None = None
+
+    @classmethod
+    def parse(cls, url: str | None) -> StoreURL:
+        url = url or os.environ.get("WORKBENCH_DB") or DEFAULT_DB
+        if "://" not in url and url.endswith((".duckdb", ".db")):
+            url = f"duckdb://{url}"
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme == "duckdb":
+            # As in Ibis: what follows "duckdb://" is the path, so duckdb:///tmp/x.duckdb is
+            # absolute and duckdb://x.duckdb is relative to the working directory.
+            raw = url.split("://", 1)[1]
+            if raw in ("", ":memory:"):
+                return cls("duckdb", url, None)
+            return cls("duckdb", url, Path(raw).resolve())
+        if scheme in ("postgres", "postgresql"):
+            return cls("postgres", url)
+        if scheme == "clickhouse":
+            return cls("clickhouse", url)
+        raise WorkbenchError(
+            f"unsupported store URL {url!r}; use duckdb:///path/file.duckdb, "
+            "postgres://user@host:port/db or clickhouse://host:port/db"
+        )
+
+
+class _FileLock:
+    """An ``flock`` on a file beside the database, shared or exclusive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def hold(self, exclusive: bool) -> Iterator[None]:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+class Connector:
+    """Hands out Ibis backends for reading and writing, with the sharing discipline above."""
+
+    def __init__(self, url: StoreURL) -> None:
+        self.url = url
+        self._persistent: BaseBackend | None = None
+        self._held: BaseBackend | None = None
+        self._held_writable = False
+        if url.kind == "duckdb" and url.path is not None:
+            url.path.parent.mkdir(parents=True, exist_ok=True)
+            self._gate = _FileLock(url.path.with_name(url.path.name + ".gate.lock"))
+            self._data = _FileLock(url.path.with_name(url.path.name + ".data.lock"))
+
+    @property
+    def shared_file(self) -> bool:
+        return self.url.kind == "duckdb" and self.url.path is not None
+
+    def _persistent_backend(self) -> BaseBackend:
+        if self._persistent is None:
+            if self.url.kind == "duckdb":
+                self._persistent = ibis.duckdb.connect()
+            elif self.url.kind == "postgres":
+                self._persistent = ibis.connect(self.url.url.replace("postgresql://", "postgres://", 1))
+            else:
+                self._persistent = ibis.connect(self.url.url)
+        return self._persistent
+
+    def _open_duckdb(self, read_only: bool) -> BaseBackend:
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        delay = 0.01
+        while True:
+            try:
+                return ibis.duckdb.connect(str(self.url.path), read_only=read_only)
+            except Exception as exc:  # duckdb raises IOException, wrapped differently by version
+                if not _is_lock_conflict(exc) or time.monotonic() > deadline:
+                    if _is_lock_conflict(exc):
+                        raise StoreBusy(
+                            f"the store {self.url.path} stayed locked by another program for "
+                            f"{LOCK_TIMEOUT_S:.0f}s; try again later"
+                        ) from exc
+                    raise
+                log.debug("store locked by another process; retrying in %.2fs", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def reading(self) -> Iterator[BaseBackend]:
+        """A backend to read from, held only for the block."""
+        if self._held is not None:
+            yield self._held
+            return
+        if not self.shared_file:
+            yield self._persistent_backend()
+            return
+        if not self.url.path.exists():
+            with self.writing() as con:
+                yield con
+            return
+        with self._gate.hold(exclusive=False):
+            pass  # wait behind any writer that is waiting or writing
+        with self._data.hold(exclusive=False):
+            con = self._open_duckdb(read_only=True)
+            try:
+                yield con
+            finally:
+                con.disconnect()
+
+    @contextmanager
+    def writing(self) -> Iterator[BaseBackend]:
+        """A backend to write with; writers are serialised across processes."""
+        if self._held is not None:
+            if not self._held_writable:
+                raise WorkbenchError("cannot write inside a read-only hold() block")
+            yield self._held
+            return
+        if not self.shared_file:
+            yield self._persistent_backend()
+            return
+        with self._gate.hold(exclusive=True), self._data.hold(exclusive=True):
+            con = self._open_duckdb(read_only=False)
+            try:
+                yield con
+            finally:
+                con.disconnect()
+
+    @contextmanager
+    def hold(self, write: bool = False) -> Iterator[BaseBackend]:
+        """Keep one connection for a block of many operations (warm caches, fewer opens).
+
+        Other processes wait for the block to end, so keep it short.
+        """
+        if self._held is not None:
+            yield self._held
+            return
+        with self.writing() if write else self.reading() as con:
+            self._held, self._held_writable = con, write
+            try:
+                yield con
+            finally:
+                self._held, self._held_writable = None, False
+
+    def close(self) -> None:
+        if self._persistent is not None:
+            self._persistent.disconnect()
+            self._persistent = None
+
+
+@contextmanager
+def transaction(con: BaseBackend) -> Iterator[None]:
+    """All or nothing: the block's writes commit together or not at all."""
+    raw = con.con
+    if con.name == "duckdb":
+        raw.begin()
+        try:
+            yield
+        except BaseException:
+            raw.rollback()
+            raise
+        raw.commit()
+    elif con.name == "postgres":
+        with raw.transaction():
+            yield
+    else:  # ClickHouse has no multi-statement transactions; inserts are atomic per block.
+        yield

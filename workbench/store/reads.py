@@ -1,0 +1,39 @@
+"""Fast reads of the workbench's own small tables.
+
+Ibis spends tens of milliseconds compiling even a trivial expression, and the catalog and
+library are read before every evaluation. These reads are fixed expressions over unbound
+tables, so each is compiled once per dialect and its SQL reused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from workbench.store.schema import INTERNAL
+
+
+def internal_table(name: str) -> ir.Table:
+    """An unbound table of the workbench's own schema."""
+    return ibis.table(INTERNAL[name], name=name)
+
+
+@lru_cache(maxsize=256)
+def _sql(dialect: str, expr: ir.Expr) -> str:
+    return ibis.to_sql(expr, dialect=dialect)
+
+
+def fetch(con: BaseBackend, expr: ir.Table) -> pa.Table:
+    """Run a fixed expression over internal tables and return Arrow, with compiled SQL cached."""
+    sql = _sql(con.name, expr)
+    schema = expr.schema().to_pyarrow()
+    if con.name == "duckdb":
+        return con.con.execute(sql).arrow().read_all().cast(schema)
+    with con.con.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)

@@ -1,0 +1,150 @@
+"""The canonical tables of SEGMENT_SPEC §1 and the workbench's own tables, as Ibis schemas.
+
+One definition serves every backend: the store creates tables from these schemas and the
+compiler builds its expressions on unbound tables of the same schemas.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+
+TIMESTAMP = dt.Timestamp(timezone="UTC")
+
+CONTACTS = ibis.schema(
+    {
+        "contact_id": dt.String(nullable=False),
+        "email": dt.string,
+        "phone": dt.string,
+        "push_token": dt.string,
+        "first_name": dt.string,
+        "last_name": dt.string,
+        "gender": dt.string,
+        "birth_date": dt.date,
+        "city": dt.string,
+        "country": dt.string,
+        "language": dt.string,
+        "status": dt.string,
+        "tags": dt.Array(dt.string),
+        "email_consent": dt.Boolean(nullable=False),
+        "sms_consent": dt.Boolean(nullable=False),
+        "push_consent": dt.Boolean(nullable=False),
+        "created_at": TIMESTAMP.copy(nullable=False),
+        "updated_at": TIMESTAMP.copy(nullable=False),
+    }
+)
+
+EVENTS = ibis.schema(
+    {
+        "event_id": dt.String(nullable=False),
+        "contact_id": dt.string,
+        "anonymous_id": dt.string,
+        "source": dt.String(nullable=False),
+        "name": dt.String(nullable=False),
+        "ts": TIMESTAMP.copy(nullable=False),
+        "received_at": TIMESTAMP.copy(nullable=False),
+        "url": dt.string,
+        "category": dt.string,
+        "product_id": dt.string,
+        "campaign_id": dt.string,
+        "channel": dt.string,
+        "currency": dt.string,
+        "amount": dt.float64,
+        "duration_s": dt.float64,
+        "quantity": dt.float64,
+        "properties": dt.json,
+    }
+)
+
+IDENTITIES = ibis.schema(
+    {
+        "anonymous_id": dt.String(nullable=False),
+        "contact_id": dt.String(nullable=False),
+        "linked_at": TIMESTAMP.copy(nullable=False),
+    }
+)
+
+EVENT_SOURCES = ("web", "messaging", "custom")
+MESSAGING_EVENTS = (
+    "email_sent",
+    "email_open",
+    "email_click",
+    "sms_sent",
+    "sms_click",
+    "push_sent",
+    "push_open",
+    "bounce",
+    "unsubscribe",
+)
+GENDERS = ("female", "male", "other")
+
+# The workbench's own tables: the segment library, static lists and the field catalog.
+SEGMENTS = ibis.schema(
+    {
+        "segment_id": dt.String(nullable=False),
+        "name": dt.String(nullable=False),
+        "document": dt.String(nullable=False),
+        "created_at": TIMESTAMP.copy(nullable=False),
+        "updated_at": TIMESTAMP.copy(nullable=False),
+    }
+)
+
+LISTS = ibis.schema(
+    {
+        "list_id": dt.String(nullable=False),
+        "name": dt.String(nullable=False),
+        "description": dt.string,
+        "origin": dt.string,
+        "created_at": TIMESTAMP.copy(nullable=False),
+    }
+)
+
+LIST_MEMBERS = ibis.schema({"list_id": dt.String(nullable=False), "contact_id": dt.String(nullable=False)})
+
+CONTACT_FIELDS = ibis.schema(
+    {
+        "name": dt.String(nullable=False),
+        "type": dt.String(nullable=False),
+        "label": dt.String(nullable=False),
+        "description": dt.string,
+    }
+)
+
+EVENT_PROPERTIES = ibis.schema(
+    {
+        "event": dt.String(nullable=False),
+        "source": dt.String(nullable=False),
+        "property": dt.string,
+        "type": dt.string,
+        "seen": dt.Int64(nullable=False),
+    }
+)
+
+SETTINGS = ibis.schema({"key": dt.String(nullable=False), "value": dt.String(nullable=False)})
+
+CANONICAL = {"contacts": CONTACTS, "events": EVENTS, "identities": IDENTITIES}
+INTERNAL = {
+    "wb_segments": SEGMENTS,
+    "wb_lists": LISTS,
+    "wb_list_members": LIST_MEMBERS,
+    "wb_contact_fields": CONTACT_FIELDS,
+    "wb_event_properties": EVENT_PROPERTIES,
+    "wb_settings": SETTINGS,
+}
+
+# Event columns that rules may name as properties, with their catalog types.
+EVENT_COLUMN_TYPES = {
+    "source": "string",
+    "name": "string",
+    "url": "string",
+    "category": "string",
+    "product_id": "string",
+    "campaign_id": "string",
+    "channel": "string",
+    "currency": "string",
+    "amount": "number",
+    "duration_s": "number",
+    "quantity": "number",
+    "anonymous_id": "string",
+    "ts": "timestamp",
+}

@@ -1,0 +1,423 @@
+"""The workspace: one store, its catalog, its segment library, and segment evaluation.
+
+``wb.connect(url)`` returns a :class:`Workspace`; the CLI, the widgets, the web app and
+the notebooks all go through it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from ibis.backends import BaseBackend
+
+from workbench.errors import NotFound, SegmentError, WorkbenchError
+from workbench.expr.catalog import Catalog, Field
+from workbench.expr.compile import compile_segment
+from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
+from workbench.expr.timeutil import parse_instant, zone
+from workbench.expr.validate import validate
+from workbench.store import catalog_store, library
+from workbench.store.connection import Connector, StoreURL, transaction
+from workbench.store.dml import delete_matching
+from workbench.store.schema import CANONICAL, INTERNAL
+
+if TYPE_CHECKING:
+    from workbench.store.importer import Prepared
+
+log = logging.getLogger(__name__)
+
+SegmentLike = Segment | Rule | dict | str | Path
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import stored and what it refused."""
+
+    kind: str
+    rows_read: int
+    stored: int
+    updated: int
+    already_stored: int
+    duplicates_in_file: int
+    rejected: int
+    rejects_path: Path | None
+    links: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{self.kind}: {self.rows_read} rows read, {self.stored} stored"]
+        if self.updated:
+            parts.append(f"{self.updated} updated")
+        if self.already_stored:
+            parts.append(f"{self.already_stored} already stored")
+        if self.duplicates_in_file:
+            parts.append(f"{self.duplicates_in_file} duplicates in the file")
+        if self.links:
+            parts.append(f"{self.links} identity links")
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected (see {self.rejects_path})")
+        return ", ".join(parts)
+
+
+def _as_of(value: datetime | str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    if isinstance(value, str):
+        return parse_instant(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Workspace:
+    """A store of contacts and events with its segment library."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = StoreURL.parse(url)
+        self.connector = Connector(self.url)
+        self._ready = False
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.url.url!r})"
+
+    def close(self) -> None:
+        self.connector.close()
+
+    @contextmanager
+    def hold(self, write: bool = False) -> Iterator[Workspace]:
+        """Run many operations on one connection (see ``Connector.hold``)."""
+        with self.connector.hold(write):
+            yield self
+
+    # --- schema -------------------------------------------------------------------------
+
+    def init(self) -> None:
+        """Create every table that does not exist yet (idempotent)."""
+        if self.url.path is not None and self.url.path.exists():
+            with self.connector.reading() as con:
+                if set(CANONICAL) | set(INTERNAL) <= set(con.list_tables()):
+                    return
+        with self.connector.writing() as con:
+            existing = set(con.list_tables())
+            for name, schema in {**CANONICAL, **INTERNAL}.items():
+                if name not in existing:
+                    con.create_table(name, schema=schema)
+                    log.info("created table %s", name)
+
+    def _check_ready(self, con: BaseBackend) -> None:
+        if self._ready:
+            return
+        tables = set(con.list_tables())
+        missing = [n for n in (*CANONICAL, *INTERNAL) if n not in tables]
+        self._ready = not missing
+        if missing:
+            raise WorkbenchError(
+                f"the store {self.url.url} is not initialised (missing {', '.join(missing)}); run 'workbench init'"
+            )
+
+    # --- catalog --------------------------------------------------------------------------
+
+    def _state(self, con: BaseBackend) -> tuple[Catalog, dict[str, library.SavedSegment]]:
+        self._check_ready(con)
+        segments = library.load_segments(con)
+        catalog = catalog_store.read_catalog(con, frozenset(segments), library.list_ids(con))
+        return catalog, segments
+
+    @property
+    def catalog(self) -> Catalog:
+        """Every field, event and property a segment may name, with types."""
+        with self.connector.reading() as con:
+            return self._state(con)[0]
+
+    def add_field(self, name: str, type: str, label: str | None = None, description: str = "") -> Field:
+        """Register a typed custom contact field (a new ``contacts`` column)."""
+        with self.connector.writing() as con, transaction(con):
+            field = catalog_store.register_field(
+                con, name, type, label or name.replace("_", " ").capitalize(), description
+            )
+        log.info("added custom field %s (%s)", name, type)
+        return field
+
+    def set_timezone(self, name: str) -> None:
+        """Set the workspace time zone used for calendar rules (default UTC)."""
+        zone(name)
+        with self.connector.writing() as con, transaction(con):
+            catalog_store.write_setting(con, "timezone", name)
+
+    # --- segments -------------------------------------------------------------------------
+
+    def _resolve(self, ref: SegmentLike, segments: dict[str, library.SavedSegment]) -> Segment:
+        if isinstance(ref, Segment):
+            return ref
+        if isinstance(ref, dict):
+            return Segment.from_dict(ref)
+        if isinstance(ref, (str, Path)):
+            text = str(ref)
+            if isinstance(ref, Path) or text.endswith(".json") or "/" in text:
+                return load_document(Path(text))
+            if text in segments:
+                return segments[text].segment
+            raise NotFound(f"no saved segment {text!r}; saved segments: {', '.join(sorted(segments)) or 'none'}")
+        return Segment("adhoc", "Ad-hoc rule", as_rule(ref))
+
+    def segment(self, ref: SegmentLike) -> Segment:
+        """A saved segment by id, a document by path, or a dict/Rule made into a Segment."""
+        with self.connector.reading() as con:
+            return self._resolve(ref, self._state(con)[1])
+
+    def validate(self, ref: SegmentLike) -> Segment:
+        """Check a segment against the catalog; raises SegmentError with JSON paths."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
+            segment = self._resolve(ref, segments)
+            validate(segment, catalog, lambda sid: segments[sid].segment)
+            return segment
+
+    def save_segment(self, ref: SegmentLike) -> Segment:
+        """Validate and store a segment in the library (replacing one with the same id)."""
+        with self.connector.writing() as con, transaction(con):
+            catalog, segments = self._state(con)
+            segment = self._resolve(ref, segments)
+            validate(segment, catalog, lambda sid: segments[sid].segment if sid != segment.id else segment)
+            library.store_segment(con, segment, segments.get(segment.id))
+        log.info("saved segment %s", segment.id)
+        return segment
+
+    def segments(self) -> list[library.SavedSegment]:
+        """The library, ordered by id."""
+        with self.connector.reading() as con:
+            return [s for _, s in sorted(self._state(con)[1].items())]
+
+    def delete_segment(self, segment_id: str) -> None:
+        """Delete a saved segment; refused while another segment references it."""
+        with self.connector.writing() as con, transaction(con):
+            segments = self._state(con)[1]
+            if segment_id not in segments:
+                raise NotFound(f"no saved segment {segment_id!r}")
+            users = library.referrers(segments, segment_id)
+            if users:
+                raise WorkbenchError(f"segment {segment_id!r} is used by {', '.join(users)}; change those first")
+            library.delete_where(con, "wb_segments", segment_id=segment_id)
+        log.info("deleted segment %s", segment_id)
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    def _compiled(self, con: BaseBackend, ref: SegmentLike, as_of: datetime | str | None) -> tuple[Segment, ir.Table]:
+        catalog, segments = self._state(con)
+        segment = self._resolve(ref, segments)
+        resolve = lambda sid: segments[sid].segment  # noqa: E731
+        validate(segment, catalog, resolve)
+        return segment, compile_segment(segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve)
+
+    def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
+        """The unbound Ibis table of members (one ``contact_id`` column)."""
+        with self.connector.reading() as con:
+            return self._compiled(con, ref, as_of)[1]
+
+    def count(self, ref: SegmentLike, as_of: datetime | str | None = None) -> int:
+        """How many contacts are members at ``as_of`` (default now)."""
+        return self.count_timed(ref, as_of)[0]
+
+    def count_timed(self, ref: SegmentLike, as_of: datetime | str | None = None) -> tuple[int, float]:
+        """The count and the query time alone, in milliseconds."""
+        with self.connector.reading() as con:
+            expr = self._compiled(con, ref, as_of)[1]
+            started = time.perf_counter()
+            count = int(con.execute(expr.count()))
+            return count, (time.perf_counter() - started) * 1000
+
+    def members(self, ref: SegmentLike, as_of: datetime | str | None = None) -> list[str]:
+        """The member contact ids, sorted."""
+        with self.connector.reading() as con:
+            expr = self._compiled(con, ref, as_of)[1]
+            return con.to_pyarrow(expr.order_by("contact_id")).column(0).to_pylist()
+
+    def members_table(
+        self, ref: SegmentLike, as_of: datetime | str | None = None, columns: Iterable[str] = ()
+    ) -> pa.Table:
+        """Members with the chosen ``contacts`` columns, as Arrow."""
+        with self.connector.reading() as con:
+            expr = self._compiled(con, ref, as_of)[1]
+            cols = list(columns)
+            if cols:
+                contacts = con.table("contacts")
+                expr = expr.join(contacts.select("contact_id", *cols), "contact_id")
+            return con.to_pyarrow(expr.order_by("contact_id"))
+
+    def sql(self, ref: SegmentLike, dialect: str | None = None, as_of: datetime | str | None = None) -> str:
+        """The SQL that evaluates the segment, in a dialect (default: this store's)."""
+        with self.connector.reading() as con:
+            expr = self._compiled(con, ref, as_of)[1]
+            return ibis.to_sql(expr, dialect=dialect or con.name)
+
+    # --- static lists -----------------------------------------------------------------------
+
+    def create_list(
+        self,
+        list_id: str,
+        contact_ids: Iterable[str],
+        name: str | None = None,
+        description: str | None = None,
+        origin: str | None = None,
+    ) -> None:
+        """Store a static list (replacing one with the same id)."""
+        if not SLUG_RE.match(list_id):
+            raise WorkbenchError(f"{list_id!r} is not a valid list id (lower-case letters, digits, '_' and '-')")
+        ids = list(contact_ids)
+        with self.connector.writing() as con, transaction(con):
+            library.store_list(con, list_id, ids, name=name or list_id, description=description, origin=origin)
+        log.info("stored list %s with %d contacts", list_id, len(set(ids)))
+
+    def snapshot(self, ref: SegmentLike, list_id: str, as_of: datetime | str | None = None) -> int:
+        """Freeze a segment's current members into a static list; returns its size."""
+        at = _as_of(as_of)
+        segment = self.segment(ref)
+        members = self.members(segment, at)
+        self.create_list(list_id, members, name=segment.name, origin=f"snapshot of {segment.id} at {at.isoformat()}")
+        return len(members)
+
+    def lists(self) -> list[library.ListInfo]:
+        with self.connector.reading() as con:
+            return library.load_lists(con)
+
+    def list_members(self, list_id: str) -> list[str]:
+        with self.connector.reading() as con:
+            return library.list_members(con, list_id)
+
+    # --- import ---------------------------------------------------------------------------
+
+    def import_file(
+        self, kind: str, path: str | Path, progress: Callable[[int, int], None] | None = None
+    ) -> ImportReport:
+        """Import contacts, events or identities from CSV or Parquet (SPEC §2).
+
+        Bad rows go to ``<file>.rejects.csv`` with their line and reason; good rows are
+        stored in one transaction; rows already stored are not stored again.
+        """
+        if kind not in CANONICAL:
+            raise WorkbenchError(f"cannot import {kind!r}; use contacts, events or identities")
+        from workbench.store.importer import prepare  # pulls in the staging engine only when importing
+
+        path = Path(path)
+        catalog = self.catalog
+        prepared = prepare(kind, path, custom_fields={f.name: f.type for f in catalog.custom_fields}, progress=progress)
+        rejects_path = write_rejects(path, prepared) if prepared.rejects else None
+        report = self.store_prepared(prepared, rejects_path)
+        log.info("import %s", report.summary())
+        return report
+
+    def store_prepared(self, prepared: Prepared, rejects_path: Path | None = None) -> ImportReport:
+        """Store rows made ready by the importer (or the sample generator) in one transaction."""
+        kind, stage = prepared.kind, f"_stage_{prepared.kind}"
+        updated = links = 0
+        with self.connector.writing() as con, transaction(con):
+            self._check_ready(con)
+            con.create_table(stage, prepared.table, temp=True)
+            try:
+                staged, target = con.table(stage), con.table(kind)
+                key = {
+                    "contacts": ["contact_id"],
+                    "events": ["event_id"],
+                    "identities": ["anonymous_id", "contact_id"],
+                }[kind]
+                fresh = staged.anti_join(target, key)
+                stored = int(con.execute(fresh.count()))
+                if kind == "contacts":
+                    updated = prepared.table.num_rows - stored
+                    if updated:
+                        delete_matching(con, "contacts", "contact_id", stage)
+                    con.insert("contacts", staged.select(*target.columns))
+                else:
+                    con.insert(kind, fresh.select(*target.columns))
+                if kind == "events":
+                    links = self._store_links(con, prepared.links)
+                    seen = {
+                        row["values"]: row["counts"] for row in prepared.table.column("name").value_counts().to_pylist()
+                    }
+                    catalog_store.learn_events(con, prepared.learned, prepared.sources, seen)
+            finally:
+                con.drop_table(stage, force=True)
+        return ImportReport(
+            kind,
+            prepared.rows_read,
+            stored,
+            updated,
+            prepared.table.num_rows - stored - updated,
+            prepared.duplicates_in_file,
+            len(prepared.rejects),
+            rejects_path,
+            links,
+        )
+
+    @staticmethod
+    def _store_links(con: BaseBackend, links: pa.Table) -> int:
+        if links.num_rows == 0:
+            return 0
+        staged = ibis.memtable(links)
+        fresh = staged.anti_join(con.table("identities"), ["anonymous_id", "contact_id"])
+        count = int(con.execute(fresh.count()))
+        if count:
+            con.insert("identities", fresh)
+        return count
+
+    # --- helpers for callers ------------------------------------------------------------
+
+    def table(self, name: str) -> pa.Table:
+        """A whole table as Arrow (for small tables and tests)."""
+        with self.connector.reading() as con:
+            return con.to_pyarrow(con.table(name))
+
+    def query(self, build: Callable[[BaseBackend], ir.Expr]) -> Any:
+        """Run an Ibis expression built from this store's tables, on a read connection."""
+        with self.connector.reading() as con:
+            return con.execute(build(con))
+
+
+def load_document(path: Path) -> Segment:
+    """Read a segment JSON file; a malformed file names the file and the JSON problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise NotFound(f"no such segment file: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise SegmentError.at(
+            "document", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    return Segment.from_dict(data)
+
+
+def write_rejects(path: Path, prepared: Prepared) -> Path:
+    """``<file>.rejects.csv``: line, reason and the row's original values."""
+    out = path.with_name(path.name + ".rejects.csv")
+    columns = sorted({k for r in prepared.rejects for k in r.raw})
+    table = pa.table(
+        {
+            "line": [r.line for r in prepared.rejects],
+            "reason": [r.reason for r in prepared.rejects],
+            **{c: [r.raw.get(c) for r in prepared.rejects] for c in columns},
+        }
+    )
+    pa_csv.write_csv(table, out)
+    return out
+
+
+def connect(url: str | None = None, *, init: bool = True) -> Workspace:
+    """Open the store at ``url`` (default: ``WORKBENCH_DB`` or ``./workbench.duckdb``).
+
+    With ``init`` (the default) missing tables are created.
+    """
+    workspace = Workspace(url)
+    if init:
+        workspace.init()
+    return workspace
