@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job: the sample shop in an embedded DuckDB, served as a Voila web app.
+#   scripts/demo.sh [PORT]     (default 8866; then open http://127.0.0.1:PORT)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup-env.sh"
+PORT="${1:-${PORT:-8866}}"
+DB_FILE="$ROOT/demo/workbench.duckdb"
+export WORKBENCH_DB="duckdb://$DB_FILE"
+
+if [ ! -f "$DB_FILE" ]; then
+  mkdir -p "$ROOT/demo"
+  echo "==> generating the sample shop (5,000 contacts) into $DB_FILE"
+  # The sample is dated to now, so "last 7 days" means the last 7 days.
+  workbench demo-data --contacts "${CONTACTS:-5000}" --as-of "$(date -u +%Y-%m-%dT%H:00:00Z)"
+fi
+APP="${APP:-$ROOT/notebooks/01_explore_segments.ipynb}"
+echo "==> serving $APP on http://127.0.0.1:$PORT"
+exec voila "$APP" --no-browser --Voila.ip=127.0.0.1 --Voila.port="$PORT" --Voila.port_retries=0 \
+  --Voila.root_dir="$ROOT"

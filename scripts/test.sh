@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, then lint and pytest.
+#   scripts/test.sh [pytest args]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source "$ROOT/scripts/setup-env.sh"
+
+echo "==> ruff"
+ruff check workbench tests bench
+ruff format --check workbench tests bench
+
+echo "==> pytest"
+exec python -m pytest -n "${TEST_WORKERS:-2}" "$@"

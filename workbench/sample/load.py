@@ -1,0 +1,49 @@
+"""Fill a workspace with the sample shop and the example segments."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from workbench.sample.generate import SAMPLE_AS_OF, write_parquet
+from workbench.store.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+SEGMENTS_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "segments"
+IMPORT_ORDER = ("contacts", "identities", "events")
+
+
+def example_segment_files() -> list[Path]:
+    """The example segment documents of ``sample_data/segments``."""
+    return sorted(SEGMENTS_DIR.glob("*.json"))
+
+
+def load_sample(
+    ws: Workspace,
+    contacts: int = 5000,
+    *,
+    seed: int = 7,
+    as_of: datetime | None = None,
+    save_segments: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> str:
+    """Generate the sample (deterministic for a seed and reference time), import it and
+    save the example segments; returns a one-line summary."""
+    ws.init()
+    with tempfile.TemporaryDirectory(prefix="workbench-sample-") as tmp:
+        parts = write_parquet(Path(tmp), contacts, seed=seed, as_of=as_of or SAMPLE_AS_OF, progress=progress)
+        stored = dict.fromkeys(IMPORT_ORDER, 0)
+        for kind in IMPORT_ORDER:
+            for path in parts[kind]:
+                stored[kind] += ws.import_file(kind, path).stored
+    saved = [ws.save_segment(path).id for path in example_segment_files()] if save_segments else []
+    summary = (
+        f"sample shop: {stored['contacts']} contacts, {stored['events']} events, "
+        f"{stored['identities']} identity links; {len(saved)} example segments saved"
+    )
+    log.info(summary)
+    return summary
