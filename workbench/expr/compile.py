@@ -79,6 +79,11 @@ def _to_local(zone_name: str, ts: dt.Timestamp(timezone="UTC")) -> dt.timestamp:
     """The wall-clock time of ``ts`` in ``zone_name`` (DuckDB and PostgreSQL ``timezone``)."""
 
 
+@ibis.udf.scalar.builtin(name="timezone")
+def _from_local(zone_name: str, ts: dt.timestamp) -> dt.Timestamp(timezone="UTC"):
+    """The instant at which the wall clock of ``zone_name`` shows ``ts``."""
+
+
 def contacts_schema(catalog: Catalog) -> ibis.Schema:
     """``contacts`` with the catalog's custom fields as extra typed columns."""
     extra = {f.name: FIELD_DTYPES[f.type] for f in catalog.custom_fields}
@@ -162,6 +167,16 @@ class Compiler:
         if end > self.T or (end == self.T and not inclusive):
             end, inclusive = self.T, True
         return Span(start, True, end, inclusive)
+
+    def shift(self, col: ir.TimestampValue, duration: Duration) -> ir.TimestampValue:
+        """``col + duration``; months and years move the local calendar, as in Python."""
+        if not duration.is_calendar:
+            return col + ibis.interval(seconds=duration.seconds)
+        months = ibis.interval(months=duration.months)
+        if self.catalog.timezone == "UTC":
+            return col + months
+        zone_name = self.catalog.timezone
+        return _from_local(zone_name, _to_local(zone_name, col) + months)
 
     def local_date_of(self, col: ir.TimestampValue) -> ir.DateValue:
         if self.catalog.timezone == "UTC":
@@ -367,7 +382,7 @@ class Compiler:
             if seq.match_on is not None:
                 preds.append(nxt[f"key_{i}"] == chain.key_0)
             if within is not None:
-                preds.append(nxt[f"ts_{i}"] <= chain.ts_0 + _interval(within))
+                preds.append(nxt[f"ts_{i}"] <= self.shift(chain.ts_0, within))
             chain = chain.join(nxt, preds)
         return chain.cid_0
 
@@ -444,12 +459,6 @@ class Compiler:
             joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
             wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for n in self.event_columns.values()])
         return wide.filter(self.predicate(rule, wide)).select("contact_id")
-
-
-def _interval(duration: Duration) -> ir.IntervalValue:
-    if duration.is_calendar:
-        return ibis.interval(months=duration.months)
-    return ibis.interval(seconds=duration.seconds)
 
 
 def compile_segment(

@@ -28,9 +28,9 @@ writes it):
   infinite (a NaN in a Parquet float column is null).
 * Unknown event columns go into ``properties``; a key already in the ``properties``
   column is overridden by a non-empty column of the same name. Empty values are left out.
-* A derived ``event_id`` is ``"ev_"`` + the first 24 hex digits of SHA-256 over the JSON
-  encoding of the row's converted values (all columns but ``event_id`` and
-  ``received_at``; ``ts`` as epoch microseconds), so two identical rows get the same id and
+* A derived ``event_id`` is ``"ev_"`` + the first 24 hex digits of SHA-256 over a
+  canonical text of the row's converted values (all columns but ``event_id`` and
+  ``received_at``; see ``_derive_event_ids``), so two identical rows get the same id and
   the second is a duplicate.
 * Links from events: one per distinct (anonymous_id, contact_id), ``linked_at`` = the
   latest ``ts`` of the events carrying the pair (the latest link wins, docs/semantics.md).
@@ -624,7 +624,7 @@ def _convert(
             values[col.name] = value
     merge_extras = kind == "events" and bool(extras)
     if in_duckdb or merge_extras:
-        values.update(_duckdb_values(con, raw, in_duckdb, extras if merge_extras else [], values))
+        values.update(_duckdb_values(con, raw, in_duckdb, extras if merge_extras else []))
     for col in columns:
         if col.name in given:
             bad[col.name] = pc.and_(given[col.name], pc.is_null(values[col.name]))
@@ -647,10 +647,11 @@ def _convert(
         indices = pc.indices_nonzero(any_bad)
         rejects = _rejects(chunk, flags, indices, present)
         table = table.filter(pc.invert(any_bad))
-    table = table.cast(_arrow_schema(columns))
+    schema = _arrow_schema(columns)
+    table = table.cast(pa.schema([f.with_nullable(True) for f in schema]))
     if kind == "events":
         table = _derive_event_ids(con, table)
-    return _Converted(table, rejects)
+    return _Converted(table.cast(schema), rejects)
 
 
 def _given(arr: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -697,13 +698,9 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
     if col.type == JSON:
         return None  # a struct or a map: to_json in DuckDB
     if pa.types.is_timestamp(t) and t.tz is not None:
-        arr = pc.cast(arr, pa.timestamp(t.unit, tz="UTC"))
-    if col.type == BOOLEAN and pa.types.is_string(arr.type):  # pragma: no cover - handled above
-        return None
-    options = pc.CastOptions(target_type=target, allow_time_truncate=True)
-    if col.type == DATE and pa.types.is_timestamp(arr.type):
-        return pc.cast(arr, options=options)
-    return pc.cast(arr, options=options)
+        arr = pc.cast(arr, pa.timestamp(t.unit, tz="UTC"))  # a date is then the UTC date
+    # integer -> number; bool; date -> date or timestamp; timestamp -> timestamp or date
+    return pc.cast(arr, options=pc.CastOptions(target_type=target, allow_time_truncate=True))
 
 
 def _duckdb_values(
@@ -711,7 +708,6 @@ def _duckdb_values(
     raw: pa.Table,
     parse: dict[str, _Column],
     extras: list[str],
-    values: dict[str, pa.ChunkedArray],
 ) -> dict[str, pa.ChunkedArray]:
     """Parse text (and struct) columns, and merge unknown event columns into properties."""
     headers = list(dict.fromkeys([*parse, *extras]))
@@ -723,10 +719,7 @@ def _duckdb_values(
     if extras:
         packed = to_json(ibis.struct({h: _extra_value(t[safe[h]]) for h in extras}))
         extra_obj = json_merge_patch(ibis.literal("{}").cast(dt.json), packed)
-        if "properties" in exprs:
-            props = exprs["properties"].cast(dt.json)
-        elif "properties" in values:
-            props = ibis.null(dt.json)  # not in the file
+        props = exprs.get("properties", ibis.null(dt.string)).cast(dt.json)
         merged = json_merge_patch(props.coalesce(ibis.literal("{}").cast(dt.json)), extra_obj)
         has_extra = extra_obj.cast(dt.string) != "{}"
         exprs["properties"] = ibis.ifelse(has_extra, merged, props).cast(dt.string)
@@ -789,20 +782,37 @@ def _apply_defaults(kind: str, values: dict[str, pa.ChunkedArray], now: datetime
 
 
 def _derive_event_ids(con, table: pa.Table) -> pa.Table:
-    """Fill missing event ids from the row's content (see the module docstring)."""
+    """Fill missing event ids from the row's content.
+
+    The id is ``"ev_"`` + the first 24 hex digits of SHA-256 over ``v1`` followed by
+    ``name=<length>:<text>`` for every non-null column but ``event_id`` and
+    ``received_at``, in schema order (``ts`` as epoch microseconds, numbers as DuckDB
+    prints a DOUBLE, ``properties`` as stored). Null columns add nothing, so the id
+    depends only on the row's values, not on which columns the file has.
+    """
     ids = table["event_id"]
     missing = pc.is_null(ids)
-    if not pc.any(missing).as_py():
+    n_missing = pc.sum(missing.cast(pa.int64())).as_py() or 0
+    if not n_missing:
         return table
-    indices = pc.indices_nonzero(missing)
-    content = table.drop_columns(["event_id", "received_at"]).take(indices)
+    content = table.drop_columns(["event_id", "received_at"])
+    if n_missing < table.num_rows:
+        content = content.take(pc.indices_nonzero(missing))
     t = ibis.memtable(content)
-    encoded = to_json(
-        ibis.struct({name: epoch_us(t[name]) if name == "ts" else t[name] for name in content.column_names})
-    ).cast(dt.string)
-    derived = con.to_pyarrow(t.select(event_id="ev_" + encoded.hexdigest("sha256").substr(0, 24)))["event_id"]
-    ids = pc.replace_with_mask(ids.combine_chunks(), missing.combine_chunks(), derived.combine_chunks())
-    return table.set_column(0, table.schema.field("event_id"), ids)
+    encoded = ibis.literal("v1")
+    for name in content.column_names:
+        if content[name].null_count == content.num_rows:
+            continue  # adds nothing to any row
+        text = (epoch_us(t[name]) if name == "ts" else t[name]).cast(dt.string)
+        encoded = encoded + (f"|{name}=" + text.length().cast(dt.string) + ":" + text).fill_null("")
+    result = con.to_pyarrow(t.select(id="ev_" + encoded.hexdigest("sha256").substr(0, 24)))
+    derived = result["id"].combine_chunks()
+    if n_missing == table.num_rows:
+        ids = derived
+    else:
+        ids = pc.replace_with_mask(ids.combine_chunks(), missing.combine_chunks(), derived)
+    at = table.schema.get_field_index("event_id")
+    return table.set_column(at, table.schema.field(at), ids)
 
 
 # --------------------------------------------------------------------------------------
@@ -988,7 +998,8 @@ def prepare(
         total = pf.metadata.num_rows
         chunks = _read_parquet(path, pf)
 
-    con = ibis.duckdb.connect()
+    con = ibis.duckdb.connect()  # private, in memory; Ibis sets its time zone to UTC
+    con.settings["enable_progress_bar"] = False  # DuckDB would draw over the caller's bar
     goods: list[pa.Table] = []
     rejects: list[Reject] = []
     learner = _Learner()
@@ -1008,7 +1019,7 @@ def prepare(
 
     schema = _arrow_schema(columns)
     table = pa.concat_tables(goods) if goods else schema.empty_table()
-    table, duplicates = _first_of_each(con, table, DEDUPE_KEYS[kind])
+    table, duplicates = _first_of_each(table, DEDUPE_KEYS[kind])
     if kind == "events":
         for start in range(0, table.num_rows, CHUNK_ROWS):
             learner.add(con, table.slice(start, CHUNK_ROWS))
@@ -1032,17 +1043,15 @@ def prepare(
     return prepared
 
 
-def _first_of_each(con, table: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, int]:
+def _first_of_each(table: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, int]:
     """Keep the first row of each key (file order); return the table and the number dropped."""
     n = table.num_rows
     if n < 2:
         return table, 0
     if len(keys) == 1 and pc.count_distinct(table[keys[0]]).as_py() == n:
         return table, 0
-    t = ibis.memtable(
-        table.select(list(keys)).append_column("_i", pa.array(np.arange(n, dtype=np.int64)))
-    )
-    first = con.to_pyarrow(t.group_by(list(keys)).aggregate(i=t._i.min()))["i"]
+    numbered = table.select(list(keys)).append_column("_i", pa.array(np.arange(n, dtype=np.int64)))
+    first = numbered.group_by(list(keys), use_threads=True).aggregate([("_i", "min")])["_i_min"]
     if len(first) == n:
         return table, 0
     indices = np.sort(first.to_numpy())

@@ -1,0 +1,112 @@
+"""Importing through the command line (SPEC §2): rejects with line numbers, good rows kept,
+re-import stores nothing new, and what the catalog learns."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import main
+from workbench.store.workspace import Workspace
+
+CONTACTS_CSV = """contact_id,email,city,tags,email_consent,created_at,birth_date
+c1,a@example.pl,Gdańsk,"[""vip"",""newsletter""]",true,2026-01-01T10:00:00Z,1990-02-28
+c2,,Kraków,,false,2026-01-02 10:00:00,
+,missing@example.pl,Sopot,,true,2026-01-03T10:00:00Z,
+c4,b@example.pl,"Warszawa, Mokotów",[],yes,not-a-time,1991-13-01
+c5,c@example.pl,Łódź,,no,2026-01-05T10:00:00+02:00,
+"""
+
+EVENTS_CSV = """event_id,contact_id,anonymous_id,source,name,ts,amount,cart_id,store
+e1,c1,,custom,purchase,2026-02-01T10:00:00Z,120.5,k1,online
+e2,c1,a9,web,page_view,2026-02-01T09:00:00Z,,,
+,c2,,custom,add_to_cart,2026-02-02T10:00:00Z,40,k2,
+e4,c2,,shop,purchase,2026-02-02T11:00:00Z,40,k2,pos
+e5,c5,,custom,purchase,2026-02-03T10:00:00Z,lots,k3,online
+"""
+
+
+@pytest.fixture
+def store(backend_url, new_store_url):
+    ws = Workspace(new_store_url())
+    ws.init()
+    return ws
+
+
+def run(ws: Workspace, *args: str):
+    return CliRunner().invoke(main, ["--db", ws.url.url, *args], catch_exceptions=False)
+
+
+def test_import_reports_rejects_keeps_good_rows_and_is_idempotent(store, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(CONTACTS_CSV, encoding="utf-8")
+    first = run(store, "import", "contacts", str(contacts), "--json")
+    assert first.exit_code == 1  # some rows were rejected
+    report = json.loads(first.output)
+    assert (report["rows_read"], report["stored"], report["rejected"]) == (5, 3, 2)
+    with open(report["rejects_path"], newline="", encoding="utf-8") as f:
+        rejects = {int(r["line"]): r["reason"] for r in csv.DictReader(f)}
+    assert set(rejects) == {4, 5}
+    assert "contact_id" in rejects[4]
+    assert "created_at" in rejects[5] and "not-a-time" in rejects[5] and "birth_date" in rejects[5]
+
+    rows = {r["contact_id"]: r for r in store.table("contacts").to_pylist()}
+    assert sorted(rows) == ["c1", "c2", "c5"]
+    assert rows["c1"]["tags"] == ["vip", "newsletter"] and rows["c1"]["email_consent"] is True
+    assert rows["c2"]["email"] is None and rows["c2"]["created_at"].hour == 10  # no offset: UTC
+    assert rows["c5"]["created_at"].hour == 8  # +02:00 converted to UTC
+
+    again = json.loads(run(store, "import", "contacts", str(contacts), "--json").output)
+    assert again["stored"] == 0
+    assert store.query(lambda con: con.table("contacts").count()) == 3
+
+
+def test_event_import_properties_ids_links_and_catalog(store, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(CONTACTS_CSV, encoding="utf-8")
+    run(store, "import", "contacts", str(contacts))
+    events = tmp_path / "events.csv"
+    events.write_text(EVENTS_CSV, encoding="utf-8")
+    result = run(store, "import", "events", str(events), "--json")
+    report = json.loads(result.output)
+    assert result.exit_code == 1
+    assert (report["stored"], report["rejected"], report["links"]) == (3, 2, 1)
+
+    stored = {r["name"] + ":" + (r["contact_id"] or ""): r for r in store.table("events").to_pylist()}
+    assert json.loads(stored["purchase:c1"]["properties"]) == {"cart_id": "k1", "store": "online"}
+    derived = stored["add_to_cart:c2"]["event_id"]
+    assert derived and derived not in ("e1", "e2", "e4", "e5")
+    assert store.table("identities").to_pylist()[0]["anonymous_id"] == "a9"
+
+    catalog = store.catalog
+    assert catalog.events["purchase"].properties == {"cart_id": "string", "store": "string"}
+    assert catalog.events["page_view"].source == "web"
+
+    assert json.loads(run(store, "import", "events", str(events), "--json").output)["stored"] == 0
+    assert store.query(lambda con: con.table("events").count()) == 3
+    assert run(store, "count", "--as-of", "2026-03-01T00:00:00Z", str(_doc(tmp_path))).output.strip() == "1"
+
+
+def _doc(tmp_path: Path) -> Path:
+    path = tmp_path / "cart_buyers.json"
+    path.write_text(
+        json.dumps(
+            {
+                "name": "k1 buyers",
+                "rule": {"event": "purchase", "where": [{"property": "cart_id", "op": "eq", "value": "k1"}]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_unreadable_file_is_a_clear_error(store, tmp_path):
+    bad = tmp_path / "contacts.xlsx"
+    bad.write_text("nope")
+    result = run(store, "import", "contacts", str(bad))
+    assert result.exit_code != 0 and "contacts.xlsx" in result.output

@@ -1,0 +1,188 @@
+"""The rule tree as data: the DSL, JSON round trips, walking, and the English rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+import workbench as wb
+from workbench.expr.rules import All, Attribute, Event, Not, Prop, Segment, rule_from_dict, slugify
+
+DSL_CASES = {
+    "attr-eq": (wb.attr("city") == "Gdańsk", {"attribute": "city", "op": "eq", "value": "Gdańsk"}),
+    "attr-in": (
+        wb.attr("status").isin(["vip", "customer"]),
+        {"attribute": "status", "op": "in", "value": ["vip", "customer"]},
+    ),
+    "attr-set": (wb.attr("phone").is_set(), {"attribute": "phone", "op": "is_set"}),
+    "attr-between": (
+        wb.attr("birth_date").between("1990-01-01", "1999-12-31"),
+        {"attribute": "birth_date", "op": "between", "value": ["1990-01-01", "1999-12-31"]},
+    ),
+    "attr-ago": (
+        wb.attr("created_at").after(wb.ago("7d")),
+        {"attribute": "created_at", "op": "after", "value": {"ago": "7d"}},
+    ),
+    "tags": (wb.attr("tags").has_any(["vip", "b2b"]), {"attribute": "tags", "op": "has_any", "value": ["vip", "b2b"]}),
+    "event-did": (wb.event("app_open").last("7d").to_rule(), {"event": "app_open", "window": {"last": "7d"}}),
+    "event-sum": (
+        wb.event("purchase").last("3mo").sum("amount") > 1000,
+        {
+            "event": "purchase",
+            "window": {"last": "3mo"},
+            "aggregate": {"fn": "sum", "property": "amount"},
+            "op": "gt",
+            "value": 1000,
+        },
+    ),
+    "event-where": (
+        wb.event("page_view").where(wb.prop("url").startswith("/blog/"), category="running").last("7d") >= 3,
+        {
+            "event": "page_view",
+            "where": [
+                {"property": "url", "op": "starts_with", "value": "/blog/"},
+                {"property": "category", "op": "eq", "value": "running"},
+            ],
+            "window": {"last": "7d"},
+            "op": "gte",
+            "value": 3,
+        },
+    ),
+    "event-never": (wb.event("purchase").never(), {"event": "purchase", "op": "eq", "value": 0}),
+    "event-names": (
+        wb.event("email_open", "email_click").since("2026-01-01").to_rule(),
+        {"event": ["email_open", "email_click"], "window": {"since": "2026-01-01"}},
+    ),
+    "not-event": (~wb.event("email_open").last("30d"), {"not": {"event": "email_open", "window": {"last": "30d"}}}),
+    "and-flattens": (
+        (wb.attr("city") == "A") & (wb.attr("city") == "B") & wb.event("x"),
+        {
+            "all": [
+                {"attribute": "city", "op": "eq", "value": "A"},
+                {"attribute": "city", "op": "eq", "value": "B"},
+                {"event": "x"},
+            ]
+        },
+    ),
+    "or": (
+        (wb.attr("city") == "A") | wb.in_list("friends"),
+        {"any": [{"attribute": "city", "op": "eq", "value": "A"}, {"in_list": "friends"}]},
+    ),
+    "double-not": (~~(wb.attr("city") == "A"), {"attribute": "city", "op": "eq", "value": "A"}),
+    "sequence": (
+        wb.sequence("email_click", "page_view", within="24h"),
+        {"sequence": [{"event": "email_click"}, {"event": "page_view"}], "within": "24h"},
+    ),
+    "abandoned": (
+        wb.sequence("add_to_cart", ~wb.step("purchase"), within="2h", match_on="cart_id", window="7d"),
+        {
+            "sequence": [{"event": "add_to_cart"}, {"not": {"event": "purchase"}}],
+            "within": "2h",
+            "window": {"last": "7d"},
+            "match_on": "cart_id",
+        },
+    ),
+    "in-segment": (
+        wb.all_(wb.in_segment("vip"), wb.not_(wb.in_list("x"))),
+        {"all": [{"in_segment": "vip"}, {"not": {"in_list": "x"}}]},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DSL_CASES))
+def test_dsl_builds_the_json_tree(case):
+    built, expected = DSL_CASES[case]
+    assert built.to_dict() == expected
+    assert rule_from_dict(expected) == built  # the same frozen tree, equal and hashable
+    assert hash(rule_from_dict(expected)) == hash(built)
+
+
+def test_round_trip_keeps_what_was_left_out():
+    doc = {"event": "purchase", "where": [], "op": "gte"}
+    assert rule_from_dict(doc).to_dict() == doc
+    assert rule_from_dict({"event": "purchase"}).to_dict() == {"event": "purchase"}
+
+
+def test_walk_visits_every_node_in_order():
+    rule = rule_from_dict(
+        {
+            "all": [
+                {"not": {"attribute": "city", "op": "eq", "value": "A"}},
+                {"event": "x", "where": [{"property": "p", "op": "is_set"}]},
+            ]
+        }
+    )
+    kinds = [type(n).__name__ for n in rule.walk()]
+    assert kinds == ["All", "Not", "Attribute", "Event", "Prop"]
+    assert isinstance(rule, All) and isinstance(rule.rules[0], Not)
+    assert rule.rules[1] == Event("x", (Prop("p", "is_set"),))
+    assert Attribute("city", "eq", "A") in set(rule.walk())
+
+
+def test_segment_id_from_name():
+    assert Segment.from_dict({"name": "VIP – Łódź & Gdańsk", "rule": {"all": []}}).id == "vip-lodz-gdansk"
+    assert slugify("!!!") == "segment"
+
+
+DESCRIBE_CASES = {
+    "vip": (
+        {
+            "event": "purchase",
+            "window": {"last": "3mo"},
+            "aggregate": {"fn": "sum", "property": "amount"},
+            "op": "gt",
+            "value": 1000,
+        },
+        "spent more than 1000 PLN on purchase in the last 3 months",
+    ),
+    "did": ({"event": "app_open", "window": {"last": "7d"}}, "did app_open in the last 7 days"),
+    "never": (
+        {"event": "*", "window": {"last": "30d"}, "op": "eq", "value": 0},
+        "never did any event in the last 30 days",
+    ),
+    "times": (
+        {
+            "event": "page_view",
+            "where": [{"property": "category", "op": "eq", "value": "running"}],
+            "window": {"last": "1w"},
+            "op": "gte",
+            "value": 3,
+        },
+        "did page_view at least 3 times where category is running in the last 1 week",
+    ),
+    "city": (
+        {"attribute": "city", "op": "in", "value": ["Gdańsk", "Sopot", "Gdynia"]},
+        "city is one of Gdańsk, Sopot or Gdynia",
+    ),
+    "birthday": (
+        {"attribute": "birth_date", "op": "anniversary_within_days", "value": 7},
+        "birth date has its anniversary within the next 7 days",
+    ),
+    "abandoned": (
+        {"sequence": [{"event": "add_to_cart"}, {"not": {"event": "purchase"}}], "within": "2h", "match_on": "cart_id"},
+        "did add_to_cart, and no purchase since for at least 2 hours (same cart id)",
+    ),
+    "then": (
+        {"sequence": [{"event": "email_click"}, {"event": "page_view"}], "within": "24h"},
+        "did email_click, then page_view within 24 hours",
+    ),
+    "groups": (
+        {
+            "all": [
+                {"attribute": "city", "op": "eq", "value": "A"},
+                {"any": [{"in_segment": "vip"}, {"not": {"in_list": "x"}}]},
+            ]
+        },
+        "city is A and (is in segment 'vip' or not is on list 'x')",
+    ),
+    "empty": ({"any": []}, "no one"),
+    "last-time": (
+        {"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "not_within_last", "value": "90d"},
+        "last purchase is not within the last 90 days",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DESCRIBE_CASES))
+def test_describe_reads_as_english(case):
+    rule, sentence = DESCRIBE_CASES[case]
+    assert wb.describe(rule_from_dict(rule)) == sentence
