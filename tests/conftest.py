@@ -1,17 +1,38 @@
 """Shared fixtures: stores on every backend of the matrix.
 
-Each test module that asks for ``backend_url`` runs once per backend. Backends join the
-matrix as they land (PostgreSQL and ClickHouse through chdb come with the backends issue).
+Each test module that asks for ``backend_url`` runs once per backend, as ibis's own
+backend suite does. PostgreSQL comes from the server that ``scripts/test.sh`` starts
+(``WORKBENCH_TEST_PG``); without it the PostgreSQL tests fail rather than skip, so a CI
+that cannot reach the server is noticed.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 
+import psycopg
 import pytest
 
-BACKENDS = ["duckdb"]
+BACKENDS = ["duckdb", "postgres"]
 _counter = itertools.count()
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get("WORKBENCH_TEST_PG")
+    if not url:
+        raise RuntimeError("WORKBENCH_TEST_PG is not set: run the suite with scripts/test.sh, which starts PostgreSQL")
+    return url
+
+
+def new_postgres_database() -> str:
+    """A new empty database on the test server; returns its URL."""
+    admin = postgres_admin_url()
+    name = f"wb_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -26,6 +47,8 @@ def new_store_url(backend_name, tmp_path_factory):
     def make() -> str:
         if backend_name == "duckdb":
             return f"duckdb://{tmp_path_factory.mktemp('store') / f'wb{next(_counter)}.duckdb'}"
+        if backend_name == "postgres":
+            return new_postgres_database()
         raise AssertionError(backend_name)
 
     return make

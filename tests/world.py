@@ -14,12 +14,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import ibis
 import pyarrow as pa
 
 from workbench.expr.catalog import Catalog
 from workbench.store import catalog_store
 from workbench.store.connection import transaction
+from workbench.store.dml import insert_arrow
 from workbench.store.schema import CONTACTS, EVENTS, IDENTITIES
 from workbench.store.workspace import Workspace
 
@@ -226,7 +226,7 @@ def load(ws: Workspace, world: World, all_event_names: bool = True) -> Catalog:
         for name, table in tables.items():
             con.truncate_table(name)
             if table.num_rows:
-                con.insert(name, ibis.memtable(table))
+                insert_arrow(con, name, table)
         con.truncate_table("wb_event_properties")
         catalog_store.learn_events(con, learned, sources, {})
     return ws.catalog

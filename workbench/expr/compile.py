@@ -274,19 +274,22 @@ class Compiler:
         if names is not None:
             preds.append(e.name.isin(sorted(names)))
         e = e.filter(*preds)
-        ids = self.t["identities"]
-        latest = ibis.row_number().over(
-            group_by=ids.anonymous_id, order_by=[ibis.desc(ids.linked_at), ibis.desc(ids.contact_id)]
-        )
-        links = (
-            ids.mutate(rank=latest)
-            .filter(lambda t: t.rank == 0)
-            .select(link_anonymous_id="anonymous_id", link_contact_id="contact_id")
-        )
+        links = self.identity_links()
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
         return joined.mutate(cid=ibis.coalesce(joined.contact_id, joined.link_contact_id)).filter(
             lambda t: t.cid.notnull()
         )
+
+    def identity_links(self) -> ir.Table:
+        """Each anonymous id's latest link: largest ``linked_at``, then largest ``contact_id``.
+
+        Grouped aggregates rather than a ranked window, so that query planners estimate
+        the result as one row per anonymous id.
+        """
+        ids = self.t["identities"]
+        latest = ids.group_by("anonymous_id").aggregate(latest_at=ids.linked_at.max())
+        ties = ids.join(latest, (ids.anonymous_id == latest.anonymous_id) & (ids.linked_at == latest.latest_at))
+        return ties.group_by(link_anonymous_id=ties.anonymous_id).aggregate(link_contact_id=ties.contact_id.max())
 
     def prop_type(self, names: tuple[str, ...] | None, prop: str) -> str:
         type_ = self.catalog.property_type(names, prop)
@@ -391,8 +394,7 @@ class Compiler:
         keyed = seq.match_on is not None
         group = ["cid", "key"] if keyed else ["cid"]
         starts = self.step_events(first, self.window_span(seq.window), seq.match_on)
-        rank = ibis.row_number().over(group_by=group, order_by=[ibis.desc("ts"), ibis.desc("event_id")])
-        latest = starts.mutate(rank=rank).filter(lambda t: t.rank == 0)
+        latest = _latest(starts, group)
         within = Duration.parse(seq.within) if seq.within else Duration(0, "s")
         latest = latest.filter(latest.ts <= within.before(self.T, self.tz))
         after = self.step_events(Step(negated.event, negated.where), None, seq.match_on)
@@ -459,6 +461,18 @@ class Compiler:
             joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
             wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for n in self.event_columns.values()])
         return wide.filter(self.predicate(rule, wide)).select("contact_id")
+
+
+def _latest(events: ir.Table, group: list[str]) -> ir.Table:
+    """Each group's latest event (largest ``ts``, then largest ``event_id``).
+
+    Grouped aggregates rather than a ranked window, so that query planners estimate one
+    row per group instead of one row in all.
+    """
+    last = events.group_by(group).aggregate(last_ts=events.ts.max())
+    on = [events[g] == last[g] for g in group] + [events.ts == last.last_ts]
+    ties = events.join(last, on).select(*group, "ts", "event_id")
+    return ties.group_by([*group, "ts"]).aggregate(event_id=ties.event_id.max())
 
 
 def compile_segment(

@@ -112,7 +112,12 @@ class Connector:
             if self.url.kind == "duckdb":
                 self._persistent = ibis.duckdb.connect()
             elif self.url.kind == "postgres":
-                self._persistent = ibis.connect(self.url.url.replace("postgresql://", "postgres://", 1))
+                # Segment queries join aggregates on their maxima, which PostgreSQL's planner
+                # estimates at one row and answers with nested loops that grow quadratically;
+                # the workbench's queries are scans, for which hash joins are right.
+                self._persistent = ibis.connect(
+                    self.url.url.replace("postgresql://", "postgres://", 1), options="-c enable_nestloop=off"
+                )
             else:
                 self._persistent = ibis.connect(self.url.url)
         return self._persistent

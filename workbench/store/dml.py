@@ -6,6 +6,8 @@ text; values travel as driver parameters.
 
 from __future__ import annotations
 
+import ibis.expr.types as ir
+import pyarrow as pa
 import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
@@ -42,3 +44,40 @@ def add_column(con: BaseBackend, table: str, column: str, type_: str) -> None:
         actions=[exp.ColumnDef(this=exp.to_identifier(column, quoted=True), kind=dtype)],
     )
     _execute(con, statement, [])
+
+
+def insert_rows(con: BaseBackend, table: str, rows: ir.Table) -> None:
+    """``INSERT INTO table (cols) SELECT …`` where JSON columns arrive as text.
+
+    Ibis casts JSON results to text at the top of a PostgreSQL query (so drivers can read
+    them), which an INSERT into a ``jsonb`` column refuses; the cast back is added here.
+    """
+    target = con.get_schema(table)
+    source = rows.select(
+        *[
+            rows[c] if target[c].is_json() or rows[c].type() == target[c] else rows[c].cast(target[c]).name(c)
+            for c in target.names
+        ]
+    )
+    inner = con.compiler.to_sqlglot(source).subquery("incoming")
+    projections = []
+    for name, dtype in target.items():
+        column = exp.column(name, table="incoming", quoted=True)
+        projections.append(
+            exp.Cast(this=column, to=con.compiler.type_mapper.from_ibis(dtype)) if dtype.is_json() else column
+        )
+    select = exp.select(*projections).from_(inner)
+    statement = exp.insert(
+        select, exp.to_table(table), columns=[exp.to_identifier(c, quoted=True) for c in target.names]
+    )
+    _execute(con, statement, [])
+
+
+def insert_arrow(con: BaseBackend, table: str, rows: pa.Table) -> None:
+    """Insert Arrow rows through a temporary staging table (see :func:`insert_rows`)."""
+    stage = f"_stage_{table}"
+    con.create_table(stage, rows, temp=True, overwrite=True)
+    try:
+        insert_rows(con, table, con.table(stage))
+    finally:
+        con.drop_table(stage, force=True)

@@ -52,7 +52,7 @@ EVENTS = ibis.schema(
         "amount": dt.float64,
         "duration_s": dt.float64,
         "quantity": dt.float64,
-        "properties": dt.json,
+        "properties": dt.JSON(binary=True),
     }
 )
 

@@ -30,7 +30,7 @@ from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.store import catalog_store, library
 from workbench.store.connection import Connector, StoreURL, transaction
-from workbench.store.dml import delete_matching
+from workbench.store.dml import delete_matching, insert_rows
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -337,9 +337,9 @@ class Workspace:
                     updated = prepared.table.num_rows - stored
                     if updated:
                         delete_matching(con, "contacts", "contact_id", stage)
-                    con.insert("contacts", staged.select(*target.columns))
+                    insert_rows(con, "contacts", staged)
                 else:
-                    con.insert(kind, fresh.select(*target.columns))
+                    insert_rows(con, kind, fresh)
                 if kind == "events":
                     links = self._store_links(con, prepared.links)
                     seen = {
