@@ -1,0 +1,147 @@
+"""Validation problems in a marketer's words, at the node they concern.
+
+Problems come from two checks, both reporting JSON paths: reading the document back
+(what the grammar requires, so the builder never saves a document that would not load)
+and validation against the catalog (fields, events, operators, values). Each is worded for
+someone who clicks rather than writes JSON, and attached to the node whose path is the
+longest prefix of the problem's path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from workbench.errors import Problem, SegmentError
+from workbench.expr.catalog import Catalog
+from workbench.expr.operators import ARRAY, NUMBER, OPERATORS, TEMPORAL
+from workbench.expr.rules import SLUG_RE, UNSET, Attribute, Event, Prop, Segment
+from workbench.expr.validate import problems as catalog_problems
+from workbench.widgets import paths
+from workbench.widgets.choices import compared_type, operator_label
+
+DOCUMENT = "document"  # where problems of the name and id are shown
+
+_VALUE_HINTS = {
+    "list": "Add at least one value.",
+    "items": "Add at least one tag.",
+    "pair": "Enter both ends of the range.",
+    "duration": "Enter a duration, e.g. 7 days.",
+    "days": "Enter a whole number of days (0 or more).",
+    "item": "Enter a tag.",
+}
+_TYPE_HINTS = {NUMBER: "Enter a number.", ARRAY: "Enter a tag."}
+
+
+def collect(segment: Segment, catalog: Catalog, resolve: Callable[[str], Segment]) -> list[Problem]:
+    """Every problem of the segment: grammar first, then catalog problems at other paths."""
+    found = _document_problems(segment)
+    try:
+        Segment.from_dict(segment.to_dict())
+    except SegmentError as exc:
+        found += [p for p in exc.problems if p.path.startswith(paths.ROOT)]
+    seen = {p.path for p in found}
+    found += [p for p in catalog_problems(segment, catalog, resolve) if p.path not in seen]
+    return found
+
+
+def _document_problems(segment: Segment) -> list[Problem]:
+    found = []
+    if not segment.name.strip():
+        found.append(Problem("name", "Give the segment a name."))
+    if not SLUG_RE.match(segment.id):
+        found.append(
+            Problem("id", "The id may use lower-case letters, digits, '-' and '_', starting with a letter or digit.")
+        )
+    return found
+
+
+def by_node(problems: Iterable[Problem], node_paths: Iterable[str]) -> dict[str, list[Problem]]:
+    """Problems grouped by the node they concern; the name and id under :data:`DOCUMENT`."""
+    node_paths = list(node_paths)
+    out: dict[str, list[Problem]] = {}
+    for problem in problems:
+        owner = paths.owner_of(problem.path, node_paths) if problem.path.startswith(paths.ROOT) else None
+        out.setdefault(owner or DOCUMENT, []).append(problem)
+    return out
+
+
+def friendly(problem: Problem, segment: Segment, catalog: Catalog) -> str:
+    """The problem in words a marketer understands (the analyst's wording when no better one exists)."""
+    if not problem.path.startswith(paths.ROOT):
+        return problem.message
+    tail = re.sub(r"\[\d+\]$", "", problem.path.rsplit(".", 1)[-1])
+    owner_path = problem.path.rsplit(".", 1)[0]
+    if tail == "value":
+        return _value_hint(segment, catalog, owner_path)
+    if tail == "op":
+        return _op_hint(segment, catalog, owner_path)
+    empty = "must be a non-empty string" in problem.message
+    if tail == "attribute":
+        return "Pick a contact field." if empty else "This field no longer exists; pick another."
+    if tail == "event":
+        return "Pick an event." if empty else "No such event has been recorded yet; pick another."
+    if tail == "property":
+        return "Pick a property." if empty else _sentence(problem.message)
+    if tail in ("last", "within", "ago"):
+        return "Enter a duration, e.g. 7 days."
+    if tail in ("since", "between"):
+        return "Enter a date, or a time ago."
+    if tail == "in_segment":
+        return "Pick a saved segment." if empty else _sentence(problem.message)
+    if tail == "in_list":
+        return "Pick a list." if empty else _sentence(problem.message)
+    if tail == "aggregate":
+        return "Pick the property to add up or compare."
+    if tail == "match_on":
+        return "Not every step has this property; pick another to match on."
+    if "negated step" in problem.message:
+        return "“And then did not” can only be the second of exactly two steps."
+    if "at least two steps" in problem.message:
+        return "A sequence needs at least two steps."
+    return _sentence(problem.message)
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _comparison(segment: Segment, path: str) -> Attribute | Prop | Event | None:
+    try:
+        node = paths.get(segment.rule, path)
+    except paths.PathError:
+        return None
+    return node if isinstance(node, (Attribute, Prop, Event)) else None
+
+
+def _value_hint(segment: Segment, catalog: Catalog, path: str) -> str:
+    node = _comparison(segment, path)
+    if node is None:
+        return "Enter a value."
+    op, value = node.comparison if isinstance(node, Event) else (node.op, node.value)
+    kind = OPERATORS[op].value if op in OPERATORS else None
+    if kind == "none":
+        return "This comparison takes no value."
+    if kind in _VALUE_HINTS:
+        return _VALUE_HINTS[kind]
+    if value is UNSET or kind is None:
+        return "Enter a value."
+    type_ = compared_type(catalog, segment.rule, path, node)
+    if type_ in TEMPORAL:
+        return "Enter a date, or a time ago."
+    return _TYPE_HINTS.get(type_, "Enter some text.")  # type: ignore[arg-type]
+
+
+def _op_hint(segment: Segment, catalog: Catalog, path: str) -> str:
+    node = _comparison(segment, path)
+    op = node.comparison[0] if isinstance(node, Event) else getattr(node, "op", "")
+    if not op:
+        return "Pick a comparison."
+    if op not in OPERATORS:
+        return f"Unknown comparison {op!r}; pick one from the list."
+    subject = "this"
+    if isinstance(node, Attribute) and node.field in catalog.fields:
+        subject = catalog.fields[node.field].label
+    elif isinstance(node, Prop):
+        subject = catalog.property_label(node.property)
+    return f"“{operator_label(op)}” does not apply to {subject}; pick another comparison."
