@@ -110,3 +110,27 @@ def test_unreadable_file_is_a_clear_error(store, tmp_path):
     bad.write_text("nope")
     result = run(store, "import", "contacts", str(bad))
     assert result.exit_code != 0 and "contacts.xlsx" in result.output
+
+
+def test_append_checks_rows_like_an_import(store):
+    store.append("contacts", [{"contact_id": "x1", "created_at": "2026-01-01T00:00:00Z", "tags": ["a", "b"]}])
+    report = store.append(
+        "events",
+        [
+            {
+                "event_id": "ev1",
+                "contact_id": "x1",
+                "source": "custom",
+                "name": "purchase",
+                "ts": "2026-02-01T10:00:00Z",
+                "amount": 10.5,
+                "properties": {"cart_id": "k", "n": 3},
+                "colour": "red",
+            },
+            {"contact_id": "x1", "source": "nope", "name": "purchase", "ts": "2026-02-01T00:00:00Z"},
+        ],
+    )
+    assert (report.stored, report.rejected) == (1, 1)
+    assert report.rejects[0][0] == 2 and "source" in report.rejects[0][1]
+    assert json.loads(store.table("events").to_pylist()[0]["properties"]) == {"cart_id": "k", "n": 3, "colour": "red"}
+    assert store.catalog.events["purchase"].properties == {"cart_id": "string", "colour": "string", "n": "number"}

@@ -60,7 +60,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -486,16 +486,21 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 
 
 def _read_parquet(path: Path, pf: pq.ParquetFile) -> Iterator[_Chunk]:
-    offset = 0
     try:
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
-            table = _simplify(pa.Table.from_batches([batch]))
-            n = table.num_rows
-            lines = np.arange(offset, offset + n, dtype=np.int64) + PARQUET_FIRST_LINE
-            offset += n
-            yield _Chunk(table, lines, [], n)
+        yield from _numbered_chunks(pa.Table.from_batches([b]) for b in pf.iter_batches(batch_size=CHUNK_ROWS))
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise ImportFailed(f"{path}: cannot read as Parquet: {_arrow_message(exc)}") from exc
+
+
+def _numbered_chunks(tables: Iterable[pa.Table]) -> Iterator[_Chunk]:
+    """Typed row batches, numbered from ``PARQUET_FIRST_LINE`` on."""
+    offset = 0
+    for table in tables:
+        table = _simplify(table)
+        n = table.num_rows
+        lines = np.arange(offset, offset + n, dtype=np.int64) + PARQUET_FIRST_LINE
+        offset += n
+        yield _Chunk(table, lines, [], n)
 
 
 def _simple_type(t: pa.DataType) -> pa.DataType:
@@ -1022,6 +1027,33 @@ def prepare(
     con.settings["enable_progress_bar"] = False  # DuckDB would draw over the caller's bar
     try:
         return _prepare(con, kind, chunks, columns, present, extras, now, total, progress)
+    finally:
+        con.disconnect()
+
+
+def prepare_table(
+    kind: str,
+    table: pa.Table,
+    *,
+    label: str = "request",
+    now: datetime | None = None,
+    custom_fields: Mapping[str, str] | None = None,
+) -> Prepared:
+    """Check rows that arrive as Arrow (an API request, a send log) exactly as a Parquet file
+    would be checked; a reject's ``line`` is the row's position from 1. ``label`` names the
+    source in errors."""
+    if kind not in KINDS:
+        raise ImportFailed(f"cannot import {kind!r}; use one of {', '.join(KINDS)}")
+    now = datetime.now(UTC) if now is None else now.astimezone(UTC)
+    columns = _columns(kind, custom_fields)
+    source = Path(label)
+    present, extras = _check_header(source, kind, table.schema.names, columns)
+    _check_types(source, table.schema, present, {c.name: c for c in columns})
+    con = ibis.duckdb.connect()
+    con.settings["enable_progress_bar"] = False
+    try:
+        chunks = _numbered_chunks(pa.Table.from_batches([b], table.schema) for b in table.to_batches(CHUNK_ROWS))
+        return _prepare(con, kind, chunks, columns, present, extras, now, table.num_rows, None)
     finally:
         con.disconnect()
 

@@ -54,6 +54,7 @@ class ImportReport:
     rejected: int
     rejects_path: Path | None
     links: int = 0
+    rejects: tuple[tuple[int, str], ...] = ()  # (line or row position, reason)
 
     def summary(self) -> str:
         parts = [f"{self.kind}: {self.rows_read} rows read, {self.stored} stored"]
@@ -66,7 +67,7 @@ class ImportReport:
         if self.links:
             parts.append(f"{self.links} identity links")
         if self.rejected:
-            parts.append(f"{self.rejected} rejected (see {self.rejects_path})")
+            parts.append(f"{self.rejected} rejected" + (f" (see {self.rejects_path})" if self.rejects_path else ""))
         return ", ".join(parts)
 
 
@@ -317,6 +318,19 @@ class Workspace:
         log.info("import %s", report.summary())
         return report
 
+    def append(self, kind: str, rows: list[dict] | pa.Table, *, label: str = "request") -> ImportReport:
+        """Store rows given in memory (API requests, send logs), checked as an import file is.
+
+        ``rows`` are dicts of SPEC §1 columns (for events, unknown keys go to ``properties``;
+        a ``properties`` dict is stored as JSON). Bad rows are reported, never stored.
+        """
+        from workbench.store.importer import prepare_table
+
+        table = rows if isinstance(rows, pa.Table) else _rows_table(rows)
+        custom = {f.name: f.type for f in self.catalog.custom_fields} if kind == "contacts" else None
+        prepared = prepare_table(kind, table, label=label, custom_fields=custom)
+        return self.store_prepared(prepared)
+
     def store_prepared(self, prepared: Prepared, rejects_path: Path | None = None) -> ImportReport:
         """Store rows made ready by the importer (or the sample generator) in one transaction."""
         kind, stage = prepared.kind, f"_stage_{prepared.kind}"
@@ -358,6 +372,7 @@ class Workspace:
             len(prepared.rejects),
             rejects_path,
             links,
+            tuple((r.line, r.reason) for r in prepared.rejects),
         )
 
     @staticmethod
@@ -382,6 +397,24 @@ class Workspace:
         """Run an Ibis expression built from this store's tables, on a read connection."""
         with self.connector.reading() as con:
             return con.execute(build(con))
+
+
+def _rows_table(rows: list[dict]) -> pa.Table:
+    """Arrow text columns from dicts, parsed by the importer as a CSV file's would be."""
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    return pa.table({name: pa.array([_as_text(r.get(name)) for r in rows], pa.string()) for name in names})
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return str(value)
 
 
 def load_document(path: Path) -> Segment:
