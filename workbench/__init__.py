@@ -14,6 +14,16 @@ from workbench.expr.rules import Rule, Segment, rule_from_dict
 from workbench.expr.validate import validate
 from workbench.store.workspace import ImportReport, Workspace, connect, load_document
 
+
+def __getattr__(name: str):
+    # The builder needs ipywidgets (the "notebooks" extra); import it only when asked for.
+    if name == "SegmentBuilder":
+        from workbench.widgets import SegmentBuilder
+
+        return SegmentBuilder
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+
+
 __all__ = [
     "Catalog",
     "EventType",
@@ -22,6 +32,7 @@ __all__ = [
     "NotFound",
     "Rule",
     "Segment",
+    "SegmentBuilder",
     "SegmentError",
     "StoreBusy",
     "WorkbenchError",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,8 +97,9 @@ class Connector:
     def __init__(self, url: StoreURL) -> None:
         self.url = url
         self._persistent: BaseBackend | None = None
-        self._held: BaseBackend | None = None
-        self._held_writable = False
+        # a hold() belongs to the thread that made it: a builder counting in a worker thread
+        # must not share the notebook thread's connection
+        self._local = threading.local()
         if url.kind == "duckdb" and url.path is not None:
             url.path.parent.mkdir(parents=True, exist_ok=True)
             self._gate = _FileLock(url.path.with_name(url.path.name + ".gate.lock"))
@@ -121,6 +123,14 @@ class Connector:
             else:
                 self._persistent = ibis.connect(self.url.url)
         return self._persistent
+
+    @property
+    def _held(self) -> BaseBackend | None:
+        return getattr(self._local, "held", None)
+
+    @property
+    def _held_writable(self) -> bool:
+        return getattr(self._local, "writable", False)
 
     def _open_duckdb(self, read_only: bool) -> BaseBackend:
         deadline = time.monotonic() + LOCK_TIMEOUT_S
@@ -190,11 +200,11 @@ class Connector:
             yield self._held
             return
         with self.writing() if write else self.reading() as con:
-            self._held, self._held_writable = con, write
+            self._local.held, self._local.writable = con, write
             try:
                 yield con
             finally:
-                self._held, self._held_writable = None, False
+                self._local.held, self._local.writable = None, False
 
     def close(self) -> None:
         if self._persistent is not None:
