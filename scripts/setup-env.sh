@@ -14,7 +14,7 @@ STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
   echo "==> installing segment-workbench and its dependencies"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[postgres,notebooks,test]"
+  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[postgres,clickhouse,notebooks,test]"
   touch "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -49,6 +49,8 @@ def new_store_url(backend_name, tmp_path_factory):
             return f"duckdb://{tmp_path_factory.mktemp('store') / f'wb{next(_counter)}.duckdb'}"
         if backend_name == "postgres":
             return new_postgres_database()
+        if backend_name == "clickhouse":
+            return "chdb://"
         raise AssertionError(backend_name)
 
     return make

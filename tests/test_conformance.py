@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.chdb_store import ChdbStore
 from tests.conformance_cases import CASES, NEGATION_PAIRS
 from tests.reference import evaluate
 from tests.world import load, make_world
@@ -16,19 +17,29 @@ from workbench.store.workspace import Workspace
 WORLD_SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def store(backend_url):
-    ws = Workspace(backend_url)
-    ws.init()
-    return ws
+# This module adds ClickHouse (through chdb) to the matrix: it needs only evaluation.
+@pytest.fixture(scope="module", params=["duckdb", "postgres", "clickhouse"])
+def backend_name(request) -> str:
+    return request.param
 
 
-@pytest.fixture(scope="module")
-def scratch(new_store_url):
-    """A second store for tests that load worlds of their own."""
+def open_store(backend_name: str, new_store_url):
+    if backend_name == "clickhouse":
+        return ChdbStore()
     ws = Workspace(new_store_url())
     ws.init()
     return ws
+
+
+@pytest.fixture(scope="module")
+def store(backend_name, new_store_url):
+    return open_store(backend_name, new_store_url)
+
+
+@pytest.fixture(scope="module")
+def scratch(backend_name, new_store_url):
+    """A second store for tests that load worlds of their own."""
+    return open_store(backend_name, new_store_url)
 
 
 @pytest.fixture(scope="module", params=WORLD_SEEDS, ids=lambda s: f"world{s}")

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
-from workbench.expr.catalog import Catalog
+from workbench.expr.catalog import Catalog, EventType, Field
 from workbench.store import catalog_store
 from workbench.store.connection import transaction
 from workbench.store.dml import insert_arrow
@@ -200,12 +200,11 @@ def learned_properties(events: list[dict]) -> tuple[dict[str, dict[str, str]], d
     return learned, sources
 
 
-def load(ws: Workspace, world: World, all_event_names: bool = True) -> Catalog:
-    """Replace the store's rows by the world's (and register custom fields); returns the catalog."""
-    existing = {f.name for f in ws.catalog.custom_fields}
-    for name, type_ in CUSTOM_FIELDS.items():
-        if name not in existing:
-            ws.add_field(name, type_)
+def load(ws, world: World, all_event_names: bool = True) -> Catalog:
+    """Replace the store's rows by the world's (and register custom fields); returns the catalog.
+
+    ``ws`` is a Workspace, or the chdb store of ``tests/chdb_store.py``.
+    """
     contacts_schema = pa.schema(
         [*CONTACTS.to_pyarrow(), pa.field("loyalty_points", pa.float64()), pa.field("vip", pa.bool_())]
     )
@@ -222,6 +221,14 @@ def load(ws: Workspace, world: World, all_event_names: bool = True) -> Catalog:
         for name in EVENT_NAMES:
             learned.setdefault(name, {})
             sources.setdefault(name, SOURCES[name])
+    if not isinstance(ws, Workspace):
+        custom = tuple(Field(name, type_, name, custom=True) for name, type_ in CUSTOM_FIELDS.items())
+        ws.load_tables(tables, custom, {n: EventType(n, sources[n], learned[n]) for n in learned})
+        return ws.catalog
+    existing = {f.name for f in ws.catalog.custom_fields}
+    for name, type_ in CUSTOM_FIELDS.items():
+        if name not in existing:
+            ws.add_field(name, type_)
     with ws.connector.writing() as con, transaction(con):
         for name, table in tables.items():
             con.truncate_table(name)

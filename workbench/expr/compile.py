@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 
 from workbench.errors import SegmentError
 from workbench.expr.catalog import Catalog
+from workbench.expr.dialects import dialect_for
 from workbench.expr.operators import ARRAY, BOOLEAN, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
 from workbench.expr.rules import (
     Ago,
@@ -74,16 +75,6 @@ FIELD_DTYPES = {
 ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct", "distinct_days")
 
 
-@ibis.udf.scalar.builtin(name="timezone")
-def _to_local(zone_name: str, ts: dt.Timestamp(timezone="UTC")) -> dt.timestamp:
-    """The wall-clock time of ``ts`` in ``zone_name`` (DuckDB and PostgreSQL ``timezone``)."""
-
-
-@ibis.udf.scalar.builtin(name="timezone")
-def _from_local(zone_name: str, ts: dt.timestamp) -> dt.Timestamp(timezone="UTC"):
-    """The instant at which the wall clock of ``zone_name`` shows ``ts``."""
-
-
 def contacts_schema(catalog: Catalog) -> ibis.Schema:
     """``contacts`` with the catalog's custom fields as extra typed columns."""
     extra = {f.name: FIELD_DTYPES[f.type] for f in catalog.custom_fields}
@@ -121,13 +112,16 @@ class Span:
 class Compiler:
     """Compiles one segment at one instant. Use :func:`compile_segment`."""
 
-    def __init__(self, catalog: Catalog, as_of: datetime, resolve: Resolver | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, as_of: datetime, resolve: Resolver | None = None, dialect: str = "duckdb"
+    ) -> None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
         self.catalog = catalog
         self.T = as_of.astimezone(UTC)
         self.tz = zone(catalog.timezone)
         self.resolve = resolve
+        self.dialect = dialect_for(dialect)
         self.t = tables(catalog)
         self.event_columns: dict[Event, str] = {}
 
@@ -170,18 +164,12 @@ class Compiler:
 
     def shift(self, col: ir.TimestampValue, duration: Duration) -> ir.TimestampValue:
         """``col + duration``; months and years move the local calendar, as in Python."""
-        if not duration.is_calendar:
-            return col + ibis.interval(seconds=duration.seconds)
-        months = ibis.interval(months=duration.months)
-        if self.catalog.timezone == "UTC":
-            return col + months
-        zone_name = self.catalog.timezone
-        return _from_local(zone_name, _to_local(zone_name, col) + months)
+        if duration.is_calendar:
+            return self.dialect.add_months(col, duration.months, self.catalog.timezone)
+        return col + ibis.interval(seconds=duration.seconds)
 
     def local_date_of(self, col: ir.TimestampValue) -> ir.DateValue:
-        if self.catalog.timezone == "UTC":
-            return col.date()
-        return _to_local(self.catalog.timezone, col).date()
+        return self.dialect.local_date(col, self.catalog.timezone)
 
     # --- comparisons ------------------------------------------------------------------
 
@@ -301,13 +289,7 @@ class Compiler:
         """An event column, or a ``properties`` key read as its catalogued type."""
         if prop in EVENT_COLUMN_TYPES:
             return e[prop]
-        raw = e.properties[prop]
-        type_ = self.prop_type(names, prop)
-        if type_ == NUMBER:
-            return raw.float
-        if type_ == BOOLEAN:
-            return raw.bool
-        return raw.str
+        return self.dialect.json_value(e.properties, prop, self.prop_type(names, prop))
 
     def event_match(
         self, e: ir.Table, names: tuple[str, ...] | None, where: tuple[Prop, ...] | None
@@ -481,11 +463,13 @@ def compile_segment(
     catalog: Catalog,
     as_of: datetime,
     resolve: Resolver | None = None,
+    dialect: str = "duckdb",
 ) -> ir.Table:
     """The members of ``segment`` at ``as_of`` as an unbound table with one ``contact_id`` column.
 
     ``catalog`` names the fields and property types; ``resolve`` returns saved segments
-    for ``in_segment``. The segment must already be valid (see ``validate``).
+    for ``in_segment``; ``dialect`` is the engine that will run it (``duckdb``,
+    ``postgres``, ``clickhouse``). The segment must already be valid (see ``validate``).
     """
     rule = segment.rule if isinstance(segment, Segment) else segment
-    return Compiler(catalog, as_of, resolve).compile(rule)
+    return Compiler(catalog, as_of, resolve, dialect).compile(rule)

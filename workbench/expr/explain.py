@@ -129,7 +129,13 @@ class _Explainer:
             return set()
         parts = []
         for i, condition in enumerate(conditions):
-            members = compile_segment(condition, catalog=self.catalog, as_of=self.as_of, resolve=self.workspace.segment)
+            members = compile_segment(
+                condition,
+                catalog=self.catalog,
+                as_of=self.as_of,
+                resolve=self.workspace.segment,
+                dialect=self.workspace.dialect,
+            )
             parts.append(
                 members.filter(members.contact_id == self.contact_id).select(tag=ibis.literal(i, type="int64"))
             )

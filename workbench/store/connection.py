@@ -121,7 +121,8 @@ class Connector:
                     self.url.url.replace("postgresql://", "postgres://", 1), options="-c enable_nestloop=off"
                 )
             else:
-                self._persistent = ibis.connect(self.url.url)
+                # outer joins must give NULL for missing rows, as in SQL (ClickHouse's default is 0/'')
+                self._persistent = ibis.connect(self.url.url, settings={"join_use_nulls": 1})
         return self._persistent
 
     @property

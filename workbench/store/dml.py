@@ -81,3 +81,23 @@ def insert_arrow(con: BaseBackend, table: str, rows: pa.Table) -> None:
         insert_rows(con, table, con.table(stage))
     finally:
         con.drop_table(stage, force=True)
+
+
+def create_index(con: BaseBackend, table: str, columns: tuple[str, ...]) -> None:
+    """``CREATE INDEX IF NOT EXISTS ix_table_cols ON table (cols)``."""
+    name = "ix_" + "_".join((table, *columns))
+    statement = exp.Create(
+        this=exp.Index(
+            this=exp.to_identifier(name),
+            table=exp.to_table(table),
+            params=exp.IndexParameters(columns=[exp.Ordered(this=exp.column(c, quoted=True)) for c in columns]),
+        ),
+        kind="INDEX",
+        exists=True,
+    )
+    _execute(con, statement, [])
+
+
+def analyze(con: BaseBackend, table: str) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL)."""
+    _execute(con, exp.Analyze(this=exp.to_table(table)), [])

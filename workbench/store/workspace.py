@@ -28,9 +28,9 @@ from workbench.expr.compile import compile_segment
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
-from workbench.store import catalog_store, library
+from workbench.store import catalog_store, clickhouse, library
 from workbench.store.connection import Connector, StoreURL, transaction
-from workbench.store.dml import delete_matching, insert_rows
+from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -39,6 +39,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SegmentLike = Segment | Rule | dict | str | Path
+
+# Bulk loads change the data's shape; PostgreSQL plans segment queries from statistics.
+ANALYZE_AFTER_ROWS = 1000
+
+# What segment evaluation looks up on PostgreSQL: a contact's events in time order, events
+# of a name in a window, anonymous events to stitch, and the links to stitch them with.
+POSTGRES_INDEXES = (
+    ("events", ("contact_id", "ts")),
+    ("events", ("name", "ts")),
+    ("events", ("anonymous_id",)),
+    ("identities", ("anonymous_id", "linked_at")),
+    ("wb_list_members", ("list_id", "contact_id")),
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,16 @@ class Workspace:
         with self.connector.writing() as con:
             existing = set(con.list_tables())
             for name, schema in {**CANONICAL, **INTERNAL}.items():
-                if name not in existing:
+                if name in existing:
+                    continue
+                if self.dialect == "clickhouse":
+                    con.raw_sql(clickhouse.create_table(name, schema))
+                else:
                     con.create_table(name, schema=schema)
-                    log.info("created table %s", name)
+                log.info("created table %s", name)
+            if self.dialect == "postgres":
+                for index in POSTGRES_INDEXES:
+                    create_index(con, *index)
 
     def _check_ready(self, con: BaseBackend) -> None:
         if self._ready:
@@ -214,12 +234,22 @@ class Workspace:
 
     # --- evaluation -----------------------------------------------------------------------
 
-    def _compiled(self, con: BaseBackend, ref: SegmentLike, as_of: datetime | str | None) -> tuple[Segment, ir.Table]:
+    @property
+    def dialect(self) -> str:
+        """The SQL engine of this store: ``duckdb``, ``postgres`` or ``clickhouse``."""
+        return self.url.kind
+
+    def _compiled(
+        self, con: BaseBackend, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
+    ) -> tuple[Segment, ir.Table]:
         catalog, segments = self._state(con)
         segment = self._resolve(ref, segments)
         resolve = lambda sid: segments[sid].segment  # noqa: E731
         validate(segment, catalog, resolve)
-        return segment, compile_segment(segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve)
+        expr = compile_segment(
+            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
+        )
+        return segment, expr
 
     def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
         """The unbound Ibis table of members (one ``contact_id`` column)."""
@@ -258,9 +288,10 @@ class Workspace:
 
     def sql(self, ref: SegmentLike, dialect: str | None = None, as_of: datetime | str | None = None) -> str:
         """The SQL that evaluates the segment, in a dialect (default: this store's)."""
+        dialect = dialect or self.dialect
         with self.connector.reading() as con:
-            expr = self._compiled(con, ref, as_of)[1]
-            return ibis.to_sql(expr, dialect=dialect or con.name)
+            expr = self._compiled(con, ref, as_of, dialect)[1]
+            return ibis.to_sql(expr, dialect=dialect)
 
     # --- static lists -----------------------------------------------------------------------
 
@@ -318,17 +349,23 @@ class Workspace:
         log.info("import %s", report.summary())
         return report
 
-    def append(self, kind: str, rows: list[dict] | pa.Table, *, label: str = "request") -> ImportReport:
+    def append(
+        self, kind: str, rows: list[dict] | pa.Table, *, label: str = "request", atomic: bool = False
+    ) -> ImportReport:
         """Store rows given in memory (API requests, send logs), checked as an import file is.
 
         ``rows`` are dicts of SPEC §1 columns (for events, unknown keys go to ``properties``;
-        a ``properties`` dict is stored as JSON). Bad rows are reported, never stored.
+        a ``properties`` dict is stored as JSON). Bad rows are reported, never stored. With
+        ``atomic``, one bad row means no row is stored (the report still lists every bad row).
         """
         from workbench.store.importer import prepare_table
 
         table = rows if isinstance(rows, pa.Table) else _rows_table(rows)
         custom = {f.name: f.type for f in self.catalog.custom_fields} if kind == "contacts" else None
         prepared = prepare_table(kind, table, label=label, custom_fields=custom)
+        if atomic and prepared.rejects:
+            rejects = tuple((r.line, r.reason) for r in prepared.rejects)
+            return ImportReport(kind, prepared.rows_read, 0, 0, 0, 0, len(rejects), None, 0, rejects)
         return self.store_prepared(prepared)
 
     def store_prepared(self, prepared: Prepared, rejects_path: Path | None = None) -> ImportReport:
@@ -360,6 +397,8 @@ class Workspace:
                         row["values"]: row["counts"] for row in prepared.table.column("name").value_counts().to_pylist()
                     }
                     catalog_store.learn_events(con, prepared.learned, prepared.sources, seen)
+                if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
+                    analyze(con, kind)
             finally:
                 con.drop_table(stage, force=True)
         return ImportReport(

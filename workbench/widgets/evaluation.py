@@ -75,7 +75,13 @@ class PreviewCounter:
         as_of = request.as_of or datetime.now(UTC)
 
         def members_of(rule: Rule) -> ir.Table:
-            return compile_segment(rule, catalog=request.catalog, as_of=as_of, resolve=request.library.__getitem__)
+            return compile_segment(
+                rule,
+                catalog=request.catalog,
+                as_of=as_of,
+                resolve=request.library.__getitem__,
+                dialect=self.workspace.dialect,
+            )
 
         parts = {f"part{i}": members_of(rule) for i, rule in enumerate(request.parts)}
         current = members_of(request.segment.rule) if request.valid else None

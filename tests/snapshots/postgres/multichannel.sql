@@ -1,0 +1,162 @@
+SELECT
+  "t21"."contact_id"
+FROM (
+  SELECT
+    *
+  FROM (
+    SELECT
+      *
+    FROM "contacts" AS "t0"
+    WHERE
+      "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+  ) AS "t4"
+  WHERE
+    "t4"."contact_id" IN (
+      SELECT
+        "t18"."cid_0"
+      FROM (
+        SELECT
+          COALESCE("t14"."contact_id", "t14"."link_contact_id") AS "cid_0",
+          "t14"."ts" AS "ts_0",
+          "t14"."event_id" AS "event_id_0"
+        FROM (
+          SELECT
+            "t8"."event_id",
+            "t8"."contact_id",
+            "t8"."anonymous_id",
+            "t8"."source",
+            "t8"."name",
+            "t8"."ts",
+            "t8"."received_at",
+            "t8"."url",
+            "t8"."category",
+            "t8"."product_id",
+            "t8"."campaign_id",
+            "t8"."channel",
+            "t8"."currency",
+            "t8"."amount",
+            "t8"."duration_s",
+            "t8"."quantity",
+            "t8"."properties",
+            "t13"."link_anonymous_id",
+            "t13"."link_contact_id"
+          FROM (
+            SELECT
+              *
+            FROM "events" AS "t1"
+            WHERE
+              "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+              AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+              AND "t1"."name" IN ('email_click')
+          ) AS "t8"
+          LEFT OUTER JOIN (
+            SELECT
+              "t11"."anonymous_id" AS "link_anonymous_id",
+              MAX("t11"."contact_id") AS "link_contact_id"
+            FROM (
+              SELECT
+                "t3"."anonymous_id",
+                "t3"."contact_id",
+                "t3"."linked_at",
+                "t10"."latest_at"
+              FROM "identities" AS "t3"
+              INNER JOIN (
+                SELECT
+                  "t2"."anonymous_id",
+                  MAX("t2"."linked_at") AS "latest_at"
+                FROM "identities" AS "t2"
+                GROUP BY
+                  1
+              ) AS "t10"
+                ON "t3"."anonymous_id" = "t10"."anonymous_id"
+                AND "t3"."linked_at" = "t10"."latest_at"
+            ) AS "t11"
+            GROUP BY
+              1
+          ) AS "t13"
+            ON "t8"."anonymous_id" = "t13"."link_anonymous_id"
+        ) AS "t14"
+        WHERE
+          COALESCE("t14"."contact_id", "t14"."link_contact_id") IS NOT NULL
+          AND TRUE
+          AND "t14"."name" IN ('email_click')
+          AND "t14"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t14"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t18"
+      INNER JOIN (
+        SELECT
+          COALESCE("t15"."contact_id", "t15"."link_contact_id") AS "cid_1",
+          "t15"."ts" AS "ts_1",
+          "t15"."event_id" AS "event_id_1"
+        FROM (
+          SELECT
+            "t9"."event_id",
+            "t9"."contact_id",
+            "t9"."anonymous_id",
+            "t9"."source",
+            "t9"."name",
+            "t9"."ts",
+            "t9"."received_at",
+            "t9"."url",
+            "t9"."category",
+            "t9"."product_id",
+            "t9"."campaign_id",
+            "t9"."channel",
+            "t9"."currency",
+            "t9"."amount",
+            "t9"."duration_s",
+            "t9"."quantity",
+            "t9"."properties",
+            "t13"."link_anonymous_id",
+            "t13"."link_contact_id"
+          FROM (
+            SELECT
+              *
+            FROM "events" AS "t1"
+            WHERE
+              "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+              AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+              AND "t1"."name" IN ('page_view')
+          ) AS "t9"
+          LEFT OUTER JOIN (
+            SELECT
+              "t11"."anonymous_id" AS "link_anonymous_id",
+              MAX("t11"."contact_id") AS "link_contact_id"
+            FROM (
+              SELECT
+                "t3"."anonymous_id",
+                "t3"."contact_id",
+                "t3"."linked_at",
+                "t10"."latest_at"
+              FROM "identities" AS "t3"
+              INNER JOIN (
+                SELECT
+                  "t2"."anonymous_id",
+                  MAX("t2"."linked_at") AS "latest_at"
+                FROM "identities" AS "t2"
+                GROUP BY
+                  1
+              ) AS "t10"
+                ON "t3"."anonymous_id" = "t10"."anonymous_id"
+                AND "t3"."linked_at" = "t10"."latest_at"
+            ) AS "t11"
+            GROUP BY
+              1
+          ) AS "t13"
+            ON "t9"."anonymous_id" = "t13"."link_anonymous_id"
+        ) AS "t15"
+        WHERE
+          COALESCE("t15"."contact_id", "t15"."link_contact_id") IS NOT NULL
+          AND TRUE
+          AND "t15"."name" IN ('page_view')
+          AND "t15"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t15"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t19"
+        ON "t18"."cid_0" = "t19"."cid_1"
+        AND "t19"."ts_1" >= "t18"."ts_0"
+        AND "t19"."event_id_1" <> "t18"."event_id_0"
+        AND "t19"."ts_1" <= (
+          "t18"."ts_0" + INTERVAL '86400 SECOND'
+        )
+    )
+) AS "t21"
