@@ -425,6 +425,28 @@ class Workspace:
             con.insert("identities", fresh)
         return count
 
+    # --- moving data between stores ----------------------------------------------------
+
+    def export(self, directory: str | Path) -> dict[str, Path]:
+        """Write contacts, events and identities as Parquet (JSON as text) and the segment
+        library as JSON documents, for ``workbench import`` into another store."""
+        out = Path(directory)
+        (out / "segments").mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        with self.connector.reading() as con:
+            for name in CANONICAL:
+                table = con.table(name)
+                portable = table.mutate(
+                    **{c: table[c].cast("string") for c, t in table.schema().items() if t.is_json()}
+                )
+                written[name] = out / f"{name}.parquet"
+                con.to_parquet(portable, written[name])
+        for saved in self.segments():
+            path = out / "segments" / f"{saved.id}.json"
+            path.write_text(json.dumps(saved.segment.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log.info("exported %s to %s", ", ".join(written), out)
+        return written
+
     # --- helpers for callers ------------------------------------------------------------
 
     def table(self, name: str) -> pa.Table:
