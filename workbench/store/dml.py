@@ -6,6 +6,7 @@ text; values travel as driver parameters.
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import sqlglot.expressions as exp
@@ -75,12 +76,12 @@ def insert_rows(con: BaseBackend, table: str, rows: ir.Table) -> None:
 
 def insert_arrow(con: BaseBackend, table: str, rows: pa.Table) -> None:
     """Insert Arrow rows through a temporary staging table (see :func:`insert_rows`)."""
-    stage = f"_stage_{table}"
-    con.create_table(stage, rows, temp=True, overwrite=True)
+    staged = f"_stage_{table}"
+    stage(con, staged, rows)
     try:
-        insert_rows(con, table, con.table(stage))
+        insert_rows(con, table, con.table(staged))
     finally:
-        con.drop_table(stage, force=True)
+        con.drop_table(staged, force=True)
 
 
 def create_index(con: BaseBackend, table: str, columns: tuple[str, ...]) -> None:
@@ -101,3 +102,27 @@ def create_index(con: BaseBackend, table: str, columns: tuple[str, ...]) -> None
 def analyze(con: BaseBackend, table: str) -> None:
     """Refresh the planner's statistics after a bulk load (PostgreSQL)."""
     _execute(con, exp.Analyze(this=exp.to_table(table)), [])
+
+
+def stage(con: BaseBackend, name: str, rows: pa.Table) -> None:
+    """Load Arrow rows into a new temporary table ``name``.
+
+    PostgreSQL gets them through ``COPY … FROM STDIN`` (Ibis would insert row by row);
+    other engines through Ibis, which hands Arrow over in bulk.
+    """
+    if con.name != "postgres":
+        con.create_table(name, rows, temp=True, overwrite=True)
+        return
+    schema = ibis.Schema.from_pyarrow(rows.schema)
+    con.create_table(name, schema=schema, temp=True, overwrite=True)
+    statement = exp.Copy(
+        this=exp.Schema(
+            this=exp.to_table(name), expressions=[exp.to_identifier(c, quoted=True) for c in rows.column_names]
+        ),
+        kind=True,
+        files=[exp.to_identifier("STDIN")],
+    )
+    with con.con.cursor() as cursor, cursor.copy(statement.sql(dialect="postgres")) as copy:
+        for batch in rows.to_batches(max_chunksize=50_000):
+            for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                copy.write_row(row)

@@ -31,6 +31,7 @@ from workbench.expr.validate import validate
 from workbench.store import catalog_store, clickhouse, library
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
+from workbench.store.dml import stage as stage_rows
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -374,7 +375,7 @@ class Workspace:
         updated = links = 0
         with self.connector.writing() as con, transaction(con):
             self._check_ready(con)
-            con.create_table(stage, prepared.table, temp=True)
+            stage_rows(con, stage, prepared.table)
             try:
                 staged, target = con.table(stage), con.table(kind)
                 key = {
