@@ -134,3 +134,20 @@ def test_append_checks_rows_like_an_import(store):
     assert report.rejects[0][0] == 2 and "source" in report.rejects[0][1]
     assert json.loads(store.table("events").to_pylist()[0]["properties"]) == {"cart_id": "k", "n": 3, "colour": "red"}
     assert store.catalog.events["purchase"].properties == {"cart_id": "string", "colour": "string", "n": "number"}
+
+
+def test_partial_contact_update_keeps_other_columns(store, tmp_path):
+    full = tmp_path / "contacts.csv"
+    full.write_text(CONTACTS_CSV, encoding="utf-8")
+    run(store, "import", "contacts", str(full))
+    partial = tmp_path / "emails.csv"
+    partial.write_text(
+        "contact_id,email,created_at\nc1,new@example.pl,2026-01-01T10:00:00Z\nc9,n9@example.pl,2026-03-01T00:00:00Z\n"
+    )
+    report = json.loads(run(store, "import", "contacts", str(partial), "--json").output)
+    assert (report["stored"], report["updated"]) == (1, 1)
+    rows = {r["contact_id"]: r for r in store.table("contacts").to_pylist()}
+    assert rows["c1"]["email"] == "new@example.pl"
+    assert rows["c1"]["city"] == "Gdańsk" and rows["c1"]["tags"] == ["vip", "newsletter"]
+    assert rows["c1"]["email_consent"] is True  # not reset to the default
+    assert rows["c9"]["email_consent"] is False and rows["c9"]["city"] is None

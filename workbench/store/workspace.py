@@ -387,9 +387,13 @@ class Workspace:
                 stored = int(con.execute(fresh.count()))
                 if kind == "contacts":
                     updated = prepared.table.num_rows - stored
+                    rows = _keep_unsupplied(staged, target, prepared.columns) if updated else staged
                     if updated:
+                        merged = f"{stage}_merged"
+                        con.create_table(merged, rows, temp=True, overwrite=True)
+                        rows = con.table(merged)
                         delete_matching(con, "contacts", "contact_id", stage)
-                    insert_rows(con, "contacts", staged)
+                    insert_rows(con, "contacts", rows)
                 else:
                     insert_rows(con, kind, fresh)
                 if kind == "events":
@@ -459,6 +463,24 @@ class Workspace:
         """Run an Ibis expression built from this store's tables, on a read connection."""
         with self.connector.reading() as con:
             return con.execute(build(con))
+
+
+def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:
+    """Incoming contacts where a known contact keeps the values of columns the file left out:
+    a file of ids and emails updates emails, it does not wipe names and consents."""
+    keep = [c for c in stored.columns if c not in supplied and c != "contact_id"]
+    if not keep:
+        return staged
+    old = stored.select("contact_id", *keep).rename(lambda c: f"old_{c}")
+    joined = staged.left_join(old, staged.contact_id == old.old_contact_id)
+    return joined.select(
+        *[
+            ibis.cases((joined.old_contact_id.notnull(), joined[f"old_{c}"]), else_=joined[c]).name(c)
+            if c in keep
+            else joined[c]
+            for c in stored.columns
+        ]
+    )
 
 
 def _rows_table(rows: list[dict]) -> pa.Table:
