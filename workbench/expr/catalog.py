@@ -10,8 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from workbench.expr.operators import ARRAY, BOOLEAN, DATE, STRING, TIMESTAMP
+import ibis.expr.datatypes as dt
+
+from workbench.expr.operators import ARRAY, BOOLEAN, DATE, NUMBER, STRING, TIMESTAMP
 from workbench.store.schema import EVENT_COLUMN_TYPES
+
+# The column type of each field type, for custom contact fields and typed reads.
+FIELD_DTYPES = {
+    STRING: dt.string,
+    NUMBER: dt.float64,
+    BOOLEAN: dt.boolean,
+    DATE: dt.date,
+    TIMESTAMP: dt.Timestamp(timezone="UTC"),
+    ARRAY: dt.Array(dt.string),
+}
 
 
 @dataclass(frozen=True)

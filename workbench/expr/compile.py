@@ -27,9 +27,9 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from workbench.errors import SegmentError
-from workbench.expr.catalog import Catalog
+from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import dialect_for
-from workbench.expr.operators import ARRAY, BOOLEAN, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
+from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
 from workbench.expr.rules import (
     Ago,
     All,
@@ -64,14 +64,6 @@ from workbench.store.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTIT
 
 Resolver = Callable[[str], Segment]
 
-FIELD_DTYPES = {
-    STRING: dt.string,
-    NUMBER: dt.float64,
-    BOOLEAN: dt.boolean,
-    DATE: dt.date,
-    TIMESTAMP: dt.Timestamp(timezone="UTC"),
-    ARRAY: dt.Array(dt.string),
-}
 ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct", "distinct_days")
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
-from workbench.expr.compile import FIELD_DTYPES
+from workbench.expr.catalog import FIELD_DTYPES
 
 
 def _execute(con: BaseBackend, statement: exp.Expression, params: list) -> None:

@@ -75,6 +75,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from workbench.errors import ImportFailed
+from workbench.expr.catalog import FIELD_DTYPES
 from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES
 
 __all__ = ["KINDS", "Prepared", "Reject", "prepare"]
@@ -111,15 +112,7 @@ ARROW_TYPES = {
     ARRAY: pa.list_(pa.string()),
     JSON: pa.string(),
 }
-IBIS_TYPES = {
-    STRING: dt.string,
-    NUMBER: dt.float64,
-    BOOLEAN: dt.boolean,
-    DATE: dt.date,
-    TIMESTAMP: dt.Timestamp(timezone="UTC"),
-    ARRAY: dt.Array(dt.string),
-    JSON: dt.json,
-}
+IBIS_TYPES = {**FIELD_DTYPES, JSON: dt.json}
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
 
