@@ -1,0 +1,41 @@
+"""The real-time ingestion collector: an HTTP service that stores events, contacts and
+identity links in a workspace, tracks email opens and clicks, and serves the site script.
+
+>>> from workbench.collector import TrackingLinks                          # doctest: +SKIP
+>>> links = TrackingLinks.for_workspace(ws)                                 # doctest: +SKIP
+>>> links.click_url("spring_sale", "c42", "https://shop.example/sale")      # doctest: +SKIP
+
+See docs/collector.md. The service needs the ``collector`` extra (FastAPI, uvicorn); minting
+links and managing keys do not, so a send run can use them without it.
+"""
+
+from typing import Any
+
+from workbench.collector.keys import WriteKey, create_write_key, list_write_keys, revoke_write_key
+from workbench.collector.tokens import BadToken, Signer, TrackingLinks
+
+
+def __getattr__(name: str) -> Any:
+    # the web stack is imported only by whoever runs the service
+    if name == "create_app":
+        from workbench.collector.app import create_app
+
+        return create_app
+    if name == "serve":
+        from workbench.collector.server import serve
+
+        return serve
+    raise AttributeError(f"module 'workbench.collector' has no attribute {name!r}")
+
+
+__all__ = [
+    "BadToken",
+    "Signer",
+    "TrackingLinks",
+    "WriteKey",
+    "create_app",
+    "create_write_key",
+    "list_write_keys",
+    "revoke_write_key",
+    "serve",
+]

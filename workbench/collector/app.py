@@ -1,0 +1,222 @@
+"""The collector's ASGI app: the ``/v1`` ingestion API and the tracking endpoints.
+
+``create_app(url)`` returns a FastAPI app that serves one workspace; ``serve`` (in
+``server.py``) runs it with uvicorn. Every refusal has one shape,
+``{"error": ..., "errors": [{"index", "field", "message"}]}``:
+
+- 401 without a write key, 403 with one this workspace does not know;
+- 422 when events or contacts are invalid: each bad item (its index in the batch) and
+  field is listed, and nothing of the batch is stored;
+- 400 for a body that is not JSON, 413 for one too large, 503 while the store is busy.
+
+A 2xx is sent only after the data is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from workbench.collector import models, tables
+from workbench.collector.config import resolve_config
+from workbench.collector.keys import KeyRing, WriteKey
+from workbench.collector.limits import MAX_BEACON, BodyLimit
+from workbench.collector.service import Ingestion, Rejected, batch_summary
+from workbench.collector.state import Collector, collector, rejection, validation_problems
+from workbench.collector.tokens import workspace_signer
+from workbench.collector.tracking import BEACON_PATH
+from workbench.collector.tracking import router as tracking_router
+from workbench.errors import StoreBusy
+from workbench.store.workspace import Workspace
+
+log = logging.getLogger("workbench.collector")
+
+TITLE = "Segment Workbench collector"
+DESCRIPTION = """Real-time ingestion for Segment Workbench: events, contacts and identity links
+from the customer's systems (`/v1/*`, with a write key as `Authorization: Bearer wbk_…`), and
+email opens, clicks and web beacons (`/t/*`, signed tokens and allowed origins).
+
+A 2xx answer means the data is committed. A batch is stored all together or not at all: a 422
+lists every bad item by its `index` and `field`. Events are idempotent by `event_id`."""
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": models.Rejection, "description": text}
+    for status, text in {
+        400: "The body is not JSON",
+        401: "No write key was sent",
+        403: "The write key is unknown or revoked",
+        413: "The body is too large",
+        422: "Invalid items, each listed; nothing was stored",
+        503: "The store is busy; retry after a moment",
+    }.items()
+}
+
+bearer = HTTPBearer(auto_error=False, description="A write key (`workbench collector key create NAME`)")
+
+
+def _package_version() -> str:
+    try:
+        return version("segment-workbench")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0"
+
+
+async def require_write_key(
+    c: Annotated[Collector, Depends(collector)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> WriteKey:
+    """The write key of the request: 401 when none is sent, 403 when it is not valid here."""
+    if credentials is None or not credentials.credentials:
+        raise StarletteHTTPException(
+            401, "a write key is required: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
+    key = await c.ingestion.run(c.keys.check, credentials.credentials)
+    if key is None:
+        raise StarletteHTTPException(403, "this write key is not valid for this workspace (unknown or revoked)")
+    return key
+
+
+def _startup(ws: Workspace, ingestion: Ingestion, origins: Iterable[str] | None, public_url: str | None) -> Collector:
+    """Prepare the store and everything read from it (runs on the store thread)."""
+    ws.init()
+    tables.ensure_tables(ws)
+    config = resolve_config(ws, origins, public_url)
+    keys = KeyRing(ws)
+    keys.refresh()
+    signer = workspace_signer(ws)
+    _warm_up()
+    log.info(
+        "collecting into %s; %d write key(s); beacons from %s; tracking links at %s",
+        ws.url.url,
+        len(keys),
+        ", ".join(config.origins) or "no origin (add --origin)",
+        config.public_url or "(no --public-url yet)",
+    )
+    return Collector(ingestion, keys, signer, config)
+
+
+def _warm_up() -> None:
+    """Check one event without storing it: the first request then does not pay for the
+    importer's imports and first compilation (most of a second)."""
+    import pyarrow as pa
+
+    from workbench.store.importer import prepare_table
+
+    row = {"contact_id": ["warm-up"], "source": ["custom"], "name": ["warm_up"], "ts": ["2026-01-01T00:00:00Z"]}
+    prepare_table("events", pa.table(row))
+
+
+def create_app(
+    store: str | Workspace | None = None,
+    *,
+    origins: Iterable[str] | None = None,
+    public_url: str | None = None,
+) -> FastAPI:
+    """The collector for the workspace at ``store`` (a URL as for ``wb.connect``, or a Workspace).
+
+    ``origins`` are the site origins whose pages may send beacons, ``public_url`` the URL
+    tracking links point to; both are saved in the workspace, and read back when omitted.
+    """
+    ws = store if isinstance(store, Workspace) else Workspace(store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ingestion = Ingestion(ws)
+        try:
+            app.state.collector = await ingestion.run(_startup, ws, ingestion, origins, public_url)
+            yield
+        finally:
+            ingestion.close()
+
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), lifespan=lifespan)
+    app.add_middleware(BodyLimit, by_path={BEACON_PATH: MAX_BEACON})
+    _add_error_handlers(app)
+    _add_api_routes(app)
+    app.include_router(tracking_router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _add_api_routes(app: FastAPI) -> None:
+    keyed = [Depends(require_write_key)]
+
+    @app.get("/v1/health", tags=["api"], response_model=models.Health, responses={503: REFUSALS[503]})
+    async def health(c: Annotated[Collector, Depends(collector)]) -> models.Health:
+        """Whether the collector can read its store (needs no key, for load balancers)."""
+        return models.Health(status="ok", store=await c.ingestion.run(c.ingestion.health))
+
+    @app.post("/v1/events", tags=["api"], dependencies=keyed, responses=REFUSALS)
+    async def post_events(batch: models.EventBatch, c: Annotated[Collector, Depends(collector)]) -> models.EventsStored:
+        """Store up to 1,000 events (SPEC §1); fields that are not columns go into `properties`.
+
+        All or nothing: a 422 lists every bad event and field, and stores none. An event whose
+        `event_id` is already stored is counted in `already_stored` (retries are safe)."""
+        return await c.ingestion.run(c.ingestion.record_events, batch.events)
+
+    @app.post("/v1/contacts", tags=["api"], dependencies=keyed, responses=REFUSALS)
+    async def post_contacts(
+        batch: models.ContactBatch, c: Annotated[Collector, Depends(collector)]
+    ) -> models.ContactsStored:
+        """Create or update up to 1,000 contacts. Fields left out keep their values, `null`
+        clears one, custom fields must be in the catalog. All or nothing, as for events."""
+        return await c.ingestion.run(c.ingestion.upsert_contacts, batch.contacts)
+
+    @app.post("/v1/identify", tags=["api"], dependencies=keyed, responses=REFUSALS)
+    async def identify(body: models.Identify, c: Annotated[Collector, Depends(collector)]) -> models.Linked:
+        """Link an anonymous id to a contact: its events, past and future, count for the contact."""
+        return await c.ingestion.run(c.ingestion.link, body.anonymous_id, body.contact_id)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        problems = validation_problems(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return rejection(400, "the body is not valid JSON", problems)
+        items = {p.index for p in problems if p.index is not None}
+        kind = request.url.path.rsplit("/", 1)[-1]  # events or contacts
+        summary = batch_summary(kind, len(items)) if items else "the request is invalid; nothing was stored"
+        return rejection(422, summary, problems)
+
+    @app.exception_handler(Rejected)
+    async def rejected(request: Request, exc: Rejected) -> Any:
+        log.info("%s %s refused: %s", request.method, request.url.path, exc)
+        return rejection(422, str(exc), exc.problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        return rejection(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Any:
+        log.warning("store busy: %s", exc)
+        return rejection(503, str(exc), headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Any:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return rejection(500, "the collector failed on this request; see its log")
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus the beacon body, which the endpoint reads itself (browsers send
+    it as text/plain, which FastAPI would not parse)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    beacon = models.Beacon.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(beacon.pop("$defs", {}))
+    components["Beacon"] = beacon
+    app.openapi_schema = json.loads(json.dumps(schema))
+    return app.openapi_schema

@@ -1,0 +1,108 @@
+"""One recipient's message: the rendered template, tracking, unsubscribe links and ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from workbench.send.campaigns import Campaign
+from workbench.send.recipients import Audience
+from workbench.send.settings import SendSettings
+from workbench.send.templates import TemplateSet
+from workbench.send.tracking import Tracker, track_html, track_text
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What a channel delivers: the address, the rendered parts and the headers' inputs."""
+
+    campaign_id: str
+    contact_id: str
+    channel: str
+    to: str
+    message_id: str  # the same on every attempt and every run, so a provider can de-duplicate
+    content: Mapping[str, str]
+    recipient_name: str | None = None
+    unsubscribe: tuple[str, ...] = field(default=())  # https and/or mailto URLs
+
+    def event_properties(self) -> dict[str, str]:
+        """What the ``*_sent`` event keeps of the message, as the sample shop's sends do."""
+        props = {"message_id": self.message_id}
+        if "subject" in self.content:
+            props["subject"] = self.content["subject"]
+        if "title" in self.content:
+            props["title"] = self.content["title"]
+        return props
+
+
+def message_id(campaign_id: str, contact_id: str, domain: str) -> str:
+    """``<wb.campaign.contact@domain>``, stable across retries and re-runs."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", contact_id)
+    return f"<wb.{campaign_id}.{safe}@{domain}>"
+
+
+class Composer:
+    """Renders the campaign's template for the audience's recipients."""
+
+    def __init__(
+        self, campaign: Campaign, audience: Audience, templates: TemplateSet, settings: SendSettings, tracker: Tracker
+    ) -> None:
+        self.campaign = campaign
+        self.audience = audience
+        self.templates = templates
+        self.settings = settings
+        self.tracker = tracker
+
+    def unsubscribe_links(self, contact_id: str) -> tuple[str, ...]:
+        links = []
+        if self.settings.unsubscribe_url:
+            links.append(
+                self.settings.unsubscribe_url.format(
+                    campaign_id=quote(self.campaign.campaign_id, safe=""), contact_id=quote(contact_id, safe="")
+                )
+            )
+        if self.settings.unsubscribe_mailto and self.campaign.channel == "email":
+            subject = quote(f"unsubscribe {self.campaign.campaign_id} {contact_id}")
+            links.append(f"mailto:{self.settings.unsubscribe_mailto}?subject={subject}")
+        return tuple(links)
+
+    def context(self, row: dict) -> dict:
+        """The template variables for one audience row."""
+        links = self.unsubscribe_links(row["contact_id"])
+        return {
+            **self.audience.context(row),
+            "campaign": {
+                "id": self.campaign.campaign_id,
+                "name": self.campaign.name,
+                "channel": self.campaign.channel,
+                "segment": self.audience.segment.id,
+            },
+            "unsubscribe_url": links[0] if links else "",
+        }
+
+    def compose(self, row: dict, *, track: bool = True) -> OutgoingMessage:
+        """The message for one recipient (``track=False`` for previews an editor clicks through)."""
+        contact_id = row["contact_id"]
+        links = self.unsubscribe_links(contact_id)
+        content = self.templates.render(self.context(row))
+        if track and self.campaign.channel in ("email", "sms"):  # push opens are the app's to report
+            keep = frozenset(links)
+            cid, channel = self.campaign.campaign_id, self.campaign.channel
+            for part in content:
+                if part == "html":
+                    content[part] = track_html(content[part], self.tracker, cid, contact_id, keep)
+                elif part == "text":
+                    content[part] = track_text(content[part], self.tracker, cid, contact_id, keep, channel)
+        name = " ".join(filter(None, (row.get("first_name"), row.get("last_name")))) or None
+        return OutgoingMessage(
+            campaign_id=self.campaign.campaign_id,
+            contact_id=contact_id,
+            channel=self.campaign.channel,
+            to=row["address"],
+            message_id=message_id(self.campaign.campaign_id, contact_id, self.settings.sender_domain),
+            content=content,
+            recipient_name=name,
+            unsubscribe=links,
+        )

@@ -1,0 +1,192 @@
+"""Who a send goes to: the segment as it is at the moment of sending, then one gate.
+
+The gate gives every member at most one exclusion reason, the first that applies, in the
+order of ``GATE``; the others are the recipients. So ``members = recipients + excluded``,
+to the contact, and the counts by reason tell an auditor why each contact was left out.
+
+The reasons that depend on events (unsubscribed, bounced, frequency cap) are themselves
+segment rules, compiled by the segment compiler and described in English, so that they
+mean exactly what the same rule would mean in a segment. The whole gate is one query whose
+SQL goes into the audit record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from workbench.expr.catalog import Catalog
+from workbench.expr.compile import compile_segment, contacts_schema
+from workbench.expr.describe import describe
+from workbench.expr.rules import Rule, Segment, rule_from_dict
+from workbench.expr.timeutil import zone
+from workbench.send.campaigns import Campaign, ChannelSpec
+from workbench.send.policy import SendPolicy
+from workbench.send.tables import ensure_tables, table
+from workbench.send.values import SegmentValues, segment_values
+from workbench.store.workspace import Workspace
+
+GATE = (
+    "already_sent",
+    "failed_earlier",
+    "no_address",
+    "no_consent",
+    "unsubscribed",
+    "bounced",
+    "frequency_cap",
+    "quiet_hours",
+)
+"""Exclusion reasons, in the order they are checked."""
+
+REASON_TEXT = {
+    "already_sent": "already sent, or being sent by another run, in this campaign",
+    "failed_earlier": "failed permanently in an earlier run of this campaign",
+    "no_address": "has no {address} for the channel",
+    "no_consent": "has not given {consent}",
+    "unsubscribed": "unsubscribed from the channel",
+    "bounced": "had a hard bounce on the channel",
+    "frequency_cap": "reached the frequency cap",
+    "quiet_hours": "the send time falls in quiet hours",
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The segment's members at ``as_of``, each with its exclusion reason (null: a recipient)."""
+
+    campaign: Campaign
+    as_of: datetime
+    policy: SendPolicy
+    timezone: str
+    segment: Segment
+    rows: pa.Table  # contact_id, address, reason, the contact's columns, the segment's values
+    contact_columns: tuple[str, ...]
+    values: SegmentValues
+    sql: str
+    rules: dict[str, str]  # reason -> what it checks, in English
+
+    @property
+    def members(self) -> int:
+        return self.rows.num_rows
+
+    def counts(self) -> dict[str, int]:
+        """Members, each reason's count (zeros included) and recipients."""
+        reasons = self.rows.column("reason").to_pylist()
+        by_reason = {key: reasons.count(key) for key in GATE}
+        return {"members": self.members, **by_reason, "recipients": reasons.count(None)}
+
+    def recipients(self) -> list[dict]:
+        """The rows that pass the gate, ordered by contact id."""
+        return [r for r in self.rows.to_pylist() if r["reason"] is None]
+
+    def excluded(self) -> dict[str, str]:
+        """contact_id -> reason, for the members left out."""
+        ids, reasons = self.rows.column("contact_id").to_pylist(), self.rows.column("reason").to_pylist()
+        return {c: r for c, r in zip(ids, reasons, strict=True) if r is not None}
+
+    def report(self) -> pd.DataFrame:
+        """One line per reason: what it checks and how many members it excluded."""
+        counts = self.counts()
+        lines = [("members", f"members of segment {self.segment.id} at {self.as_of.isoformat()}", counts["members"])]
+        lines += [(key, self.rules[key], counts[key]) for key in GATE]
+        lines.append(("recipients", "members who pass the gate", counts["recipients"]))
+        return pd.DataFrame(lines, columns=["reason", "rule", "contacts"])
+
+    def context(self, row: dict) -> dict:
+        """A row's template variables: ``contact`` (its attributes) and ``segment`` (its values)."""
+        return {"contact": {c: row[c] for c in self.contact_columns}, "segment": self.values.nest(row)}
+
+    def variables(self) -> dict[str, object]:
+        """The variable tree a template of this audience may use (see ``templates``)."""
+        return {"contact": dict.fromkeys(self.contact_columns), "segment": self.values.names}
+
+
+def select_audience(ws: Workspace, campaign: Campaign, as_of: datetime, policy: SendPolicy) -> Audience:
+    """Evaluate the campaign's segment at ``as_of`` and pass every member through the gate."""
+    ensure_tables(ws)
+    segment = ws.validate(campaign.segment)
+    saved = {s.id: s.segment for s in ws.segments()}
+    catalog = ws.catalog
+    with ws.connector.reading() as con:
+        dialect = con.name
+        members = compile_segment(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+        contacts = ibis.table(contacts_schema(catalog), name="contacts")
+        base = members.join(contacts, "contact_id")
+        values = segment_values(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+        if values.table is not None:
+            base = base.left_join(values.table, base.contact_id == values.table.vcid).drop("vcid")
+            if values.zero_when_empty:
+                base = base.mutate(**{name: base[name].fill_null(0) for name in values.zero_when_empty})
+        checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect)
+        reason = ibis.cases(*[(checks[key], key) for key in GATE], else_=ibis.null("string"))
+        query = base.mutate(address=base[campaign.spec.address], reason=reason).order_by("contact_id")
+        sql = ibis.to_sql(query, dialect=dialect)
+        rows = con.to_pyarrow(query)
+    order = ["contact_id", "address", "reason"]
+    rows = rows.select(order + [c for c in rows.column_names if c not in order])
+    return Audience(
+        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules
+    )
+
+
+def _gate(
+    base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str
+) -> tuple[dict[str, ir.BooleanValue], dict[str, str]]:
+    spec: ChannelSpec = campaign.spec
+    log = table("wb_send_log")
+    mine = log.filter(log.campaign_id == campaign.campaign_id)
+    address = base[spec.address]
+    checks: dict[str, ir.BooleanValue] = {
+        "already_sent": base.contact_id.isin(mine.filter(mine.status.isin(["sent", "pending"])).contact_id),
+        "failed_earlier": base.contact_id.isin(mine.filter(mine.status == "failed").contact_id),
+        "no_address": address.isnull() | (address.strip() == ""),
+        "no_consent": ~base[spec.consent].fill_null(False),
+    }
+    rules = {key: text.format(address=spec.address, consent=spec.consent) for key, text in REASON_TEXT.items()}
+    for key, rule in _event_rules(campaign, catalog, policy).items():
+        if rule is None:
+            checks[key] = ibis.literal(False)
+            continue
+        expr = compile_segment(rule, catalog=catalog, as_of=as_of, dialect=dialect)
+        checks[key] = base.contact_id.isin(expr.contact_id)
+        rules[key] = f"{rules[key]}: {describe(rule, catalog)}"
+    quiet = policy.quiet_hours is not None and policy.quiet_hours.contains(as_of, zone(catalog.timezone))
+    checks["quiet_hours"] = ibis.literal(quiet)
+    rules["quiet_hours"] += (
+        f" ({policy.quiet_hours}, {catalog.timezone})" if policy.quiet_hours else " (no quiet hours for this channel)"
+    )
+    return checks, rules
+
+
+def _event_rules(campaign: Campaign, catalog: Catalog, policy: SendPolicy) -> dict[str, Rule | None]:
+    """The reasons that depend on the contact's messaging events, as segment rules."""
+    channel = campaign.channel
+    on_channel = {"property": "channel", "op": "eq", "value": channel}
+    anywhere = {"property": "channel", "op": "is_not_set"}
+    unsubscribed = {
+        "any": [
+            {"event": "unsubscribe", "where": [on_channel]},
+            {"event": "unsubscribe", "where": [anywhere]},
+        ]
+    }
+    bounced = None
+    if catalog.property_type(("bounce",), "type") is not None:
+        hard = {"property": "type", "op": "eq", "value": "hard"}
+        bounced = {
+            "any": [{"event": "bounce", "where": [hard, on_channel]}, {"event": "bounce", "where": [hard, anywhere]}]
+        }
+    caps = [
+        {"event": campaign.spec.sent_event, "window": {"last": window}, "op": "gte", "value": limit}
+        for limit, window in ((policy.max_per_day, "24h"), (policy.max_per_week, "7d"))
+        if limit
+    ]
+    return {
+        "unsubscribed": rule_from_dict(unsubscribed),
+        "bounced": rule_from_dict(bounced) if bounced else None,
+        "frequency_cap": rule_from_dict({"any": caps}) if caps else None,
+    }

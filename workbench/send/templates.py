@@ -1,0 +1,193 @@
+"""Message templates: sandboxed Jinja2, checked against the variables before anything is sent.
+
+A template is a folder with one file per part (``subject.txt``, ``body.html``, ``body.txt``
+for email; ``text.txt`` for SMS; ``title.txt``, ``body.txt`` for push), or one JSON file
+mapping part names to template text, or for SMS one ``.txt`` file.
+
+Templates run in Jinja's immutable sandbox (no attribute tricks, no mutation of the data)
+with strict undefined variables. Before a send, :meth:`TemplateSet.check` walks each part's
+syntax tree and refuses any variable, or attribute of ``contact`` / ``segment`` /
+``campaign``, that the audience does not provide, naming the part and the variable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from workbench.send.errors import TemplateError
+
+PARTS = {"email": ("subject", "html", "text"), "sms": ("text",), "push": ("title", "body", "url")}
+REQUIRED = {"email": ("subject",), "sms": ("text",), "push": ("title", "body")}
+# Folder file names that stand for a part, per channel (besides "<part>.<ext>").
+ALIASES = {"email": {"body.html": "html", "body.txt": "text"}, "sms": {}, "push": {}}
+HTML_PARTS = frozenset({"html"})
+
+# Variables every message has besides the audience's; leaves are None.
+CAMPAIGN_VARIABLES = {
+    "campaign": {"id": None, "name": None, "channel": None, "segment": None},
+    "unsubscribe_url": None,
+}
+
+
+def _finalize(value: Any) -> Any:
+    return "" if value is None else value  # a missing attribute (null column) prints as nothing
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=autoescape, finalize=_finalize, keep_trailing_newline=False
+    )
+
+
+_TEXT_ENV = _environment(autoescape=False)
+_HTML_ENV = _environment(autoescape=True)
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The parts of one channel's message, as template source text."""
+
+    channel: str
+    source: Path
+    parts: Mapping[str, str]
+
+    @property
+    def digest(self) -> str:
+        """A short hash of every part, recorded in the audit so the content can be matched later."""
+        text = json.dumps(dict(sorted(self.parts.items())), ensure_ascii=False)
+        return sha256(text.encode()).hexdigest()[:16]
+
+    def _compiled(self, part: str):
+        env = _HTML_ENV if part in HTML_PARTS else _TEXT_ENV
+        try:
+            return env.parse(self.parts[part]), env.from_string(self.parts[part])
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"{self.source} part {part!r} line {exc.lineno}: {exc.message}") from exc
+
+    def check(self, variables: Mapping[str, object]) -> None:
+        """Refuse the template if any part uses a variable not in ``variables`` (a tree of
+        known names, leaves None), listing every unknown one with its part."""
+        known = {**CAMPAIGN_VARIABLES, **variables}
+        problems = []
+        for part in self.parts:
+            tree, _ = self._compiled(part)
+            for path in sorted(set(_unknown_paths(tree, known))):
+                problems.append(f"{part}: unknown variable {path!r}{_suggest(path, known)}")
+        if problems:
+            raise TemplateError(
+                f"template {self.source} uses variables the recipients do not have; nothing was sent:\n  "
+                + "\n  ".join(problems)
+            )
+
+    def render(self, context: Mapping[str, Any]) -> dict[str, str]:
+        """Every part rendered for one recipient; errors name the part."""
+        out = {}
+        for part in self.parts:
+            _, template = self._compiled(part)
+            try:
+                out[part] = template.render(context).strip() if part != "html" else template.render(context)
+            except (UndefinedError, SecurityError, TypeError, ValueError) as exc:
+                raise TemplateError(f"part {part!r}: {exc}") from exc
+        return out
+
+
+def load_templates(path: str | Path, channel: str) -> TemplateSet:
+    """Read a template folder or file for ``channel`` and check it has the parts it needs."""
+    source = Path(path)
+    if source.is_dir():
+        parts = _folder_parts(source, channel)
+    elif source.suffix == ".json":
+        try:
+            parts = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise TemplateError(f"cannot read template {source}: {exc}") from exc
+        if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+            raise TemplateError(f"{source} must be a JSON object mapping part names to template text")
+    elif source.is_file() and channel == "sms":
+        parts = {"text": source.read_text(encoding="utf-8")}
+    elif source.exists():
+        raise TemplateError(f"{source}: a {channel} template is a folder of parts or a JSON file of parts")
+    else:
+        raise TemplateError(f"no template at {source}")
+    unknown = sorted(set(parts) - set(PARTS[channel]))
+    if unknown:
+        raise TemplateError(f"{source}: {', '.join(unknown)} not a part of {channel}; use {', '.join(PARTS[channel])}")
+    missing = [p for p in REQUIRED[channel] if p not in parts]
+    if channel == "email" and not {"html", "text"} & set(parts):
+        missing.append("html or text")
+    if missing:
+        raise TemplateError(f"{source}: {channel} template has no {', '.join(missing)}")
+    templates = TemplateSet(channel, source.resolve(), parts)
+    for part in parts:
+        templates._compiled(part)  # syntax errors now, not mid-send
+    return templates
+
+
+def _folder_parts(folder: Path, channel: str) -> dict[str, str]:
+    parts = {}
+    for file in sorted(folder.iterdir()):
+        if not file.is_file() or file.name.startswith("."):
+            continue
+        part = ALIASES[channel].get(file.name, file.stem)
+        if part in parts:
+            raise TemplateError(f"{folder}: two files for part {part!r}")
+        parts[part] = file.read_text(encoding="utf-8")
+    return parts
+
+
+def _unknown_paths(tree: nodes.Template, known: Mapping[str, object]) -> Iterator[str]:
+    """Dotted names the template reads that ``known`` lacks. A name assigned inside the
+    template (``set``, ``for``) is the template's own and not checked."""
+    local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name not in local and node.name not in known:
+            yield node.name
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            chain = _chain(node)
+            if chain is None or chain[0] in local:
+                continue
+            level: object = known
+            for depth, key in enumerate(chain):
+                if not isinstance(level, Mapping):
+                    break  # below a leaf (a list, a text): Jinja decides at render time
+                if key not in level:
+                    if depth > 0:
+                        yield ".".join(chain[: depth + 1])
+                    break
+                level = level[key]
+
+
+def _chain(node: nodes.Node) -> list[str] | None:
+    """``contact.first_name`` / ``segment["x"].y`` as ``["contact", "first_name"]``…, or None."""
+    keys: list[str] = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            keys.append(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            keys.append(node.arg.value)
+        else:
+            return None
+        node = node.node
+    if not isinstance(node, nodes.Name):
+        return None
+    return [node.name, *reversed(keys)]
+
+
+def _suggest(path: str, known: Mapping[str, object]) -> str:
+    head, _, rest = path.rpartition(".")
+    level: object = known
+    for key in head.split(".") if head else []:
+        level = level.get(key) if isinstance(level, Mapping) else None
+    names = sorted(level) if isinstance(level, Mapping) else []
+    close = difflib.get_close_matches(rest, names, n=1)
+    return f" (did you mean {'.'.join(filter(None, [head, close[0]]))!r}?)" if close else ""
