@@ -34,3 +34,19 @@ def test_postgres_init_is_idempotent_and_indexed():
     ws.init()
     indexes = ws.query(lambda con: con.sql("SELECT indexname FROM pg_indexes WHERE tablename = 'events'"))
     assert {"ix_events_contact_id_ts", "ix_events_name_ts"} <= set(indexes["indexname"])
+
+
+def test_export_command_writes_parquet_and_segments(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    source = build(f"duckdb://{tmp_path / 'src.duckdb'}", contacts=200).ws
+    result = CliRunner().invoke(main, ["--db", source.url.url, "export", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.parquet")) == [
+        "contacts.parquet",
+        "events.parquet",
+        "identities.parquet",
+    ]
+    assert len(list((tmp_path / "out" / "segments").glob("*.json"))) == 13

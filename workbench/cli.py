@@ -246,6 +246,16 @@ def demo_data_cmd(
     click.echo(summary)
 
 
+@command(main, "export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_cmd(db: str | None, directory: Path) -> None:
+    """Write contacts, events, identities (Parquet) and the segment library (JSON) to DIRECTORY,
+    for `workbench import` into another store (see docs/deployment.md)."""
+    written = connect(db).export(directory)
+    for name, path in written.items():
+        click.echo(f"{name}: {path}")
+
+
 @command(main, "collector")
 @click.argument("action", nargs=-1, metavar="[key create NAME | key list | key revoke KEY_ID]")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
