@@ -50,3 +50,23 @@ def test_export_command_writes_parquet_and_segments(tmp_path):
         "identities.parquet",
     ]
     assert len(list((tmp_path / "out" / "segments").glob("*.json"))) == 13
+
+
+def test_postgres_sql_from_the_cli_runs_on_postgres(tmp_path):
+    """``workbench sql --dialect postgres`` prints SQL that PostgreSQL runs, with the store's members."""
+    import psycopg
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    target = Workspace(new_postgres_database())
+    sample = build(target.url.url, contacts=300)
+    for segment_id in ("vip", "abandoned_cart", "birthday", "multichannel"):
+        result = CliRunner().invoke(
+            main,
+            ["--db", target.url.url, "sql", segment_id, "--dialect", "postgres", "--as-of", SAMPLE_AS_OF.isoformat()],
+        )
+        assert result.exit_code == 0, result.output
+        with psycopg.connect(target.url.url.replace("postgres://", "postgresql://", 1)) as conn:
+            rows = sorted(r[0] for r in conn.execute(result.output))
+        assert rows == sample.ws.members(segment_id, SAMPLE_AS_OF), segment_id
