@@ -241,9 +241,12 @@ class Workspace:
         return self.url.kind
 
     def _compiled(
-        self, con: BaseBackend, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
+        self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
     ) -> tuple[Segment, ir.Table]:
-        catalog, segments = self._state(con)
+        """Validate and compile. Only reading the catalog holds the store: compiling takes
+        Ibis tens of milliseconds, and a DuckDB file's writers wait for every reader."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
         segment = self._resolve(ref, segments)
         resolve = lambda sid: segments[sid].segment  # noqa: E731
         validate(segment, catalog, resolve)
@@ -254,8 +257,7 @@ class Workspace:
 
     def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
         """The unbound Ibis table of members (one ``contact_id`` column)."""
-        with self.connector.reading() as con:
-            return self._compiled(con, ref, as_of)[1]
+        return self._compiled(ref, as_of)[1]
 
     def count(self, ref: SegmentLike, as_of: datetime | str | None = None) -> int:
         """How many contacts are members at ``as_of`` (default now)."""
@@ -263,25 +265,25 @@ class Workspace:
 
     def count_timed(self, ref: SegmentLike, as_of: datetime | str | None = None) -> tuple[int, float]:
         """The count and the query time alone, in milliseconds."""
+        counted = self._compiled(ref, as_of)[1].count()
         with self.connector.reading() as con:
-            expr = self._compiled(con, ref, as_of)[1]
             started = time.perf_counter()
-            count = int(con.execute(expr.count()))
+            count = int(con.execute(counted))
             return count, (time.perf_counter() - started) * 1000
 
     def members(self, ref: SegmentLike, as_of: datetime | str | None = None) -> list[str]:
         """The member contact ids, sorted."""
+        ordered = self._compiled(ref, as_of)[1].order_by("contact_id")
         with self.connector.reading() as con:
-            expr = self._compiled(con, ref, as_of)[1]
-            return con.to_pyarrow(expr.order_by("contact_id")).column(0).to_pylist()
+            return con.to_pyarrow(ordered).column(0).to_pylist()
 
     def members_table(
         self, ref: SegmentLike, as_of: datetime | str | None = None, columns: Iterable[str] = ()
     ) -> pa.Table:
         """Members with the chosen ``contacts`` columns, as Arrow."""
+        expr = self._compiled(ref, as_of)[1]
+        cols = list(columns)
         with self.connector.reading() as con:
-            expr = self._compiled(con, ref, as_of)[1]
-            cols = list(columns)
             if cols:
                 contacts = con.table("contacts")
                 expr = expr.join(contacts.select("contact_id", *cols), "contact_id")
@@ -290,9 +292,7 @@ class Workspace:
     def sql(self, ref: SegmentLike, dialect: str | None = None, as_of: datetime | str | None = None) -> str:
         """The SQL that evaluates the segment, in a dialect (default: this store's)."""
         dialect = dialect or self.dialect
-        with self.connector.reading() as con:
-            expr = self._compiled(con, ref, as_of, dialect)[1]
-            return ibis.to_sql(expr, dialect=dialect)
+        return ibis.to_sql(self._compiled(ref, as_of, dialect)[1], dialect=dialect)
 
     # --- static lists -----------------------------------------------------------------------
 
