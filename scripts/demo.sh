@@ -4,6 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup-env.sh"
+cd "$ROOT"  # voila.json (the app's content security policy) is read from here
 PORT="${1:-${PORT:-8866}}"
 DB_FILE="$ROOT/demo/workbench.duckdb"
 export WORKBENCH_DB="duckdb://$DB_FILE"
@@ -14,7 +15,7 @@ if [ ! -f "$DB_FILE" ]; then
   # The sample is dated to now, so "last 7 days" means the last 7 days.
   workbench demo-data --contacts "${CONTACTS:-5000}" --as-of "$(date -u +%Y-%m-%dT%H:00:00Z)"
 fi
-APP="${APP:-$ROOT/notebooks/01_explore_segments.ipynb}"
+APP="${APP:-$ROOT/voila_apps/segments.ipynb}"
 echo "==> serving $APP on http://127.0.0.1:$PORT"
 exec voila "$APP" --no-browser --Voila.ip=127.0.0.1 --Voila.port="$PORT" --Voila.port_retries=0 \
   --Voila.root_dir="$ROOT"

@@ -16,5 +16,8 @@ stop_postgres() { runuser -u postgres -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR"
 trap stop_postgres EXIT
 echo "    $WORKBENCH_TEST_PG"
 
+echo "==> Chromium (the browser tests drive Debian's Chromium with Playwright)"
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 echo "==> pytest"
 python -m pytest -n "${TEST_WORKERS:-2}" "$@"

@@ -1,0 +1,499 @@
+"""The marketers' app without a browser, as ipywidgets' own tests do.
+
+The views' methods are what their buttons call, so most tests call them; some set widget
+values and ``click()`` buttons as the browser would. Every number is checked against an
+independent computation: ``Workspace.count`` / ``members`` and set operations in Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import itertools
+import json
+import re
+from collections.abc import Iterator
+
+import ibis
+import nbformat
+import pyarrow as pa
+import pytest
+
+from workbench.app import SegmentsApp, open_app
+from workbench.app import overlap as overlap_module
+from workbench.app import recipients as recipients_module
+from workbench.app.channels import CHANNELS
+from workbench.app.evaluate import Evaluator
+from workbench.app.history import size_history
+from workbench.app.lists import combine_lists, match_contacts, read_contact_file
+from workbench.app.overlap import compute_overlap
+from workbench.app.recipients import consent_preview
+from workbench.charts import pairwise_heatmap, size_over_time_chart, to_png, to_svg, upset_chart
+from workbench.errors import WorkbenchError
+from workbench.sample import SAMPLE_AS_OF
+from workbench.sample.load import load_sample
+from workbench.store.workspace import Workspace
+from workbench.widgets import SegmentBuilder
+
+AS_OF = SAMPLE_AS_OF
+NOTEBOOK = "voila_apps/segments.ipynb"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> Workspace:
+    workspace = Workspace(f"duckdb://{tmp_path_factory.mktemp('app') / 'shop.duckdb'}")
+    load_sample(workspace, 800)
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def app(ws) -> Iterator[SegmentsApp]:
+    opened = SegmentsApp(ws, as_of=AS_OF)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def contacts(ws) -> dict[str, dict]:
+    return {row["contact_id"]: row for row in ws.table("contacts").to_pylist()}
+
+
+def reachable(contact: dict, channel: str) -> bool:
+    spec = CHANNELS[channel]
+    address = contact[spec.address]
+    return bool(address and address.strip() and contact[spec.consent])
+
+
+def count_queries(ws: Workspace, monkeypatch) -> list[object]:
+    """Record every query the app sends through ``Workspace.query``."""
+    sent: list[object] = []
+    original = Workspace.query
+
+    def recording(self, build):
+        sent.append(build)
+        return original(self, build)
+
+    monkeypatch.setattr(Workspace, "query", recording)
+    return sent
+
+
+def data_url_content(link_html: str) -> bytes:
+    match = re.search(r'href="data:[^;]+;base64,([^"]+)"', link_html)
+    assert match, link_html
+    return base64.b64decode(match.group(1))
+
+
+# --- overlap -------------------------------------------------------------------------------
+
+OVERLAP_CHOICES = [
+    ("vip", "lapsed", "target_city"),
+    ("vip", "cross_sell"),
+    ("mobile_active", "lapsed", "no_email_opens", "push_ignored", "new_subscribers", "interested"),
+]
+
+
+@pytest.mark.parametrize("chosen", OVERLAP_CHOICES, ids=["-".join(c) for c in OVERLAP_CHOICES])
+def test_overlap_matches_set_operations_on_the_members(ws, contacts, chosen):
+    members = {sid: set(ws.members(sid, AS_OF)) for sid in chosen}
+    overlap = compute_overlap(Evaluator.read(ws), chosen, AS_OF)
+
+    # Every exclusive intersection: contacts in exactly these segments.
+    everyone = set().union(*members.values())
+    expected = {}
+    for contact in everyone:
+        key = frozenset(sid for sid in chosen if contact in members[sid])
+        expected[key] = expected.get(key, 0) + 1
+    assert dict(overlap.intersections()) == expected
+    assert overlap.union_size == len(everyone)
+    for a, b in itertools.product(chosen, repeat=2):
+        assert overlap.shared(a, b) == len(members[a] & members[b])
+    for sid in chosen:
+        assert overlap.size(sid) == len(members[sid]) == ws.count(sid, AS_OF)
+        for channel in CHANNELS:
+            assert overlap.reachable(sid, channel) == sum(reachable(contacts[c], channel) for c in members[sid])
+
+
+def test_overlap_is_one_query_whatever_the_number_of_segments(ws, monkeypatch):
+    evaluator = Evaluator.read(ws)
+    sent = count_queries(ws, monkeypatch)
+    compute_overlap(evaluator, OVERLAP_CHOICES[2], AS_OF)
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("chosen", [(), ("vip",), ("vip", "vip"), tuple(f"s{i}" for i in range(7))])
+def test_overlap_takes_two_to_six_segments(ws, chosen):
+    with pytest.raises(WorkbenchError, match="Choose 2 to 6 segments"):
+        compute_overlap(Evaluator.read(ws), chosen, AS_OF)
+
+
+def test_the_overlap_view_draws_both_charts_and_the_reach_table(app):
+    view = app.overlap
+    view.choose(["vip", "lapsed", "target_city"])
+    view.compare_button.click()  # as the browser clicks it
+    assert view.feedback.kind != "error", view.feedback.text
+    assert view.upset.svg.startswith("<svg") and "Lapsed contacts" in view.upset.svg
+    assert view.heatmap.svg.startswith("<svg") and "100%" in view.heatmap.svg
+    links = view.upset.downloads.value + view.heatmap.downloads.value
+    assert data_url_content(links).startswith(b"\x89PNG")  # the first link is the PNG
+    assert links.count('download="overlap-target_city-lapsed-vip') == 4  # in the order shown
+    table = html.unescape(view.reach.value)
+    for name in ("VIP customers", "Lapsed contacts", "Gdańsk"):
+        assert name in table
+
+
+def test_segments_with_the_same_name_are_told_apart_on_the_charts(ws, app):
+    ws.save_segment(dataclasses.replace(ws.segment("target_city"), id="gdansk-again"))
+    app.segments_changed()
+    try:
+        app.overlap.choose(["target_city", "gdansk-again"])
+        overlap = app.overlap.compare()
+        assert overlap is not None and overlap.labels() == {
+            "target_city": "Gdańsk (target_city)",
+            "gdansk-again": "Gdańsk (gdansk-again)",
+        }
+        assert "Gdańsk (gdansk-again)" in app.overlap.heatmap.svg
+    finally:
+        ws.delete_segment("gdansk-again")
+        app.segments_changed()
+
+
+def test_ticking_checkboxes_is_what_compare_reads(app):
+    view = app.overlap
+    view.choose([])
+    view.checkboxes["vip"].value = True
+    view.checkboxes["birthday"].value = True
+    assert set(view.chosen()) == {"birthday", "vip"}
+    result = view.compare()
+    assert result is not None and set(result.segment_ids) == {"vip", "birthday"}
+
+
+def test_the_app_computes_the_same_on_every_backend(backend_url):
+    """The overlap, size-over-time, list and CSV-matching queries on DuckDB and PostgreSQL."""
+    store = Workspace(backend_url)
+    load_sample(store, 300)
+    evaluator = Evaluator.read(store)
+    chosen = ("vip", "lapsed", "target_city")
+    members = {sid: set(store.members(sid, AS_OF)) for sid in chosen}
+    overlap = compute_overlap(evaluator, chosen, AS_OF)
+    assert overlap.union_size == len(set().union(*members.values()))
+    for a, b in itertools.product(chosen, repeat=2):
+        assert overlap.shared(a, b) == len(members[a] & members[b])
+    everyone = {row["contact_id"]: row for row in store.table("contacts").to_pylist()}
+    for sid in chosen:
+        assert overlap.reachable(sid, "email") == sum(reachable(everyone[c], "email") for c in members[sid])
+    history = size_history(evaluator, "mobile_active", AS_OF, days=2)
+    assert [n for _, n in history.points] == [store.count("mobile_active", t) for t, _ in history.points]
+    store.snapshot("vip", "a", AS_OF)
+    store.snapshot("target_city", "b", AS_OF)
+    assert set(combine_lists(store, "union", "a", "b")) == members["vip"] | members["target_city"]
+    assert set(combine_lists(store, "difference", "a", "b")) == members["vip"] - members["target_city"]
+    some = sorted(members["vip"])[:2]
+    file = read_contact_file(("email\n" + "\n".join(everyone[c]["email"].upper() for c in some) + "\nx@y.z\n").encode())
+    match = match_contacts(Evaluator.read(store), file)
+    assert (set(match.contact_ids), match.unmatched) == (set(some), ("x@y.z",))
+
+
+# --- size over time -------------------------------------------------------------------------
+
+
+def test_size_over_time_is_the_count_at_each_past_day(ws, monkeypatch):
+    evaluator = Evaluator.read(ws)
+    sent = count_queries(ws, monkeypatch)
+    history = size_history(evaluator, "vip", AS_OF)
+    assert len(sent) == 1  # 31 evaluations, one query
+    assert len(history.points) == 31
+    assert history.points[-1][0] == AS_OF
+    assert [t for t, _ in history.points] == sorted(t for t, _ in history.points)
+    for instant, members in (history.points[0], history.points[13], history.points[-1]):
+        assert members == ws.count("vip", instant)
+
+
+def test_the_size_over_time_view_charts_off_the_ui_thread(app):
+    app.library.select("target_city")
+    app.library.buttons["Size over time"].click()
+    assert app.tabs.selected_index == 3
+    history = app.history.wait()
+    assert history is not None and history.segment_id == "target_city"
+    assert app.history.chart.svg.startswith("<svg")
+    numbers = data_url_content(app.history.data.value).decode()
+    assert numbers.splitlines()[0] == "time,contacts" and len(numbers.splitlines()) == 32
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+def test_the_library_lists_every_segment_with_size_english_and_last_edited(ws, app):
+    saved = {s.id: s for s in ws.segments()}
+    assert set(app.library.rows) >= set(saved)
+    row = app.library.rows["vip"]
+    assert row.size.value == f"{ws.count('vip', AS_OF):,}"
+    assert "spent more than 1000 PLN on purchase in the last 3 months" in row.rule.value
+    assert "Spent more than 1000 PLN in the last 3 months." in row.rule.value  # the segment's own description
+    assert saved["vip"].updated_at.strftime("%Y-%m-%d %H:%M") in row.edited.value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gdansk", {"target_city"}),  # accents do not matter
+        ("VIP", {"vip"}),
+        ("purchase 3 months", {"vip"}),  # every word, anywhere: name, id, description, English
+        ("push_ignored", {"push_ignored"}),
+        ("no such thing", set()),
+    ],
+)
+def test_searching_the_library(app, text, expected):
+    app.library.search_box.value = text  # as typed in the browser
+    assert set(app.library.visible()) == expected
+    app.library.search_box.value = ""
+    assert len(app.library.visible()) == len(app.library.rows)
+
+
+def test_duplicate_rename_and_delete(ws, app):
+    library = app.library
+    copy = library.duplicate("vip")
+    assert copy.id == "vip-copy" and copy.rule == ws.segment("vip").rule
+    assert library.rows["vip-copy"].size.value == library.rows["vip"].size.value
+    assert library.selected == "vip-copy"
+    library.rename("vip-copy", "Big spenders")
+    assert ws.segment("vip-copy").name == "Big spenders"
+    assert library.rows["vip-copy"].name.description == "Big spenders"
+    assert ("Big spenders (vip-copy)", "vip-copy") in app.segment_options()
+    assert "vip-copy" in app.overlap.checkboxes
+    library.delete("vip-copy")
+    assert "vip-copy" not in {s.id for s in ws.segments()}
+    assert "vip-copy" not in library.rows and "vip-copy" not in app.overlap.checkboxes
+
+
+def test_delete_is_refused_with_the_reason_while_a_segment_uses_it(ws, app):
+    ws.save_segment({"id": "vip-in-gdansk", "name": "VIP in Gdańsk", "rule": {"all": [
+        {"in_segment": "vip"}, {"attribute": "city", "op": "eq", "value": "Gdańsk"}]}})  # fmt: skip
+    app.segments_changed()
+    try:
+        app.library.select("vip")
+        app.library.buttons["Delete…"].click()  # asks first
+        assert "This cannot be undone" in app.library.delete_question.value
+        app.library.confirm_delete.click()
+        assert app.library.feedback.kind == "error"
+        assert "'vip' cannot be deleted: segment 'vip-in-gdansk' uses it" in app.library.feedback.text
+        assert "vip" in {s.id for s in ws.segments()}
+    finally:
+        ws.delete_segment("vip-in-gdansk")
+        app.segments_changed()
+
+
+def test_delete_is_refused_while_a_campaign_sends_to_it(ws, app):
+    campaigns = pa.table({"campaign_id": ["black-friday"], "segment": ["birthday"], "channel": ["email"]})
+    with ws.connector.writing() as con:
+        con.create_table("wb_campaigns", ibis.memtable(campaigns))
+    try:
+        with pytest.raises(WorkbenchError, match="campaign 'black-friday' sends to it"):
+            app.library.delete("birthday")
+    finally:
+        with ws.connector.writing() as con:
+            con.drop_table("wb_campaigns")
+
+
+def test_a_segment_saved_in_the_builder_appears_counted_in_the_library(ws, app):
+    app.library.new()
+    assert app.tabs.selected_index == 1
+    builder = app.builder.builder
+    assert isinstance(builder, SegmentBuilder)
+    builder.set_name("Customers in Kraków")
+    path = builder.add_condition("rule", "attribute", field="city")
+    builder.set_op(path, "eq")
+    builder.set_value(path, "Kraków")
+    builder.header.save.click()
+    try:
+        assert "Saved as 'customers-in-krakow'" in builder.header.message.value.replace("&#x27;", "'")
+        row = app.library.rows["customers-in-krakow"]
+        assert row.size.value == f"{ws.count('customers-in-krakow', AS_OF):,}"
+        app.library.open("target_city")
+        assert app.builder.builder.segment.id == "target_city"
+    finally:
+        app.library.delete("customers-in-krakow")
+
+
+# --- static lists ------------------------------------------------------------------------------
+
+
+def test_snapshot_combine_and_export_lists(ws, app):
+    lists = app.list_view
+    assert lists.snapshot("vip", "vip-now") == ws.count("vip", AS_OF)
+    assert lists.snapshot("target_city", "gdansk-now") == ws.count("target_city", AS_OF)
+    vip, gdansk = set(ws.list_members("vip-now")), set(ws.list_members("gdansk-now"))
+    assert vip == set(ws.members("vip", AS_OF))
+    for operation, expected in (("union", vip | gdansk), ("intersection", vip & gdansk), ("difference", vip - gdansk)):
+        assert lists.combine(operation, "vip-now", "gdansk-now", f"combined-{operation}") == len(expected)
+        assert set(ws.list_members(f"combined-{operation}")) == expected
+    csv_text = lists.export(("list", "vip-now")).decode()
+    assert csv_text.splitlines()[0] == "contact_id,email,phone,first_name,last_name,city"
+    assert {line.split(",")[0] for line in csv_text.splitlines()[1:]} == vip
+    assert data_url_content(lists.export_link.value).decode() == csv_text
+    segment_csv = lists.export(("segment", "target_city")).decode()
+    assert len(segment_csv.splitlines()) == ws.count("target_city", AS_OF) + 1
+
+
+def test_list_mistakes_are_messages_and_the_view_keeps_working(app):
+    lists = app.list_view
+    lists.snapshot_segment.value = "vip"
+    for bad_id, message in (("Bad Id!", "cannot be a list id"), ("vip-now-2", None)):
+        lists.snapshot_id.value = bad_id
+        lists.snapshot_button.click()
+        if message:
+            assert lists.feedback.kind == "error" and message in lists.feedback.text
+        else:
+            assert lists.feedback.kind == "info", lists.feedback.text
+    lists.snapshot_id.value = "vip-now-2"
+    lists.snapshot_button.click()  # the same id again
+    assert "already exists" in lists.feedback.text
+
+
+def test_importing_a_csv_reports_what_did_not_match(ws, app, contacts):
+    known = sorted(contacts)[:3]
+    emails = [contacts[c]["email"] for c in known if contacts[c]["email"]]
+    content = (
+        "Email\n" + "\n".join(e.upper() for e in emails) + "\nnobody@example.com\n\n" + emails[0] + "\n"
+    ).encode()
+    match = app.list_view.import_csv(content, "imported-emails", "emails.csv")
+    assert set(match.contact_ids) == {c for c in known if contacts[c]["email"]}
+    assert match.unmatched == ("nobody@example.com",)
+    assert set(ws.list_members("imported-emails")) == set(match.contact_ids)
+    assert "1 did not match any contact (nobody@example.com)" in app.list_view.feedback.text
+
+
+def test_a_file_matching_nobody_makes_no_list(ws, app):
+    with pytest.raises(WorkbenchError, match="None of the 2 values in the file matches a contact"):
+        app.list_view.import_csv(b"email\nx@y.z\nq@r.s\n", "nobody")
+    assert "nobody" not in {info.list_id for info in ws.lists()}
+
+
+def test_importing_through_the_upload_widget(ws, app):
+    content = b"c_0000001\nc_0000002\nzzz\n"
+    # What the browser sends when a file is chosen.
+    picked = {"name": "ids.csv", "type": "text/csv", "size": len(content), "content": memoryview(content)}
+    app.list_view.upload.set_state({"value": [{**picked, "last_modified": 1_700_000_000_000}]})
+    app.list_view.import_id.value = "uploaded-ids"
+    app.list_view.import_button.click()
+    assert app.list_view.feedback.kind == "info", app.list_view.feedback.text
+    assert ws.list_members("uploaded-ids") == ["c_0000001", "c_0000002"]
+    assert "1 did not match any contact (zzz)" in app.list_view.feedback.text
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "values"),
+    [
+        (b"contact_id;name\nc1;Ann\nc2;Bob\n", "contact_id", ("c1", "c2")),
+        (b"\xef\xbb\xbfemail\r\na@b.pl\r\n", "email", ("a@b.pl",)),
+        (b"a@b.pl\nc@d.pl\n", "email", ("a@b.pl", "c@d.pl")),
+        (b"c1\nc2\nc1\n", "contact_id", ("c1", "c2")),
+    ],
+    ids=["semicolons-with-header", "bom-crlf", "emails-without-header", "ids-without-header-deduplicated"],
+)
+def test_reading_contact_files(content, kind, values):
+    file = read_contact_file(content)
+    assert (file.kind, file.values) == (kind, values)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"name,city\nAnn,Ko\n", "none is headed"), (b"\xff\xfe\x00", "not UTF-8")],
+)
+def test_unreadable_contact_files_are_explained(content, message):
+    with pytest.raises(WorkbenchError, match=message):
+        read_contact_file(content)
+
+
+# --- campaign launch -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", list(CHANNELS))
+def test_the_consent_preview_counts_address_and_consent(ws, contacts, channel):
+    members = ws.members("vip", AS_OF)
+    preview = consent_preview(Evaluator.read(ws), "vip", channel, AS_OF)
+    assert preview.members == len(members)
+    assert preview.recipients == sum(reachable(contacts[c], channel) for c in members)
+    assert preview.members - sum(n for _, n in preview.excluded) == preview.recipients
+
+
+def test_the_launch_view_previews_recipients_through_the_send_gate_when_installed(ws, app, monkeypatch):
+    app.library.select("vip")
+    app.library.buttons["Launch campaign"].click()
+    assert app.tabs.selected_index == 5 and app.launch.segment.value == "vip"
+    app.launch.channel.value = "sms"
+    app.launch.preview_button.click()
+    gated = app.launch.last
+    assert gated is not None and app.launch.feedback.kind != "error", app.launch.feedback.text
+    consent_only = consent_preview(Evaluator.read(ws), "vip", "sms", AS_OF)
+    assert gated.members == consent_only.members and gated.recipients <= consent_only.recipients
+    assert f"{gated.recipients:,} recipient" in app.launch.result.value
+    # Without the send package, the preview is the address-and-consent check.
+    monkeypatch.setattr(recipients_module, "_send_gate", lambda: None)
+    assert app.launch.preview("vip", "sms") == dataclasses.replace(consent_only, as_of=AS_OF)
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_an_unexpected_failure_is_a_message_and_the_app_keeps_working(app, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(overlap_module, "compute_overlap", broken)
+    monkeypatch.setattr("workbench.app.overlap_view.compute_overlap", broken)
+    app.overlap.choose(["vip", "lapsed"])
+    assert app.overlap.compare() is None
+    assert app.overlap.feedback.text == (
+        "Something went wrong (RuntimeError: disk on fire). Nothing was changed; you can go on."
+    )
+    assert "Traceback" not in app.overlap.feedback.widget.value
+    monkeypatch.undo()
+    assert app.overlap.compare() is not None
+    assert app.overlap.feedback.text == ""
+
+
+def test_a_store_that_cannot_be_opened_is_a_message(tmp_path):
+    shown = open_app("mysql://nowhere/db")
+    assert "wb-app-error" in shown._dom_classes
+    assert "could not open its store" in shown.value and "Unsupported store URL" in shown.value
+
+
+def test_a_deleted_segment_is_a_message_in_every_view(app):
+    for action in (
+        lambda: app.overlap.feedback.run(lambda: compute_overlap(app.evaluator(), ["vip", "gone"], AS_OF)),
+        lambda: app.launch.feedback.run(lambda: app.launch.preview("gone", "email")),
+    ):
+        assert action() is None
+    assert "no saved segment 'gone'" in app.overlap.feedback.text.lower()
+    assert "no saved segment 'gone'" in app.launch.feedback.text.lower()
+
+
+# --- charts, offline -----------------------------------------------------------------------------
+
+
+def test_charts_render_to_svg_and_png_without_a_browser():
+    sets = ["VIP customers", "Gdańsk"]
+    charts = [
+        upset_chart(sets, [(frozenset(sets), 3), (frozenset(sets[:1]), 10)]),
+        pairwise_heatmap(sets, {(a, b): 3 if a != b else 10 for a in sets for b in sets}, dict.fromkeys(sets, 10)),
+        size_over_time_chart("VIP customers", [(AS_OF, 10)]),
+    ]
+    for chart in charts:
+        svg = to_svg(chart)
+        assert svg.startswith("<svg") and "VIP customers" in svg
+        assert "<script" not in svg and "http://" not in svg.replace("http://www.w3.org/", "")
+        assert to_png(chart).startswith(b"\x89PNG")
+
+
+# --- the notebook Voila serves -----------------------------------------------------------------
+
+
+def test_the_app_notebook_only_opens_the_app():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert code[-1].source.strip().endswith("open_app(db, as_of=as_of)")
+    assert all(not cell.get("outputs") for cell in code)  # nothing stale is shown before it runs
+    assert not any(re.search(r"\b(eval|exec)\(", cell.source) for cell in code)
+    assert json.loads(json.dumps(notebook.metadata))["kernelspec"]["name"] == "python3"

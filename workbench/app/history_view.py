@@ -1,0 +1,121 @@
+"""The size-over-time tab: a segment's size each day of the last 30, as a line chart.
+
+Thirty-one evaluations make a query that takes seconds to build and run, so it runs on a
+worker thread (:class:`~workbench.widgets.live.LatestOnly`): the app stays usable meanwhile,
+and when the user asks for another segment before the first is done, only the newest
+request is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench.app.chart_panel import ChartPanel
+from workbench.app.downloads import download_link
+from workbench.app.feedback import Feedback, failure_text
+from workbench.app.history import DAYS, SizeHistory, size_history
+from workbench.app.lists import to_csv
+from workbench.app.text import when
+from workbench.errors import WorkbenchError
+from workbench.widgets.live import LatestOnly
+from workbench.widgets.nodeview import set_options
+
+if TYPE_CHECKING:
+    from workbench.app.shell import SegmentsApp
+
+
+@dataclass(frozen=True)
+class HistoryRequest:
+    segment_id: str
+    as_of: datetime
+
+
+class HistoryView:
+    """The size-over-time tab; ``show_segment`` is what the library's button calls."""
+
+    def __init__(self, app: SegmentsApp) -> None:
+        self.app = app
+        self.feedback = Feedback()
+        self.segment = widgets.Dropdown(description="Segment", layout=widgets.Layout(width="420px"))
+        show = widgets.Button(description="Show", icon="line-chart", button_style="primary")
+        show.on_click(lambda _button: self.feedback.run(lambda: self.request(self.segment.value)))
+        self.chart = ChartPanel()
+        self.data = widgets.HTML()
+        self.result: SizeHistory | None = None
+        self._worker: LatestOnly[HistoryRequest, SizeHistory | str] = LatestOnly(
+            self._compute, self._publish, debounce=0, name="size-over-time"
+        )
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(
+                    f'<div class="wb-note">The size at the same time of day on each of the last {DAYS} days, '
+                    "as the segment would have counted then.</div>"
+                ),
+                widgets.HBox([self.segment, show]),
+                self.feedback.widget,
+                self.chart.widget,
+                self.data,
+            ]
+        )
+        self.widget.add_class("wb-history-view")
+        self.refresh()
+
+    def refresh(self) -> None:
+        set_options(self.segment, self.app.segment_options(), self.segment.value)
+
+    def show_segment(self, segment_id: str) -> None:
+        """Go to this tab and chart ``segment_id``."""
+        self.app.go("Size over time")
+        self.request(segment_id)
+
+    def request(self, segment_id: str | None) -> None:
+        """Chart the segment's size over the last 30 days (computed off the UI thread)."""
+        if not segment_id:
+            raise WorkbenchError("Pick a segment first.")
+        set_options(self.segment, self.app.segment_options(), segment_id)
+        self.feedback.say(f"Counting {segment_id!r} on each of the last {DAYS} days…", "busy")
+        self._worker.submit(HistoryRequest(segment_id, self.app.instant()))
+
+    def wait(self, timeout: float = 120) -> SizeHistory | None:
+        """Block until the requested chart is shown (scripts, tests); returns it."""
+        if not self._worker.wait(timeout):
+            raise TimeoutError(f"the size over time did not finish within {timeout} s")
+        return self.result
+
+    def _compute(self, request: HistoryRequest) -> SizeHistory | str:
+        try:
+            return size_history(self.app.evaluator(), request.segment_id, request.as_of)
+        except Exception as exc:
+            return failure_text(exc)
+
+    def _publish(self, outcome: SizeHistory | str) -> None:
+        if isinstance(outcome, str):
+            self.feedback.error(outcome)
+            return
+        try:
+            from workbench import charts  # imported on first use: see chart_panel
+
+            self.chart.show(
+                lambda: charts.size_over_time_chart(outcome.name, outcome.points), f"size-{outcome.segment_id}"
+            )
+        except Exception as exc:
+            self.feedback.error(failure_text(exc))
+            return
+        table = pd.DataFrame(
+            {"time": [t.isoformat() for t, _ in outcome.points], "contacts": [n for _, n in outcome.points]}
+        )
+        first, last = outcome.points[0], outcome.points[-1]
+        self.data.value = (
+            f"{outcome.name}: {first[1]:,} on {when(first[0])}, {last[1]:,} on {when(last[0])}. "
+            + download_link(to_csv(table), f"size-{outcome.segment_id}.csv", "Download the numbers (CSV)")
+        )
+        self.result = outcome
+        self.feedback.clear()
+
+    def close(self) -> None:
+        self._worker.close()
