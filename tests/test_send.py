@@ -482,3 +482,42 @@ def test_schedule_commands(ws, tmp_path):
     assert list_schedules(ws) == []
     missing = runner.invoke(main, ["--db", ws.url.url, "schedule", "remove", "news-monday"])
     assert missing.exit_code == 2
+
+
+def test_sent_email_is_tracked_through_the_collector_end_to_end(ws, tmp_path, certificate, monkeypatch):
+    """A workspace with a collector (started with --public-url) tracks sends by default: the
+    pixel records email_open, the link records email_click and redirects to the shop."""
+    import httpx
+
+    from tests.collector_support import CollectorProcess
+
+    collector = CollectorProcess(ws.url.url, tmp_path / "collector.log").start()
+    try:
+        monkeypatch.setenv("WORKBENCH_UNSUBSCRIBE_URL", "https://shop.example/unsubscribe?u={contact_id}")
+        monkeypatch.setenv("WORKBENCH_MAIL_FROM", "news@shop.example")
+        monkeypatch.delenv("WORKBENCH_TRACKER", raising=False)
+        campaign = define_campaign(ws, "tracked", segment=SEGMENT_ID, channel="email", template=_email_template(ws))
+        with SmtpSink(certificate=certificate, require_login=True) as sink:
+            for key, value in sink.env(ca_file=certificate[0]).items():
+                monkeypatch.setenv(key, value)
+            plan = prepare_send(ws, campaign, as_of=AS_OF, policy=SendPolicy(1, 3, None))
+            plan.execute(SendOptions(progress=False), journal=tmp_path / "tracked.jsonl")
+            message = sink.messages[0]
+        html = message.get_body(("html",)).get_content()
+        pixel = re.search(r'<img src="([^"]+)"', html).group(1)
+        link = re.search(r'<a href="([^"]+)">Oferta', html).group(1)
+        assert pixel.startswith(f"{collector.base}/t/o/") and link.startswith(f"{collector.base}/t/c/")
+        unsubscribe = re.search(r'<a href="([^"]+)">Wypisz', html).group(1)
+        assert unsubscribe.startswith("https://shop.example/unsubscribe")  # never tracked
+
+        assert httpx.get(pixel.replace("&amp;", "&")).headers["content-type"] == "image/gif"
+        redirect = httpx.get(link.replace("&amp;", "&"), follow_redirects=False)
+        assert redirect.status_code == 302
+        assert redirect.headers["location"].startswith("https://shop.example/oferta?k=")
+        contact_id = redirect.headers["location"].split("k=", 1)[1].split("&", 1)[0]
+
+        events = [e for e in ws.table("events").to_pylist() if e["campaign_id"] == "tracked"]
+        recorded = sorted(e["name"] for e in events if e["contact_id"] == contact_id)
+        assert recorded == ["email_click", "email_open", "email_sent"]
+    finally:
+        collector.stop()

@@ -142,6 +142,17 @@ class TrackingLinks:
             )
         return cls(signer, base_url)
 
+    @classmethod
+    def if_configured(cls, ws: Workspace) -> TrackingLinks | None:
+        """The workspace's links when its collector has a public URL, else None; reads only,
+        so a send on a workspace without a collector writes nothing here."""
+        with ws.connector.reading() as con:
+            if not set(tables.TABLES) <= set(con.list_tables()):
+                return None
+        if not tables.read_settings(ws).get(PUBLIC_URL_SETTING):
+            return None
+        return cls.for_workspace(ws)
+
     def open_pixel_url(self, campaign_id: str, contact_id: str) -> str:
         """The URL of a 1x1 image that records ``email_open`` when a mail client loads it."""
         _check_ids(campaign_id, contact_id)

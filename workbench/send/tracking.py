@@ -10,6 +10,9 @@ Plug one in with either
 - ``WORKBENCH_TRACKER=package.module:name`` in the environment of the process that sends,
   where ``name`` is a tracker, a module with the two functions, or a factory called with the
   workspace that returns a tracker, e.g. ``workbench.collector.tokens:TrackingLinks.for_workspace``.
+
+Without either, a workspace whose collector was started with ``--public-url`` tracks through
+that collector's signed links.
 """
 
 from __future__ import annotations
@@ -82,11 +85,25 @@ def use_tracker(tracker: Tracker | None) -> None:
 
 
 def current_tracker(ws: Workspace | None = None) -> Tracker:
-    """The installed tracker, else the one named by ``WORKBENCH_TRACKER``, else no tracking."""
+    """The installed tracker, else the one named by ``WORKBENCH_TRACKER``, else the
+    workspace's collector links (when a collector was started with ``--public-url``), else
+    no tracking."""
     if _installed is not None:
         return _installed
     spec = os.environ.get("WORKBENCH_TRACKER", "").strip()
-    return load_tracker(spec, ws) if spec else NoTracking()
+    if spec:
+        return load_tracker(spec, ws)
+    return _collector_links(ws) or NoTracking()
+
+
+def _collector_links(ws: Workspace | None) -> Tracker | None:
+    if ws is None:
+        return None
+    try:
+        from workbench.collector.tokens import TrackingLinks
+    except ImportError:  # the "collector" extra is not installed
+        return None
+    return TrackingLinks.if_configured(ws)
 
 
 def load_tracker(spec: str, ws: Workspace | None = None) -> Tracker:
