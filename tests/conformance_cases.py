@@ -185,6 +185,25 @@ GROUP_CASES = {
         "any": [ev("purchase", window={"last": "7d"}), {"not": ev("purchase", window={"last": "7d"})}]
     },
     "double-not": {"not": {"not": a("status", "eq", "vip")}},
+    # aggregates over no events of their own, for contacts the shared pass still groups
+    "empty-last-time-beside-any-event": {
+        "all": [
+            ev("*", window={"last": "7d"}),
+            ev("email_open", aggregate={"fn": "last_time"}, op="before", value={"ago": "7d"}),
+        ]
+    },
+    "empty-min-beside-any-event": {
+        "all": [
+            ev("*", window={"last": "30d"}),
+            ev("add_to_cart", aggregate={"fn": "min", "property": "amount"}, op="ne", value=10),
+        ]
+    },
+    "empty-avg-beside-any-event": {
+        "all": [
+            ev("*", window={"last": "30d"}),
+            ev("purchase", window={"last": "7d"}, aggregate={"fn": "avg", "property": "amount"}, op="lt", value=100),
+        ]
+    },
 }
 
 CASES = {**ATTRIBUTE_CASES, **EVENT_CASES, **SEQUENCE_CASES, **GROUP_CASES}

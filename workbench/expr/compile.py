@@ -300,12 +300,13 @@ class Compiler:
         if agg.fn == "distinct_days":
             return self.local_date_of(e.ts).nunique(where=mask)
         if agg.fn in ("first_time", "last_time"):
-            return e.ts.min(where=mask) if agg.fn == "first_time" else e.ts.max(where=mask)
+            return self.dialect.aggregate(e.ts, "min" if agg.fn == "first_time" else "max", mask)
         value = self.prop_value(e, names, agg.property)
         if agg.fn == "count_distinct":
             return value.nunique(where=mask)
-        method = {"sum": "sum", "avg": "mean", "min": "min", "max": "max"}[agg.fn]
-        return getattr(value, method)(where=mask)
+        if agg.fn == "sum":
+            return value.sum(where=mask)  # over no events it is 0 on every engine once filled
+        return self.dialect.aggregate(value, {"avg": "mean", "min": "min", "max": "max"}[agg.fn], mask)
 
     def aggregate_type(self, cond: Event) -> str:
         agg = cond.agg

@@ -28,6 +28,10 @@ class Dialect(Protocol):
     def add_months(self, ts: ir.TimestampValue, months: int, zone: str) -> ir.TimestampValue:
         """``ts`` moved by calendar months of ``zone``'s wall clock."""
 
+    def aggregate(self, value: ir.Column, method: str, mask: ir.BooleanValue) -> ir.Scalar:
+        """``method`` (min, max, mean, sum) of ``value`` over the rows where ``mask`` holds;
+        null when there are none."""
+
 
 # DuckDB and PostgreSQL both have timezone(zone, timestamptz) → local wall time and
 # timezone(zone, timestamp) → the instant at which zone's clock shows it.
@@ -56,6 +60,9 @@ class Standard:
         if zone == "UTC":
             return ts + interval
         return _instant_of(zone, _wall_clock(zone, ts) + interval)
+
+    def aggregate(self, value: ir.Column, method: str, mask: ir.BooleanValue) -> ir.Scalar:
+        return getattr(value, method)(where=mask)
 
 
 @ibis.udf.scalar.builtin(name="JSONType")
@@ -113,6 +120,11 @@ class ClickHouse:
 
     def add_months(self, ts: ir.TimestampValue, months: int, zone: str) -> ir.TimestampValue:
         return _ch_add_months(_in_zone(ts, zone), months)
+
+    def aggregate(self, value: ir.Column, method: str, mask: ir.BooleanValue) -> ir.Scalar:
+        # maxIf and friends give the type's default (1970-01-01, 0, nan) over no rows; over a
+        # Nullable argument that is all NULL they give NULL, as SQL does.
+        return getattr(ibis.cases((mask, value), else_=ibis.null(value.type())), method)()
 
 
 DIALECTS: dict[str, Dialect] = {"duckdb": Standard(), "postgres": Standard(), "clickhouse": ClickHouse()}
