@@ -6,7 +6,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,14 +15,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.network import free_port
+
 SITE = "http://shop.localhost:8000"  # the origin allowed to send beacons in the tests
 START_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CollectorProcess:

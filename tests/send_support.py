@@ -18,7 +18,6 @@ import email
 import email.policy
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -31,6 +30,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from tests.network import free_port
 from tests.reference import evaluate
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
@@ -50,12 +50,6 @@ CHANNEL_COLUMNS = {
     "sms": ("phone", "sms_consent"),
     "push": ("push_token", "push_consent"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:

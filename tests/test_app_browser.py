@@ -27,6 +27,7 @@ from pathlib import Path
 import playwright.sync_api as playwright_api
 import pytest
 
+from tests.network import free_port
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
@@ -86,12 +87,6 @@ async (code) => {
   return replies;
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def is_local(url: str) -> bool:
