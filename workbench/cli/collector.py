@@ -1,0 +1,28 @@
+"""The ``collector`` command: the real-time ingestion service and its write keys."""
+
+from __future__ import annotations
+
+import click
+
+from workbench.cli.base import command, main
+
+
+@command(main, "collector")
+@click.argument("action", nargs=-1, metavar="[key create NAME | key list | key revoke KEY_ID]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port to listen on.")
+@click.option("--origin", "origins", multiple=True, metavar="URL", help="Site origin allowed to send beacons (repeat).")
+@click.option("--public-url", metavar="URL", help="Public URL of this collector, for tracking links.")
+def collector_cmd(
+    db: str | None, action: tuple[str, ...], host: str, port: int, origins: tuple[str, ...], public_url: str | None
+) -> None:
+    """Run the real-time ingestion service (see docs/collector.md), or manage its write keys.
+
+    --origin and --public-url are remembered in the store for later runs and send runs.
+    """
+    from workbench.collector.server import key_command, serve
+
+    if action:
+        key_command(db, action, click.echo)
+        return
+    serve(db, host=host, port=port, origins=origins or None, public_url=public_url)

@@ -1,0 +1,248 @@
+"""Campaign commands (workbench.send): send, schedule, scheduler."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import pyarrow.parquet as pq
+
+from workbench.cli.base import EXIT_INVALID, as_of_option, command, err, fail, main, progress_bar
+from workbench.errors import SegmentError
+from workbench.store.workspace import connect
+
+
+def _send_summary(files: Any, report_path: Path) -> dict:
+    """Counts by exclusion reason and by outcome, read back from the run's recipient list."""
+    table = pq.read_table(report_path).to_pylist()
+    excluded: dict[str, int] = {}
+    outcome: dict[str, int] = {}
+    for row in table:
+        if row["excluded_reason"]:
+            excluded[row["excluded_reason"]] = excluded.get(row["excluded_reason"], 0) + 1
+        elif row["status"]:
+            outcome[row["status"]] = outcome.get(row["status"], 0) + 1
+    return {
+        "audit_record": str(files.notebook),
+        "recipients": str(report_path),
+        "members": len(table),
+        "excluded": excluded,
+        "outcome": outcome,
+    }
+
+
+@command(main, "send")
+@click.option("--segment", "segment_ref", metavar="SEGMENT", help="Saved segment id or segment JSON file.")
+@click.option("--channel", type=click.Choice(["email", "sms", "push"]))
+@click.option("--template", type=click.Path(exists=True, path_type=Path), help="Template folder or file.")
+@click.option("--campaign", "campaign_id", help="Campaign id (default: from segment, channel and template).")
+@click.option("--name", help="The campaign's display name.")
+@click.option("--as-of", help="The moment of sending (ISO 8601); default now.")
+@click.option("--dry-run", is_flag=True, help="Write messages to the outbox; send and record nothing.")
+@click.option("--batch-size", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), help="Messages per second.")
+@click.option("--max-per-day", type=click.IntRange(0), help="Frequency cap per contact and channel (0: none).")
+@click.option("--max-per-week", type=click.IntRange(0), help="Weekly frequency cap (0: none).")
+@click.option("--quiet-hours", metavar="HH:MM-HH:MM", help="No sends in this local span ('none' to allow).")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), help="Dry-run folder.")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def send_cmd(
+    db: str | None,
+    segment_ref: str | None,
+    channel: str | None,
+    template: Path | None,
+    campaign_id: str | None,
+    name: str | None,
+    as_of: str | None,
+    dry_run: bool,
+    batch_size: int,
+    rate_limit: float | None,
+    max_per_day: int | None,
+    max_per_week: int | None,
+    quiet_hours: str | None,
+    outbox: Path | None,
+    runs_dir: Path,
+    as_json: bool,
+) -> None:
+    """Send a campaign to a segment's eligible members through the send notebook.
+
+    The executed notebook is kept as runs/<campaign>/<timestamp>.ipynb, the audit record,
+    with the recipient list beside it. A re-run sends only what was not sent.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    from workbench.send.audit import RunFiles, run_send_notebook
+    from workbench.send.campaigns import default_campaign_id, define_campaign, get_campaign
+    from workbench.send.errors import TemplateError
+    from workbench.send.policy import QuietHours
+    from workbench.send.run import check_template
+
+    ws = connect(db)
+    at = as_of_option(as_of)
+    if quiet_hours is not None:
+        QuietHours.parse(quiet_hours)
+    defining = [segment_ref, channel, template]
+    if any(defining) and not all(defining):
+        raise SegmentError.at("send", "--segment, --channel and --template go together (or give only --campaign)")
+    if not any(defining) and not campaign_id:
+        raise SegmentError.at("send", "give --segment, --channel and --template, or --campaign of a stored campaign")
+    if all(defining):
+        campaign_id = campaign_id or default_campaign_id(ws.segment(segment_ref).id, channel, template)
+        campaign = define_campaign(ws, campaign_id, segment=segment_ref, channel=channel, template=template, name=name)
+    else:
+        campaign = get_campaign(ws, campaign_id)
+    try:
+        check_template(ws, campaign)
+    except TemplateError as exc:
+        fail(f"error: {exc}", EXIT_INVALID)
+    files = RunFiles.new(runs_dir, campaign.campaign_id)
+    parameters = {
+        "db": ws.url.url,
+        "campaign_id": campaign.campaign_id,
+        "as_of": at.isoformat() if at else None,
+        "dry_run": dry_run,
+        "batch_size": batch_size,
+        "rate_limit": rate_limit,
+        "max_per_day": max_per_day,
+        "max_per_week": max_per_week,
+        "quiet_hours": quiet_hours,
+        "outbox": str(outbox.resolve()) if outbox else None,
+    }
+    with progress_bar(f"sending {campaign.campaign_id}") as progress:
+        task = progress.add_task("send", total=None)
+
+        def update(counts: dict) -> None:
+            progress.update(task, completed=counts.get("done", 0), total=counts.get("total"))
+
+        try:
+            run_send_notebook(parameters, files, on_progress=update)
+        except PapermillExecutionError as exc:
+            fail(
+                f"error: the send stopped in the notebook: {exc.ename}: {exc.evalue}\naudit record: {files.notebook}", 1
+            )
+    summary = _send_summary(files, files.recipients)
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"audit record: {summary['audit_record']}")
+    click.echo(f"recipient list: {summary['recipients']}")
+    click.echo(f"members: {summary['members']}")
+    for reason, count in sorted(summary["excluded"].items()):
+        click.echo(f"excluded ({reason}): {count}")
+    for status, count in sorted(summary["outcome"].items()):
+        click.echo(f"{status}: {count}")
+
+
+@main.group("schedule")
+def schedule_group() -> None:
+    """Recurring sends of a campaign: add, list, remove."""
+
+
+@command(schedule_group, "add")
+@click.option("--campaign", "campaign_id", required=True, help="A stored campaign (or define it with the next three).")
+@click.option("--segment", "segment_ref", metavar="SEGMENT")
+@click.option("--channel", type=click.Choice(["email", "sms", "push"]))
+@click.option("--template", type=click.Path(exists=True, path_type=Path))
+@click.option("--cron", required=True, help="Cron expression, e.g. '0 9 * * MON'.")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone the cron expression is read in.")
+@click.option("--id", "schedule_id", help="Schedule id (default: from campaign, cron and tz).")
+@click.option(
+    "--once-per-contact", is_flag=True, help="Every occurrence sends as the same campaign: each contact gets it once."
+)
+@click.option("--batch-size", type=click.IntRange(1))
+@click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True))
+def schedule_add(
+    db: str | None,
+    campaign_id: str,
+    segment_ref: str | None,
+    channel: str | None,
+    template: Path | None,
+    cron: str,
+    tz: str,
+    schedule_id: str | None,
+    once_per_contact: bool,
+    batch_size: int | None,
+    rate_limit: float | None,
+) -> None:
+    """Send a campaign on a cron schedule (run 'workbench scheduler' to carry it out)."""
+    from workbench.send.campaigns import define_campaign
+    from workbench.send.schedule import add_schedule
+
+    ws = connect(db)
+    if segment_ref or channel or template:
+        if not (segment_ref and channel and template):
+            raise SegmentError.at("schedule add", "--segment, --channel and --template go together")
+        define_campaign(ws, campaign_id, segment=segment_ref, channel=channel, template=template)
+    options = {k: v for k, v in {"batch_size": batch_size, "rate_limit": rate_limit}.items() if v is not None}
+    schedule = add_schedule(
+        ws, campaign_id, cron, tz, each_occurrence=not once_per_contact, options=options, schedule_id=schedule_id
+    )
+    click.echo(f"scheduled {schedule.schedule_id}: next at {schedule.next_due(datetime.now(UTC)).isoformat()}")
+
+
+@command(schedule_group, "list")
+@click.option("--json", "as_json", is_flag=True)
+def schedule_list(db: str | None, as_json: bool) -> None:
+    """Every schedule with its next run."""
+    from workbench.send.schedule import list_schedules
+
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": s.schedule_id,
+            "campaign": s.campaign_id,
+            "cron": s.cron,
+            "tz": s.tz,
+            "each_occurrence": s.each_occurrence,
+            "next": s.next_due(now).isoformat(),
+        }
+        for s in list_schedules(connect(db))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['campaign']}\t{row['cron']}\t{row['tz']}\tnext {row['next']}")
+
+
+@command(schedule_group, "remove")
+@click.argument("schedule_id")
+def schedule_remove(db: str | None, schedule_id: str) -> None:
+    """Delete a schedule (its past firings stay as history)."""
+    from workbench.send.schedule import remove_schedule
+
+    remove_schedule(connect(db), schedule_id)
+    click.echo(f"removed {schedule_id}")
+
+
+@command(main, "scheduler")
+@click.option("--interval", type=click.FloatRange(min=1), default=30, show_default=True, help="Seconds between checks.")
+@click.option("--max-late", default="1h", show_default=True, help="Run a missed occurrence only if at most this late.")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--once", is_flag=True, help="Check once and exit (for cron or systemd timers).")
+def scheduler_cmd(db: str | None, interval: float, max_late: str, runs_dir: Path, once: bool) -> None:
+    """Run due scheduled sends; safe to start on several machines at once."""
+    from datetime import timedelta
+
+    from workbench.expr.timeutil import Duration
+    from workbench.send.schedule import Scheduler, notebook_runner
+
+    try:
+        late = timedelta(seconds=Duration.parse(max_late).seconds)
+    except ValueError as exc:
+        raise SegmentError.at("--max-late", str(exc)) from exc
+    ws = connect(db)
+    scheduler = Scheduler(ws, notebook_runner(ws.url.url, runs_dir.resolve()), max_late=late)
+    if once:
+        for firing in scheduler.tick():
+            click.echo(f"{firing.schedule_id}\t{firing.campaign_id}\t{firing.status}")
+        return
+    err.print(f"scheduler running (every {interval:g}s); Ctrl-C to stop")
+    try:
+        scheduler.run_forever(interval)
+    except KeyboardInterrupt:
+        err.print("scheduler stopped")
