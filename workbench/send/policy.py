@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workbench.errors import WorkbenchError
@@ -43,6 +43,14 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+    def end_after(self, instant: datetime, tz: ZoneInfo) -> datetime:
+        """The first end of quiet hours after ``instant`` (local wall time; UTC result)."""
+        local = instant.astimezone(tz)
+        end = datetime.combine(local.date(), self.end, tzinfo=tz)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=tz)
+        return end.astimezone(UTC)
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"

@@ -12,6 +12,7 @@ SQL goes into the audit record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,15 +107,24 @@ class Audience:
         return {"contact": dict.fromkeys(self.contact_columns), "segment": self.values.names}
 
 
-def select_audience(ws: Workspace, campaign: Campaign, as_of: datetime, policy: SendPolicy) -> Audience:
-    """Evaluate the campaign's segment at ``as_of`` and pass every member through the gate."""
+def select_audience(
+    ws: Workspace, campaign: Campaign, as_of: datetime, policy: SendPolicy, contacts: Sequence[str] | None = None
+) -> Audience:
+    """Evaluate the campaign's segment at ``as_of`` and pass every member through the gate.
+
+    ``contacts`` names the members instead (a trigger decided who qualifies: the contacts
+    that just entered, or left, a segment); the segment still provides the template values.
+    """
     ensure_tables(ws)
     segment = ws.validate(campaign.segment)
     saved = {s.id: s.segment for s in ws.segments()}
     catalog = ws.catalog
     with ws.connector.reading() as con:
         dialect = con.name
-        members = compile_segment(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+        if contacts is None:
+            members = compile_segment(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+        else:
+            members = ibis.memtable(pa.table({"contact_id": pa.array(sorted(set(contacts)), pa.string())}))
         contacts = ibis.table(contacts_schema(catalog), name="contacts")
         base = members.join(contacts, "contact_id")
         values = segment_values(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)

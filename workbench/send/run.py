@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,9 +142,12 @@ def prepare_send(
     dry_run: bool = False,
     settings: SendSettings | None = None,
     tracker: Tracker | None = None,
+    contacts: Sequence[str] | None = None,
 ) -> SendPlan:
     """Recover interrupted runs, evaluate the segment at ``as_of`` (default now), apply the
-    gate and check the template against the recipients' variables. Nothing is sent."""
+    gate and check the template against the recipients' variables. Nothing is sent.
+
+    ``contacts`` replaces the segment's members (see ``select_audience``): triggered sends."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
     at = _instant(as_of)
     settings = settings or SendSettings.from_env()
@@ -152,7 +155,7 @@ def prepare_send(
     recovery = Recovery() if dry_run else recover(ws, campaign)
     if recovery.runs:
         log.warning("%s", recovery)
-    audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel))
+    audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel), contacts)
     templates.check(audience.variables())
     composer = Composer(campaign, audience, templates, settings, tracker or current_tracker(ws))
     log.info("campaign %s: %s", campaign.campaign_id, audience.counts())

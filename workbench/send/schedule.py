@@ -38,10 +38,10 @@ from workbench.expr.timeutil import zone
 from workbench.send.audit import RunFiles, run_send_notebook
 from workbench.send.campaigns import check_campaign_id, define_campaign, get_campaign
 from workbench.send.sendlog import process_alive, this_host
-from workbench.send.statements import update_where
 from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables, table
 from workbench.store.connection import transaction
 from workbench.store.dml import delete_where
+from workbench.store.statements import update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -35,9 +35,9 @@ from workbench.errors import WorkbenchError
 from workbench.send.campaigns import Campaign
 from workbench.send.journal import read_journal
 from workbench.send.retry import Delivery
-from workbench.send.statements import delete_in, update_in, update_where
 from workbench.send.tables import SEND_LOG, SEND_RUNS, ensure_tables
 from workbench.store.connection import transaction
+from workbench.store.statements import delete_in, update_in, update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)

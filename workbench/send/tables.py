@@ -11,12 +11,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
-import sqlglot.expressions as exp
-from ibis.backends import BaseBackend
 
-from workbench.send.statements import execute
-from workbench.store.connection import transaction
 from workbench.store.schema import TIMESTAMP
+from workbench.store.statements import create_missing
 from workbench.store.workspace import Workspace
 
 _TS = TIMESTAMP.copy(nullable=False)
@@ -116,21 +113,4 @@ def table(name: str) -> ir.Table:
 
 def ensure_tables(ws: Workspace) -> None:
     """Create the send tables and their unique indexes where missing (idempotent)."""
-    with ws.connector.reading() as con:
-        if set(TABLES) <= set(con.list_tables()):
-            return
-    with ws.connector.writing() as con, transaction(con):
-        existing = set(con.list_tables())
-        for name, schema in TABLES.items():
-            if name not in existing:
-                con.create_table(name, schema=schema)
-                _unique_index(con, name, UNIQUE_KEYS[name])
-
-
-def _unique_index(con: BaseBackend, name: str, columns: tuple[str, ...]) -> None:
-    index = exp.Index(
-        this=exp.to_identifier(f"ux_{name}"),
-        table=exp.to_table(name),
-        params=exp.IndexParameters(columns=[exp.Ordered(this=exp.column(c)) for c in columns]),
-    )
-    execute(con, exp.Create(this=index, kind="INDEX", unique=True, exists=True))
+    create_missing(ws, TABLES, UNIQUE_KEYS)

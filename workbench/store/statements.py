@@ -1,4 +1,4 @@
-"""The statements Ibis has no API for (UPDATE, DELETE … IN), built as sqlglot trees.
+"""The statements Ibis has no API for (UPDATE, DELETE … IN, unique indexes), built as sqlglot trees.
 
 Table and column names come from this package's schemas; values always travel as driver
 parameters, never inside the SQL text.
@@ -7,10 +7,16 @@ parameters, never inside the SQL text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import ibis
 import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
+
+from workbench.store.connection import transaction
+
+if TYPE_CHECKING:
+    from workbench.store.workspace import Workspace
 
 
 def execute(con: BaseBackend, statement: exp.Expression, params: Sequence[Any] = ()) -> None:
@@ -24,8 +30,10 @@ def execute(con: BaseBackend, statement: exp.Expression, params: Sequence[Any] =
 
 
 def _where(equals: Mapping[str, Any], column: str | None, values: Sequence[Any]) -> tuple[exp.Expression, list]:
-    preds: list[exp.Expression] = [exp.column(c).eq(exp.Placeholder()) for c in equals]
-    params = list(equals.values())
+    preds: list[exp.Expression] = [
+        exp.column(c).is_(exp.null()) if v is None else exp.column(c).eq(exp.Placeholder()) for c, v in equals.items()
+    ]
+    params = [v for v in equals.values() if v is not None]
     if column is not None:
         preds.append(exp.column(column).isin(*[exp.Placeholder() for _ in values]))
         params += list(values)
@@ -33,7 +41,7 @@ def _where(equals: Mapping[str, Any], column: str | None, values: Sequence[Any])
 
 
 def update_where(con: BaseBackend, table: str, values: Mapping[str, Any], **equals: Any) -> None:
-    """``UPDATE table SET col = ?, … WHERE key = ? AND …``."""
+    """``UPDATE table SET col = ?, … WHERE key = ? AND …`` (a key given as None: ``key IS NULL``)."""
     condition, params = _where(equals, None, ())
     statement = exp.update(table, {c: exp.Placeholder() for c in values}, where=condition)
     execute(con, statement, [*values.values(), *params])
@@ -56,3 +64,29 @@ def delete_in(con: BaseBackend, table: str, column: str, values: Sequence[Any], 
         return
     condition, params = _where(equals, column, values)
     execute(con, exp.delete(table, where=condition), params)
+
+
+def create_missing(ws: Workspace, tables: Mapping[str, ibis.Schema], unique_keys: Mapping[str, Sequence[str]]) -> None:
+    """Create the tables that do not exist yet, each with a unique index on its key (idempotent).
+
+    Checked under a read lock first, so the usual case (all there) never waits for a writer.
+    """
+    with ws.connector.reading() as con:
+        if set(tables) <= set(con.list_tables()):
+            return
+    with ws.connector.writing() as con, transaction(con):
+        existing = set(con.list_tables())
+        for name, schema in tables.items():
+            if name not in existing:
+                con.create_table(name, schema=schema)
+                create_unique_index(con, name, unique_keys[name])
+
+
+def create_unique_index(con: BaseBackend, name: str, columns: Sequence[str]) -> None:
+    """``CREATE UNIQUE INDEX IF NOT EXISTS ux_<name> ON name (columns)``."""
+    index = exp.Index(
+        this=exp.to_identifier(f"ux_{name}"),
+        table=exp.to_table(name),
+        params=exp.IndexParameters(columns=[exp.Ordered(this=exp.column(c)) for c in columns]),
+    )
+    execute(con, exp.Create(this=index, kind="INDEX", unique=True, exists=True))

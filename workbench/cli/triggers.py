@@ -1,0 +1,171 @@
+"""Trigger commands (workbench.triggers): track, untrack, trigger, watch, history."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from workbench.cli.base import command, err, main
+from workbench.errors import SegmentError
+from workbench.expr.timeutil import Duration
+from workbench.store.workspace import connect
+
+
+def _duration(option: str, text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        duration = Duration.parse(text)
+    except ValueError as exc:
+        raise SegmentError.at(option, str(exc)) from exc
+    if duration.is_calendar:
+        raise SegmentError.at(option, f"{text!r}: use days or shorter units (months have no fixed length)")
+    return timedelta(seconds=duration.seconds)
+
+
+@command(main, "track")
+@click.argument("segment_id")
+def track_cmd(db: str | None, segment_id: str) -> None:
+    """Record SEGMENT's entries and exits from now on (the watcher evaluates it)."""
+    from workbench.triggers import track
+
+    added = track(connect(db), segment_id)
+    click.echo(f"tracking {segment_id}" if added else f"{segment_id} was already tracked")
+
+
+@command(main, "untrack")
+@click.argument("segment_id")
+def untrack_cmd(db: str | None, segment_id: str) -> None:
+    """Stop tracking SEGMENT and delete its membership history."""
+    from workbench.triggers import untrack
+
+    untrack(connect(db), segment_id)
+    click.echo(f"stopped tracking {segment_id}")
+
+
+@main.group("trigger")
+def trigger_group() -> None:
+    """Actions on segment entry and exit: add, list, remove."""
+
+
+@command(trigger_group, "add")
+@click.argument("trigger_id")
+@click.option("--segment", required=True, help="The saved segment whose entries (or exits) fire it.")
+@click.option("--on", "on_change", type=click.Choice(["enter", "exit"]), default="enter", show_default=True)
+@click.option("--campaign", help="Send this stored campaign to the contact.")
+@click.option("--webhook", metavar="URL", help="POST the change as signed JSON to this URL.")
+@click.option("--delay", metavar="DURATION", help="Act this long after the change, e.g. 30m.")
+@click.option("--repeat-after", metavar="DURATION", help="Send again on a re-entry this long after the last one.")
+def trigger_add(
+    db: str | None,
+    trigger_id: str,
+    segment: str,
+    on_change: str,
+    campaign: str | None,
+    webhook: str | None,
+    delay: str | None,
+    repeat_after: str | None,
+) -> None:
+    """Define a trigger; a webhook trigger prints its signing secret (shown once)."""
+    from workbench.triggers import add_trigger
+
+    trigger = add_trigger(
+        connect(db),
+        trigger_id,
+        segment=segment,
+        on=on_change,
+        campaign=campaign,
+        webhook=webhook,
+        delay=_duration("--delay", delay) or timedelta(0),
+        repeat_after=_duration("--repeat-after", repeat_after),
+    )
+    click.echo(f"{trigger.trigger_id}: {trigger.describe()}")
+    if trigger.secret:
+        click.echo(f"signing secret (give it to the receiver; it is not shown again): {trigger.secret}")
+
+
+@command(trigger_group, "list")
+@click.option("--json", "as_json", is_flag=True)
+def trigger_list(db: str | None, as_json: bool) -> None:
+    """Every trigger, with what it does."""
+    from workbench.triggers import list_triggers
+
+    triggers = list_triggers(connect(db))
+    if as_json:
+        rows = [
+            {
+                "id": t.trigger_id,
+                "segment": t.segment_id,
+                "on": t.on_change,
+                "action": t.action,
+                "target": t.target,
+                "delay_s": t.delay.total_seconds(),
+                "repeat_after_s": t.repeat_after.total_seconds() if t.repeat_after else None,
+            }
+            for t in triggers
+        ]
+        click.echo(json.dumps(rows))
+        return
+    for t in triggers:
+        click.echo(f"{t.trigger_id}\t{t.describe()}")
+
+
+@command(trigger_group, "remove")
+@click.argument("trigger_id")
+def trigger_remove(db: str | None, trigger_id: str) -> None:
+    """Delete a trigger; its pending actions are cancelled."""
+    from workbench.triggers import remove_trigger
+
+    remove_trigger(connect(db), trigger_id)
+    click.echo(f"removed {trigger_id}")
+
+
+@command(main, "watch")
+@click.option(
+    "--interval", type=click.FloatRange(min=0.5), default=5, show_default=True, help="Seconds between rounds."
+)
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--once", is_flag=True, help="One round, then exit.")
+def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool) -> None:
+    """Evaluate tracked segments continuously; record entries and exits; run triggers."""
+    from workbench.triggers import Dispatcher, Tick, Watcher
+
+    ws = connect(db)
+    watcher = Watcher(ws, dispatcher=Dispatcher(ws, runs_dir=runs_dir.resolve()))
+
+    def report(tick: Tick) -> None:
+        if tick.changes or tick.jobs:
+            jobs = ", ".join(f"{status} {n}" for status, n in sorted(tick.jobs.items())) or "no actions"
+            err.print(f"{tick.at:%H:%M:%S} +{len(tick.entries)} −{len(tick.exits)}; {jobs}")
+
+    if once:
+        report(watcher.tick())
+        return
+    err.print(f"watching (every {interval:g}s and on new data); Ctrl-C to stop")
+    try:
+        watcher.run(interval=interval, on_tick=report)
+    except KeyboardInterrupt:
+        err.print("watcher stopped")
+
+
+@command(main, "history")
+@click.argument("segment_id")
+@click.option("--contact", help="Only this contact's stays.")
+@click.option("--json", "as_json", is_flag=True)
+def history_cmd(db: str | None, segment_id: str, contact: str | None, as_json: bool) -> None:
+    """A tracked segment's membership history: one line per stay."""
+    from workbench.triggers import history
+
+    rows = history(connect(db), segment_id, contact).to_pylist()
+    for row in rows:
+        for key in ("entered_at", "exited_at"):
+            row[key] = row[key].isoformat() if row[key] else None
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        flag = " (baseline)" if row["baseline"] else ""
+        click.echo(f"{row['contact_id']}\t#{row['seq']}\t{row['entered_at']}\t{row['exited_at'] or '…'}{flag}")

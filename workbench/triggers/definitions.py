@@ -1,0 +1,200 @@
+"""What the watcher watches: tracked segments, and triggers on their entries and exits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import ibis
+import pyarrow as pa
+
+from workbench.errors import NotFound, WorkbenchError
+from workbench.store.connection import transaction
+from workbench.store.statements import delete_in, update_where
+from workbench.store.workspace import Workspace
+from workbench.triggers.tables import TRACKED, TRIGGERS, ensure_tables, table
+
+TRIGGER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+CHANGES = ("enter", "exit")
+ACTIONS = ("campaign", "webhook")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """When a contact enters (or exits) ``segment_id``, send campaign ``target`` or POST the
+    change to the webhook URL ``target``, ``delay`` after the change.
+
+    A campaign goes to a contact once, unless ``repeat_after`` is set: then a later entry sends
+    it again if the previous message of this trigger is at least that old.
+    """
+
+    trigger_id: str
+    segment_id: str
+    on_change: str
+    action: str
+    target: str
+    secret: str | None = None
+    delay: timedelta = timedelta(0)
+    repeat_after: timedelta | None = None
+    created_at: datetime | None = None
+
+    def describe(self) -> str:
+        when = "enters" if self.on_change == "enter" else "leaves"
+        what = f"send campaign {self.target}" if self.action == "campaign" else f"POST to {self.target}"
+        delay = f" after {self.delay}" if self.delay else ""
+        again = ""
+        if self.action == "campaign":
+            again = f", again on re-entry after {self.repeat_after}" if self.repeat_after else ", once per contact"
+        return f"when a contact {when} {self.segment_id}: {what}{delay}{again}"
+
+
+def track(ws: Workspace, segment_id: str, *, now: datetime | None = None) -> bool:
+    """Mark a saved segment as tracked; False when it already was.
+
+    The watcher's first evaluation records the members of that moment as a baseline: they
+    are in the history, but no trigger fires for them.
+    """
+    ensure_tables(ws)
+    ws.segment(segment_id)  # NotFound for an unknown id
+    row = {"segment_id": segment_id, "since": now or datetime.now(UTC), "baseline_at": None, "evaluated_at": None}
+    with ws.connector.writing() as con, transaction(con):
+        tracked = con.table("wb_tracked")
+        if int(con.execute(tracked.filter(tracked.segment_id == segment_id).count())):
+            return False
+        con.insert("wb_tracked", ibis.memtable(pa.Table.from_pylist([row], schema=TRACKED.to_pyarrow())))
+    return True
+
+
+def untrack(ws: Workspace, segment_id: str) -> None:
+    """Stop tracking a segment and forget its history; refused while a trigger uses it."""
+    ensure_tables(ws)
+    users = [t.trigger_id for t in list_triggers(ws) if t.segment_id == segment_id]
+    if users:
+        raise WorkbenchError(f"segment {segment_id!r} is used by trigger(s) {', '.join(users)}; remove them first")
+    with ws.connector.writing() as con, transaction(con):
+        delete_in(con, "wb_tracked", "segment_id", [segment_id])
+        delete_in(con, "wb_membership", "segment_id", [segment_id])
+
+
+def tracked_segments(ws: Workspace) -> dict[str, dict]:
+    """segment id -> its ``wb_tracked`` row."""
+    ensure_tables(ws)
+    with ws.connector.reading() as con:
+        rows = con.to_pyarrow(table("wb_tracked")).to_pylist()
+    return {r["segment_id"]: r for r in rows}
+
+
+def add_trigger(
+    ws: Workspace,
+    trigger_id: str,
+    *,
+    segment: str,
+    on: str = "enter",
+    campaign: str | None = None,
+    webhook: str | None = None,
+    delay: timedelta = timedelta(0),
+    repeat_after: timedelta | None = None,
+) -> Trigger:
+    """Define a trigger (tracking its segment if needed). A webhook trigger gets a new signing
+    secret, returned in ``Trigger.secret``: give it to the receiver to check signatures."""
+    if not TRIGGER_ID_RE.match(trigger_id):
+        raise WorkbenchError(
+            f"{trigger_id!r} is not a valid trigger id (lower-case letters, digits, '_' and '-', at most 100)"
+        )
+    if on not in CHANGES:
+        raise WorkbenchError(f"on={on!r}: a trigger fires on one of {', '.join(CHANGES)}")
+    if (campaign is None) == (webhook is None):
+        raise WorkbenchError("a trigger needs exactly one action: a campaign or a webhook URL")
+    if delay < timedelta(0):
+        raise WorkbenchError(f"delay {delay} is negative")
+    if repeat_after is not None and (webhook is not None or repeat_after <= timedelta(0)):
+        raise WorkbenchError("repeat_after is a positive duration, for campaign triggers only")
+    if campaign is not None:
+        from workbench.send.campaigns import get_campaign
+
+        get_campaign(ws, campaign)  # NotFound names the stored campaigns
+    if webhook is not None:
+        _check_url(webhook)
+    ensure_tables(ws)
+    track(ws, segment)
+    trigger = Trigger(
+        trigger_id,
+        segment,
+        on,
+        "campaign" if campaign else "webhook",
+        campaign or webhook or "",
+        secrets.token_urlsafe(32) if webhook else None,
+        delay,
+        repeat_after,
+        datetime.now(UTC),
+    )
+    row = {
+        "trigger_id": trigger.trigger_id,
+        "segment_id": trigger.segment_id,
+        "on_change": trigger.on_change,
+        "action": trigger.action,
+        "target": trigger.target,
+        "secret": trigger.secret,
+        "delay_s": int(delay.total_seconds()),
+        "repeat_after_s": int(repeat_after.total_seconds()) if repeat_after else None,
+        "created_at": trigger.created_at,
+    }
+    with ws.connector.writing() as con, transaction(con):
+        existing = con.table("wb_triggers")
+        if int(con.execute(existing.filter(existing.trigger_id == trigger_id).count())):
+            raise WorkbenchError(f"trigger {trigger_id!r} exists; remove it first or choose another id")
+        con.insert("wb_triggers", ibis.memtable(pa.Table.from_pylist([row], schema=TRIGGERS.to_pyarrow())))
+    return trigger
+
+
+def list_triggers(ws: Workspace) -> list[Trigger]:
+    """Every trigger, ordered by id."""
+    ensure_tables(ws)
+    with ws.connector.reading() as con:
+        rows = con.to_pyarrow(table("wb_triggers").order_by("trigger_id")).to_pylist()
+    return [_read(row) for row in rows]
+
+
+def get_trigger(ws: Workspace, trigger_id: str) -> Trigger:
+    by_id = {t.trigger_id: t for t in list_triggers(ws)}
+    if trigger_id not in by_id:
+        raise NotFound(f"no trigger {trigger_id!r}; triggers: {', '.join(by_id) or 'none'}")
+    return by_id[trigger_id]
+
+
+def remove_trigger(ws: Workspace, trigger_id: str) -> None:
+    """Delete a trigger; its pending jobs are cancelled, its history of jobs stays."""
+    get_trigger(ws, trigger_id)
+    with ws.connector.writing() as con, transaction(con):
+        update_where(
+            con,
+            "wb_trigger_jobs",
+            {"status": "cancelled", "detail": "trigger removed", "updated_at": datetime.now(UTC)},
+            trigger_id=trigger_id,
+            status="pending",
+        )
+        delete_in(con, "wb_triggers", "trigger_id", [trigger_id])
+
+
+def _read(row: dict) -> Trigger:
+    repeat = row["repeat_after_s"]
+    return Trigger(
+        row["trigger_id"],
+        row["segment_id"],
+        row["on_change"],
+        row["action"],
+        row["target"],
+        row["secret"],
+        timedelta(seconds=row["delay_s"]),
+        timedelta(seconds=repeat) if repeat is not None else None,
+        row["created_at"],
+    )
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise WorkbenchError(f"webhook URL {url!r} must be an absolute http(s) URL")

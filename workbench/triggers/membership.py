@@ -1,0 +1,179 @@
+"""Membership of tracked segments: recording entries and exits, and reading the history.
+
+The watcher evaluates each tracked segment at an instant T and compares the members with
+the open stays in ``wb_membership``. New members get a stay (``entered_at = T``), members
+gone have theirs closed (``exited_at = T``), and every change owes a job to each trigger
+on it — all in one transaction, so a watcher killed at any point has either recorded a
+change together with its jobs, or neither (and the next evaluation finds the change again).
+
+Times are evaluation instants: the history says what the watcher saw at each evaluation,
+and a count at instant t is the membership of the last evaluation at or before t.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+import pyarrow as pa
+
+from workbench.store.connection import transaction
+from workbench.store.statements import update_in, update_where
+from workbench.store.workspace import Workspace
+from workbench.triggers.definitions import Trigger
+from workbench.triggers.tables import JOBS, MEMBERSHIP, ensure_tables, table
+
+log = logging.getLogger(__name__)
+
+UPDATE_CHUNK = 1000  # contacts per UPDATE … IN (…) statement
+
+
+@dataclass(frozen=True)
+class Change:
+    """A contact entering or leaving a tracked segment, as one evaluation saw it."""
+
+    segment_id: str
+    contact_id: str
+    change: str  # enter | exit
+    seq: int  # the stay it opens or closes
+    at: datetime
+    baseline: bool = False  # a member when tracking started
+
+
+def evaluate(ws: Workspace, segment_ids: Sequence[str], at: datetime) -> dict[str, set[str]]:
+    """The members of each segment at ``at``."""
+    return {sid: set(ws.members(sid, at)) for sid in segment_ids}
+
+
+def record(ws: Workspace, members: Mapping[str, set[str]], at: datetime, triggers: Iterable[Trigger]) -> list[Change]:
+    """Store the changes between ``members`` (evaluated at ``at``) and the open stays, with
+    the jobs they owe to ``triggers``, in one transaction; returns the changes."""
+    ensure_tables(ws)
+    by_segment: dict[tuple[str, str], list[Trigger]] = {}
+    for trigger in triggers:
+        by_segment.setdefault((trigger.segment_id, trigger.on_change), []).append(trigger)
+    with ws.connector.writing() as con, transaction(con):
+        tracked = {r["segment_id"]: r for r in con.to_pyarrow(table("wb_tracked")).to_pylist()}
+        segment_ids = [sid for sid in members if sid in tracked]  # untracked meanwhile: skip
+        stays = _stays(con, segment_ids)
+        changes: list[Change] = []
+        for sid in segment_ids:
+            baseline = tracked[sid]["baseline_at"] is None
+            open_seq, last_seq = stays.get(sid, ({}, {}))
+            now_in = members[sid]
+            changes += [
+                Change(sid, cid, "enter", last_seq.get(cid, 0) + 1, at, baseline)
+                for cid in sorted(now_in - open_seq.keys())
+            ]
+            changes += [Change(sid, cid, "exit", open_seq[cid], at) for cid in sorted(open_seq.keys() - now_in)]
+        _store(con, changes, at, by_segment)
+        for sid in segment_ids:
+            values = {"evaluated_at": at}
+            if tracked[sid]["baseline_at"] is None:
+                values["baseline_at"] = at
+            update_where(con, "wb_tracked", values, segment_id=sid)
+    if changes:
+        entered = sum(c.change == "enter" for c in changes)
+        log.info("at %s: %d entries, %d exits", at.isoformat(), entered, len(changes) - entered)
+    return changes
+
+
+def _stays(con, segment_ids: Sequence[str]) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+    """segment -> (contact -> seq of its open stay, contact -> its last seq)."""
+    if not segment_ids:
+        return {}
+    rows = con.table("wb_membership")
+    mine = rows.filter(rows.segment_id.isin(list(segment_ids)))
+    summary = mine.group_by("segment_id", "contact_id").aggregate(
+        last=mine.seq.max(), open=mine.seq.max(where=mine.exited_at.isnull())
+    )
+    out: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    for row in con.to_pyarrow(summary).to_pylist():
+        open_seq, last_seq = out.setdefault(row["segment_id"], ({}, {}))
+        last_seq[row["contact_id"]] = row["last"]
+        if row["open"] is not None:
+            open_seq[row["contact_id"]] = row["open"]
+    return out
+
+
+def _store(con, changes: list[Change], at: datetime, triggers: Mapping[tuple[str, str], list[Trigger]]) -> None:
+    entries = [
+        {
+            "segment_id": c.segment_id,
+            "contact_id": c.contact_id,
+            "seq": c.seq,
+            "entered_at": at,
+            "exited_at": None,
+            "baseline": c.baseline,
+        }
+        for c in changes
+        if c.change == "enter"
+    ]
+    if entries:
+        con.insert("wb_membership", ibis.memtable(pa.Table.from_pylist(entries, schema=MEMBERSHIP.to_pyarrow())))
+    exits: dict[str, list[str]] = {}
+    for c in changes:
+        if c.change == "exit":
+            exits.setdefault(c.segment_id, []).append(c.contact_id)
+    for sid, contacts in exits.items():
+        for start in range(0, len(contacts), UPDATE_CHUNK):
+            chunk = contacts[start : start + UPDATE_CHUNK]
+            update_in(con, "wb_membership", {"exited_at": at}, "contact_id", chunk, segment_id=sid, exited_at=None)
+    jobs = [
+        {
+            "trigger_id": t.trigger_id,
+            "contact_id": c.contact_id,
+            "change": c.change,
+            "seq": c.seq,
+            "changed_at": at,
+            "due_at": at + t.delay,
+            "status": "pending",
+            "detail": None,
+            "attempts": 0,
+            "updated_at": at,
+        }
+        for c in changes
+        if not c.baseline
+        for t in triggers.get((c.segment_id, c.change), ())
+    ]
+    if jobs:
+        con.insert("wb_trigger_jobs", ibis.memtable(pa.Table.from_pylist(jobs, schema=JOBS.to_pyarrow())))
+
+
+def history(ws: Workspace, segment_id: str, contact_id: str | None = None) -> pa.Table:
+    """Every stay in the segment (of one contact, if given): contact_id, seq, entered_at,
+    exited_at, baseline; ordered by entry time."""
+    ensure_tables(ws)
+    rows = table("wb_membership")
+    mine = rows.filter(rows.segment_id == segment_id)
+    if contact_id is not None:
+        mine = mine.filter(mine.contact_id == contact_id)
+    query = mine.select("contact_id", "seq", "entered_at", "exited_at", "baseline").order_by(
+        ["entered_at", "contact_id"]
+    )
+    with ws.connector.reading() as con:
+        return con.to_pyarrow(query)
+
+
+def sizes(ws: Workspace, segment_id: str, instants: Sequence[datetime]) -> list[int | None]:
+    """The segment's size at each instant from its history (one query), or None for an
+    instant the history does not cover (before the first evaluation, or not tracked)."""
+    ensure_tables(ws)
+    tracked = table("wb_tracked")
+    with ws.connector.reading() as con:
+        found = con.to_pyarrow(tracked.filter(tracked.segment_id == segment_id)).to_pylist()
+        if not found or found[0]["baseline_at"] is None or not instants:
+            return [None] * len(instants)
+        start = found[0]["baseline_at"]
+        points = ibis.memtable(pa.table({"t": pa.array(list(instants), pa.timestamp("us", tz="UTC"))}))
+        stays = table("wb_membership")
+        stays = stays.filter(stays.segment_id == segment_id)
+        joined = points.left_join(
+            stays, (stays.entered_at <= points.t) & (stays.exited_at.isnull() | (stays.exited_at > points.t))
+        )
+        counts = joined.group_by("t").aggregate(n=joined.contact_id.count())
+        by_instant = {row["t"]: row["n"] for row in con.to_pyarrow(counts).to_pylist()}
+    return [by_instant.get(t) if t >= start else None for t in instants]
