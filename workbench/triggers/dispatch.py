@@ -27,6 +27,7 @@ from workbench.send.channels import Transport
 from workbench.send.policy import resolve_policy
 from workbench.send.run import SendOptions, prepare_send
 from workbench.send.settings import SendSettings
+from workbench.send.tables import table as send_table
 from workbench.store.connection import transaction
 from workbench.store.statements import update_in
 from workbench.store.workspace import Workspace
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BATCH = 500  # jobs acted on per trigger per round
+LOGGED_REASONS = ("already_sent", "failed_earlier")  # the gate's reasons read from the send log
 
 
 def backoff(attempts: int) -> timedelta:
@@ -207,10 +209,20 @@ class Dispatcher:
             log.error("triggered send of %s failed: %s", campaign.campaign_id, exc)
             return {job: self._retry_or_fail(job, now, str(exc)) for job in jobs}
         excluded = plan.audience.excluded()
+        earlier = self._logged(campaign.campaign_id, [c for c, r in excluded.items() if r in LOGGED_REASONS])
         outcomes: dict[Job, Outcome] = {}
         for job in jobs:
             cid = job.contact_id
-            if cid in report.outcomes:
+            logged = earlier.get(cid)
+            if logged is not None and logged["as_of"] >= job.changed_at:
+                # this job's own message, sent (or refused) by a run that died before the job was settled
+                status = {"sent": "sent", "failed": "failed"}.get(logged["status"])
+                outcomes[job] = (
+                    Outcome(status, logged["reason"] or "by an earlier run")
+                    if status
+                    else self._retry_or_fail(job, now, "being sent by another run")
+                )
+            elif cid in report.outcomes:
                 delivery = report.outcomes[cid]
                 if delivery.status == "deferred":
                     outcomes[job] = self._retry_or_fail(job, now, delivery.reason or "deferred by the provider")
@@ -221,6 +233,16 @@ class Dispatcher:
             else:  # claimed by another run, or not reached because the run stopped: try again
                 outcomes[job] = self._retry_or_fail(job, now, report.stopped or "being sent by another run")
         return outcomes
+
+    def _logged(self, campaign_id: str, contacts: Sequence[str]) -> dict[str, dict]:
+        """The send log's rows for these contacts, with the as-of time of the run that wrote each."""
+        if not contacts:
+            return {}
+        log_rows, runs = send_table("wb_send_log"), send_table("wb_send_runs")
+        mine = log_rows.filter((log_rows.campaign_id == campaign_id) & log_rows.contact_id.isin(list(contacts)))
+        query = mine.join(runs.select("run_id", "as_of"), "run_id").select("contact_id", "status", "reason", "as_of")
+        with self.ws.connector.reading() as con:
+            return {r["contact_id"]: r for r in con.to_pyarrow(query).to_pylist()}
 
     def _open_stays(self, segment_id: str, contacts: Sequence[str]) -> dict[str, int]:
         stays = table("wb_membership")
