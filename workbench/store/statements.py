@@ -6,6 +6,7 @@ parameters, never inside the SQL text.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,13 +67,21 @@ def delete_in(con: BaseBackend, table: str, column: str, values: Sequence[Any], 
     execute(con, exp.delete(table, where=condition), params)
 
 
+_present: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connector -> tables known to exist
+
+
 def create_missing(ws: Workspace, tables: Mapping[str, ibis.Schema], unique_keys: Mapping[str, Sequence[str]]) -> None:
     """Create the tables that do not exist yet, each with a unique index on its key (idempotent).
 
-    Checked under a read lock first, so the usual case (all there) never waits for a writer.
+    Checked under a read lock first, so the usual case (all there) never waits for a writer;
+    once seen, tables are remembered for the workspace's connector (they are never dropped).
     """
+    present = _present.setdefault(ws.connector, set())
+    if set(tables) <= present:
+        return
     with ws.connector.reading() as con:
         if set(tables) <= set(con.list_tables()):
+            present.update(tables)
             return
     with ws.connector.writing() as con, transaction(con):
         existing = set(con.list_tables())

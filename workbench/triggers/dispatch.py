@@ -26,6 +26,7 @@ from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport
 from workbench.send.policy import resolve_policy
 from workbench.send.run import SendOptions, prepare_send
+from workbench.send.sendlog import recover
 from workbench.send.settings import SendSettings
 from workbench.send.tables import table as send_table
 from workbench.store.connection import transaction
@@ -88,10 +89,11 @@ class Dispatcher:
 
     def run_due(self, now: datetime) -> Counter:
         """Act on every job due at ``now``; returns how many ended in each status."""
-        due = self._due(now)
+        with self.ws.connector.hold():
+            due = self._due(now)
+            triggers = {t.trigger_id: t for t in list_triggers(self.ws)} if due else {}
         if not due:
             return Counter()
-        triggers = {t.trigger_id: t for t in list_triggers(self.ws)}
         by_trigger: dict[str, list[Job]] = {}
         for job in due:
             by_trigger.setdefault(job.trigger_id, []).append(job)
@@ -152,8 +154,17 @@ class Dispatcher:
     # --- campaigns ------------------------------------------------------------------------
 
     def _campaign(self, trigger: Trigger, jobs: list[Job], now: datetime) -> dict[Job, Outcome]:
+        with self.ws.connector.hold():  # the decisions' reads on one connection
+            outcomes, sends = self._decide(trigger, jobs[:BATCH], now)
+        for campaign, group in sends:
+            outcomes |= self._send(campaign, group, now)
+        return outcomes
+
+    def _decide(
+        self, trigger: Trigger, jobs: list[Job], now: datetime
+    ) -> tuple[dict[Job, Outcome], list[tuple[Campaign, list[Job]]]]:
+        """The jobs settled without sending (cancelled, postponed, excluded), and the sends to make."""
         outcomes: dict[Job, Outcome] = {}
-        jobs = jobs[:BATCH]
         if trigger.on_change == "enter":
             still_in = self._open_stays(trigger.segment_id, [j.contact_id for j in jobs])
             for job in jobs:
@@ -161,20 +172,19 @@ class Dispatcher:
                     outcomes[job] = Outcome("cancelled", "left the segment before the message was due")
         live = [j for j in jobs if j not in outcomes]
         if not live:
-            return outcomes
+            return outcomes, []
         try:
             base = get_campaign(self.ws, trigger.target)
             policy = resolve_policy(self.ws, base.channel)
         except WorkbenchError as exc:
-            return outcomes | {job: self._retry_or_fail(job, now, str(exc)) for job in live}
+            return outcomes | {job: self._retry_or_fail(job, now, str(exc)) for job in live}, []
         quiet = policy.quiet_hours
         if quiet is not None:
             tz = zone(self.ws.catalog.timezone)
             if quiet.contains(now, tz):
                 resume = quiet.end_after(now, tz)
-                return outcomes | {
-                    job: Outcome("pending", f"quiet hours until {resume:%H:%M} UTC", resume) for job in live
-                }
+                postponed = {job: Outcome("pending", f"quiet hours until {resume:%H:%M} UTC", resume) for job in live}
+                return outcomes | postponed, []
         if trigger.repeat_after is not None:
             recent = self._sent_since(trigger, [j.contact_id for j in live], now - trigger.repeat_after)
             for job in live:
@@ -186,9 +196,7 @@ class Dispatcher:
         by_occurrence: dict[str, list[Job]] = {}
         for job in live:
             by_occurrence.setdefault(self._occurrence(trigger, base, job), []).append(job)
-        for occurrence, group in by_occurrence.items():
-            outcomes |= self._send(replace(base, campaign_id=occurrence), group, now)
-        return outcomes
+        return outcomes, [(replace(base, campaign_id=occurrence), group) for occurrence, group in by_occurrence.items()]
 
     @staticmethod
     def _occurrence(trigger: Trigger, base: Campaign, job: Job) -> str:
@@ -200,7 +208,9 @@ class Dispatcher:
         contacts = [j.contact_id for j in jobs]
         try:
             settings = self.settings or SendSettings.from_env()
-            plan = prepare_send(self.ws, campaign, as_of=now, contacts=contacts, settings=settings)
+            recover(self.ws, campaign)  # a dead run's claims are settled first: that writes
+            with self.ws.connector.hold():  # then the many reads of preparing, on one connection
+                plan = prepare_send(self.ws, campaign, as_of=now, contacts=contacts, settings=settings)
             journal = self.runs_dir / "triggers" / campaign.campaign_id / f"{now:%Y%m%dT%H%M%S%fZ}.journal.jsonl"
             journal.parent.mkdir(parents=True, exist_ok=True)
             transport = self.transport(campaign.channel) if self.transport else None

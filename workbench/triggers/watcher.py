@@ -66,12 +66,14 @@ class Watcher:
         """Evaluate every tracked segment now, record the changes, then act on due jobs."""
         now = self.clock()
         result = Tick(now)
-        segment_ids = sorted(tracked_segments(self.ws))
-        if segment_ids:
+        with self.ws.connector.hold():  # one connection for the round's reads
+            segment_ids = sorted(tracked_segments(self.ws))
+            triggers = list_triggers(self.ws)
             started = time.perf_counter()
             members = membership.evaluate(self.ws, segment_ids, now)
             result.evaluate_ms = (time.perf_counter() - started) * 1000
-            result.changes = membership.record(self.ws, members, now, list_triggers(self.ws))
+        if segment_ids:
+            result.changes = membership.record(self.ws, members, now, triggers)
         result.jobs = self.dispatcher.run_due(now)
         return result
 
