@@ -347,3 +347,22 @@ def test_trigger_definitions_are_checked_and_tracking_is_kept_while_used(tmp_pat
     remove_trigger(ws, "x")
     assert list_triggers(ws) == []
     untrack(ws, "recent_cart")
+
+
+def test_a_tracked_segment_deleted_meanwhile_is_skipped_and_the_others_are_still_watched(tmp_path, caplog):
+    from workbench.app.references import deletion_blockers
+
+    ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
+    ws.save_segment(RECENT_CART)
+    ws.save_segment({**RECENT_CART, "id": "carted_today", "rule": {"event": "add_to_cart", "window": {"last": "1d"}}})
+    add_trigger(ws, "hook", segment="carted_today", webhook="http://127.0.0.1:9/h")
+    track(ws, "recent_cart")
+    assert deletion_blockers(ws, "carted_today") == ["trigger 'hook' fires on it"]
+    clock = Clock(T0)
+    watcher = watcher_for(ws, clock, tmp_path)
+    watcher.tick()
+    ws.delete_segment("recent_cart")  # tracking does not hold a segment; a trigger does (above)
+    store(ws, "events", [event("ala", "add_to_cart", clock.move(seconds=1))])
+    tick = watcher.tick()
+    assert [(c.segment_id, c.contact_id) for c in tick.entries] == [("carted_today", "ala")]
+    assert "tracked segment recent_cart cannot be evaluated" in caplog.text

@@ -9,6 +9,7 @@ from workbench.store.library import SavedSegment
 from workbench.store.workspace import Workspace
 
 CAMPAIGNS_TABLE = "wb_campaigns"  # created by the send package (workbench.send) on first use
+TRIGGERS_TABLE = "wb_triggers"  # created by the trigger package (workbench.triggers) on first use
 
 
 def including(segments: Mapping[str, SavedSegment], segment_id: str) -> set[str]:
@@ -39,8 +40,19 @@ def campaigns_using(workspace: Workspace, segment_id: str) -> list[str]:
         return [str(c) for c in con.to_pyarrow(using).column(0).to_pylist()]
 
 
+def triggers_using(workspace: Workspace, segment_id: str) -> list[str]:
+    """Ids of triggers that fire on ``segment_id``'s entries or exits."""
+    with workspace.connector.reading() as con:
+        if TRIGGERS_TABLE not in con.list_tables():
+            return []
+        triggers = con.table(TRIGGERS_TABLE)
+        using = triggers.filter(triggers.segment_id == segment_id).select("trigger_id").order_by("trigger_id")
+        return [str(t) for t in con.to_pyarrow(using).column(0).to_pylist()]
+
+
 def deletion_blockers(workspace: Workspace, segment_id: str) -> list[str]:
     """Why the segment cannot be deleted now, in words (empty: it can be)."""
     reasons = [f"segment {sid!r} uses it" for sid in segments_using(workspace, segment_id)]
     reasons += [f"campaign {cid!r} sends to it" for cid in campaigns_using(workspace, segment_id)]
+    reasons += [f"trigger {tid!r} fires on it" for tid in triggers_using(workspace, segment_id)]
     return reasons

@@ -20,6 +20,7 @@ from datetime import datetime
 import ibis
 import pyarrow as pa
 
+from workbench.errors import WorkbenchError
 from workbench.store.connection import transaction
 from workbench.store.statements import update_in, update_where
 from workbench.store.workspace import Workspace
@@ -44,8 +45,16 @@ class Change:
 
 
 def evaluate(ws: Workspace, segment_ids: Sequence[str], at: datetime) -> dict[str, set[str]]:
-    """The members of each segment at ``at``."""
-    return {sid: set(ws.members(sid, at)) for sid in segment_ids}
+    """The members of each segment at ``at``. A segment that cannot be evaluated (deleted, or
+    made invalid by a change to the catalog) is left out with an error in the log: its history
+    stays as it was, and the other segments are still watched."""
+    members = {}
+    for sid in segment_ids:
+        try:
+            members[sid] = set(ws.members(sid, at))
+        except WorkbenchError as exc:
+            log.error("tracked segment %s cannot be evaluated, skipped: %s", sid, exc)
+    return members
 
 
 def record(ws: Workspace, members: Mapping[str, set[str]], at: datetime, triggers: Iterable[Trigger]) -> list[Change]:
