@@ -366,3 +366,39 @@ def test_a_tracked_segment_deleted_meanwhile_is_skipped_and_the_others_are_still
     tick = watcher.tick()
     assert [(c.segment_id, c.contact_id) for c in tick.entries] == [("carted_today", "ala")]
     assert "tracked segment recent_cart cannot be evaluated" in caplog.text
+
+
+def test_the_command_line_tracks_adds_lists_watches_and_shows_history(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [event("ala", "add_to_cart", T0)])
+    ws.save_segment(RECENT_CART)
+    db = ["--db", ws.url.url]
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, [*db, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    added = run(
+        "trigger", "add", "hook", "--segment", "recent_cart", "--webhook", "http://127.0.0.1:9/h", "--delay", "10m"
+    )
+    assert "when a contact enters recent_cart: POST to http://127.0.0.1:9/h after 0:10:00" in added
+    assert "signing secret" in added
+    assert json.loads(run("trigger", "list", "--json")) == [
+        {"id": "hook", "segment": "recent_cart", "on": "enter", "action": "webhook",
+         "target": "http://127.0.0.1:9/h", "delay_s": 600.0, "repeat_after_s": None}
+    ]  # fmt: skip
+    run("watch", "--once")  # now (2026-11-30 or later): ala's cart of T0 is long gone; the baseline is empty
+    assert json.loads(run("history", "recent_cart", "--json")) == []
+    bad = CliRunner().invoke(
+        main, [*db, "trigger", "add", "x", "--segment", "recent_cart", "--webhook", "http://h/", "--delay", "1mo"]
+    )
+    assert bad.exit_code == 2 and "--delay" in bad.output and "months have no fixed length" in bad.output
+    refused = CliRunner().invoke(main, [*db, "untrack", "recent_cart"])
+    assert refused.exit_code == 1 and "used by trigger(s) hook" in refused.output
+    run("trigger", "remove", "hook")
+    assert run("trigger", "list") == ""
+    assert "stopped tracking recent_cart" in run("untrack", "recent_cart")
