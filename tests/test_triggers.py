@@ -402,3 +402,30 @@ def test_the_command_line_tracks_adds_lists_watches_and_shows_history(tmp_path):
     run("trigger", "remove", "hook")
     assert run("trigger", "list") == ""
     assert "stopped tracking recent_cart" in run("untrack", "recent_cart")
+
+
+def test_a_round_killed_while_recording_leaves_nothing_half_written_and_the_next_finds_the_entry(tmp_path, monkeypatch):
+    from workbench.triggers import membership
+
+    ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
+    ws.save_segment(RECENT_CART)
+    add_trigger(ws, "hook", segment="recent_cart", webhook="http://127.0.0.1:9/h", delay=timedelta(hours=1))
+    clock = Clock(T0)
+    watcher = watcher_for(ws, clock, tmp_path)
+    watcher.tick()
+    store(ws, "events", [event("ala", "add_to_cart", clock.move(seconds=1))])
+    real_store = membership._store
+
+    def store_then_die(con, *args):
+        real_store(con, *args)  # the stays and the jobs are written…
+        raise KeyboardInterrupt  # …and the process is stopped before the commit
+
+    monkeypatch.setattr(membership, "_store", store_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        watcher.tick()
+    assert history(ws, "recent_cart").num_rows == 0 and jobs(ws) == []
+    monkeypatch.setattr(membership, "_store", real_store)
+    clock.move(seconds=5)
+    assert [(c.contact_id, c.seq) for c in watcher.tick().entries] == [("ala", 1)]
+    assert [(j["contact_id"], j["seq"], j["status"]) for j in jobs(ws)] == [("ala", 1, "pending")]
+    assert watcher.tick().changes == []
