@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,14 @@ from workbench.triggers.tables import table
 ABANDONED = "sample_data/segments/abandoned_cart.json"
 
 
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_at(request, tmp_path):
+    """Where a test's store goes: a DuckDB file, or a new PostgreSQL database."""
+    from tests.conftest import new_postgres_database
+
+    return str(tmp_path / "s.duckdb") if request.param == "duckdb" else new_postgres_database()
+
+
 @pytest.fixture
 def smtp():
     with SmtpSink() as sink:
@@ -66,9 +75,9 @@ def jobs(ws) -> list[dict]:
 # --- entry, exit, re-entry ----------------------------------------------------------------------
 
 
-def test_enter_exit_reenter_is_recorded_with_its_times_and_fires_each_change_once(tmp_path):
+def test_enter_exit_reenter_is_recorded_with_its_times_and_fires_each_change_once(tmp_path, store_at):
     ws = shop(
-        tmp_path / "s.duckdb",
+        store_at if store_at.startswith("postgres") else Path(store_at),
         [contact("anna", "Anna"), contact("bart", "Bart"), contact("cyryl", "Cyryl")],
         [event("anna", "add_to_cart", T0 - timedelta(minutes=10))],
     )
@@ -148,10 +157,10 @@ def test_history_gives_the_size_over_time_that_evaluation_gives(tmp_path):
 # --- the abandoned cart ---------------------------------------------------------------------
 
 
-def test_abandoned_cart_reminder_goes_out_two_hours_later_once_and_a_purchase_prevents_it(tmp_path, smtp):
+def test_abandoned_cart_reminder_goes_out_two_hours_later_once_and_a_purchase_prevents_it(tmp_path, smtp, store_at):
     cart = {"cart_id": "k1", "value": 120.0}
     ws = shop(
-        tmp_path / "s.duckdb",
+        store_at if store_at.startswith("postgres") else Path(store_at),
         [contact("ala", "Ala"), contact("bob", "Bob"), contact("cel", "Cel")],
         [  # cel's cart a month ago, bought at once (and the catalog learns the events)
             event("cel", "add_to_cart", T0 - timedelta(days=30), cart_id="k0", value=50.0),

@@ -56,10 +56,11 @@ def event(contact_id: str, name: str, ts: datetime, **properties) -> dict:
     return {"contact_id": contact_id, "name": name, "ts": ts, "source": "web", **properties}
 
 
-def shop(path: Path, contacts: list[dict], events: list[dict]) -> Workspace:
-    """A store with these rows, plus a cart bought long ago by the first contact, outside every
-    window the tests use, so that the catalog knows the events and their properties."""
-    ws = Workspace(f"duckdb://{path}")
+def shop(where: Path | str, contacts: list[dict], events: list[dict]) -> Workspace:
+    """A store (a DuckDB file path, or a store URL) with these rows, plus a cart bought long
+    ago by the first contact, outside every window the tests use, so that the catalog knows
+    the events and their properties."""
+    ws = Workspace(where if isinstance(where, str) else f"duckdb://{where}")
     ws.init()
     store(ws, "contacts", contacts)
     old = T0 - timedelta(days=60)

@@ -97,7 +97,9 @@ def _stays(con, segment_ids: Sequence[str]) -> dict[str, tuple[dict[str, int], d
     rows = con.table("wb_membership")
     mine = rows.filter(rows.segment_id.isin(list(segment_ids)))
     summary = mine.group_by("segment_id", "contact_id").aggregate(
-        last=mine.seq.max(), open=mine.seq.max(where=mine.exited_at.isnull())
+        # ibis types a filtered max of a non-null column as non-null; it is null when no stay is open
+        last=mine.seq.max(),
+        open=mine.seq.max(where=mine.exited_at.isnull()).cast("int64"),
     )
     out: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
     for row in con.to_pyarrow(summary).to_pylist():
