@@ -14,25 +14,31 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import ibis
 import nbformat
 import pyarrow as pa
 import pytest
 
+from tests.network import free_port
+from tests.send_support import SmtpSink
 from workbench.app import SegmentsApp, open_app
 from workbench.app import overlap as overlap_module
 from workbench.app import recipients as recipients_module
 from workbench.app.channels import CHANNELS
 from workbench.app.evaluate import Evaluator
 from workbench.app.history import size_history
+from workbench.app.launch_send import list_templates, template_path
 from workbench.app.lists import combine_lists, match_contacts, read_contact_file
 from workbench.app.overlap import compute_overlap
 from workbench.app.recipients import consent_preview
 from workbench.charts import pairwise_heatmap, size_over_time_chart, to_png, to_svg, upset_chart
-from workbench.errors import WorkbenchError
+from workbench.errors import NotFound, WorkbenchError
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
+from workbench.send import get_campaign, list_schedules
 from workbench.store.workspace import Workspace
 from workbench.widgets import SegmentBuilder
 
@@ -431,6 +437,264 @@ def test_the_launch_view_previews_recipients_through_the_send_gate_when_installe
     # Without the send package, the preview is the address-and-consent check.
     monkeypatch.setattr(recipients_module, "_send_gate", lambda: None)
     assert app.launch.preview("vip", "sms") == dataclasses.replace(consent_only, as_of=AS_OF)
+
+
+def test_the_builders_open_list_follows_library_changes(app):
+    app.builder.open(None)
+    header = app.builder.builder.header
+    app.library.duplicate("vip")
+    try:
+        assert "vip-copy" in {value for _, value in header.open.options}
+        app.library.rename("vip-copy", "Big spenders")
+        assert ("Big spenders (vip-copy)", "vip-copy") in header.open.options
+    finally:
+        app.library.delete("vip-copy")
+    assert "vip-copy" not in {value for _, value in header.open.options}
+
+
+# --- campaign launch: sending and scheduling ----------------------------------------------------
+# A small store of hand-made contacts; the recipients are computed here from the rows.
+
+LAUNCH_TEMPLATES = {
+    "hello": {
+        "subject.txt": "Hello {{ contact.first_name }}",
+        "body.txt": "Hi {{ contact.first_name }} from {{ contact.city }}",
+    },
+    "broken": {"subject.txt": "Hello {{ contact.frist_name }}", "body.txt": "Hi"},
+    "flash": {"text.txt": "{{ contact.first_name }}: -20% today"},
+}
+
+
+def _small_contact(n: int, city: str, **extra) -> dict:
+    created = datetime(2026, 1, 5, tzinfo=UTC)
+    row = {
+        "contact_id": f"c{n:02d}",
+        "email": f"c{n:02d}@example.org",
+        "phone": f"+486000000{n:02d}",
+        "push_token": None,
+        "first_name": f"Name{n}",
+        "last_name": "Testowy",
+        "city": city,
+        "country": "PL",
+        "email_consent": True,
+        "sms_consent": True,
+        "push_consent": False,
+        "created_at": created,
+        "updated_at": created,
+    }
+    return row | extra
+
+
+SMALL_CONTACTS = [
+    _small_contact(1, "Testowo"),
+    _small_contact(2, "Testowo"),
+    _small_contact(3, "Testowo", email=None),
+    _small_contact(4, "Testowo", email="   "),
+    _small_contact(5, "Testowo", email_consent=False),
+    _small_contact(6, "Testowo"),
+    _small_contact(7, "Testowo", first_name=None),
+    _small_contact(8, "Elsewhere"),
+    _small_contact(9, "Elsewhere", email_consent=False),
+]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Iterator[tuple[SegmentsApp, Workspace, Path]]:
+    folder = tmp_path_factory.mktemp("launch")
+    ws = Workspace(f"duckdb://{folder / 'small.duckdb'}")
+    ws.init()
+    report = ws.append("contacts", SMALL_CONTACTS)
+    assert not report.rejected, report.rejects
+    ws.save_segment(
+        {"id": "testowo", "name": "In Testowo", "rule": {"attribute": "city", "op": "eq", "value": "Testowo"}}
+    )
+    for name, files in LAUNCH_TEMPLATES.items():
+        (folder / "templates" / name).mkdir(parents=True)
+        for file, text in files.items():
+            (folder / "templates" / name / file).write_text(text)
+    opened = SegmentsApp(
+        ws, as_of=AS_OF, templates=folder / "templates", runs_dir=folder / "runs", outbox=folder / "outbox"
+    )
+    yield opened, ws, folder
+    opened.close()
+
+
+def expected_email_recipients() -> dict[str, str]:
+    """contact id -> address: in Testowo, with a non-blank email and email consent."""
+    return {
+        c["contact_id"]: c["email"]
+        for c in SMALL_CONTACTS
+        if c["city"] == "Testowo" and (c["email"] or "").strip() and c["email_consent"]
+    }
+
+
+def pick_campaign(view, segment: str, channel: str, template: str, campaign_id: str | None = None) -> None:
+    view.segment.value = segment
+    view.channel.value = channel
+    view.template.value = template
+    if campaign_id is not None:
+        view.campaign_id.value = campaign_id
+
+
+def finish(job, seconds: float = 240) -> None:
+    assert job.wait(seconds), "the send did not finish"
+    assert job.error is None, job.error
+
+
+def test_templates_are_offered_by_channel_from_the_templates_folder(small):
+    app, _ws, _folder = small
+    view = app.launch
+    assert view.template_options("email") == ["broken", "hello"]
+    assert view.template_options("sms") == ["flash"]
+    pick_campaign(view, "testowo", "email", "hello")
+    assert view.campaign_id.value == "testowo-email-hello"  # as workbench send names it
+    view.channel.value = "sms"
+    assert view.template.value == "flash" and view.campaign_id.value == "testowo-sms-flash"
+    view.campaign_id.value = "my-own-id"
+    view.channel.value = "email"
+    assert view.campaign_id.value == "my-own-id"  # a typed id stays
+    # The shipped samples: one template per channel.
+    shipped = {t.name: t.channels for t in list_templates(Path("sample_data/templates"))}
+    assert shipped == {"come_back": ("push",), "flash_sale": ("sms",), "thank_you": ("email",)}
+    # Only names of the folder's templates and valid ids are accepted.
+    view.template.value = "hello"
+    for bad_id in ("Bad Id!", "../x", "x" * 101):
+        view.campaign_id.value = bad_id
+        with pytest.raises(WorkbenchError):
+            view.choice()
+    with pytest.raises(WorkbenchError, match=r"no template '\.\./hello'"):
+        template_path(app.templates, "../hello", "email")
+    with pytest.raises(WorkbenchError, match="'flash' is for sms, not email"):
+        template_path(app.templates, "flash", "email")
+    view.refresh()
+
+
+def test_a_test_run_writes_the_outbox_and_sends_nothing(small, monkeypatch):
+    # Before the real send below, whose messages then count towards the daily frequency cap.
+    app, ws, folder = small
+    view, sending = app.launch, app.launch.sending
+    expected = expected_email_recipients()
+    pick_campaign(view, "testowo", "email", "hello", "hello-dry")
+    with SmtpSink() as sink:
+        for key, value in sink.env().items():
+            monkeypatch.setenv(key, value)
+        sending.dry_run.value = True
+        try:
+            assert sending.ask() == len(expected)
+            assert "Test run: write 4 messages to the outbox" in sending.question.value
+            finish(sending.start())
+        finally:
+            sending.dry_run.value = False
+        assert sink.messages == []
+    written = sorted(path.stem for path in (folder / "outbox" / "hello-dry").glob("*.eml"))
+    assert written == sorted(expected)
+    assert "Test run of hello-dry: 4 messages written to the outbox" in html.unescape(sending.status.value)
+    log = ws.table("wb_send_log").to_pylist()
+    assert not [row for row in log if row["campaign_id"] == "hello-dry"]
+
+
+def test_send_now_reaches_the_previewed_recipients_once(small, monkeypatch):
+    app, _ws, _folder = small
+    view, sending = app.launch, app.launch.sending
+    expected = expected_email_recipients()
+    assert len(expected) == 4 and len([c for c in SMALL_CONTACTS if c["city"] == "Testowo"]) == 7
+    pick_campaign(view, "testowo", "email", "hello", "hello-testowo")
+    with SmtpSink() as sink:
+        for key, value in sink.env().items():
+            monkeypatch.setenv(key, value)
+        view.preview_button.click()
+        assert view.feedback.kind != "error", view.feedback.text
+        assert view.last.members == 7 and view.last.recipients == len(expected)
+        assert html.unescape(view.messages.value).count('class="wb-message"') == 3
+        assert "Hi Name1 from Testowo" in view.messages.value
+
+        sending.send_button.click()
+        assert sending.feedback.kind != "error", sending.feedback.text
+        assert "Send to 4 recipients?" in sending.question.value
+        sending.confirm_button.click()
+        assert sending.feedback.kind != "error", sending.feedback.text
+        job = sending.job
+        sending.send_button.click()  # a second send while the first runs is refused
+        assert sending.feedback.kind == "error" and "A send is running (hello-testowo)" in sending.feedback.text
+        finish(job)
+        assert sorted(sink.recipients) == sorted(expected.values())
+        assert {m["Subject"] for m in sink.messages} == {
+            f"Hello {c['first_name'] or ''}".strip() for c in SMALL_CONTACTS if c["contact_id"] in expected
+        }
+        status = html.unescape(sending.status.value)
+        assert "Campaign hello-testowo: sent 4, failed 0." in status
+        assert "no address 2" in status and "no consent 1" in status
+        assert job.audit_record.exists() and str(job.audit_record) in status
+
+        # Again: the send package's log leaves nobody to send to.
+        sending.send_button.click()
+        assert "Send to 0 recipients?" in sending.question.value
+        assert "already sent" in view.result.value
+        sending.confirm_button.click()
+        finish(sending.job)
+        assert len(sink.messages) == 4
+        assert "sent 0, failed 0" in sending.status.value and "already sent 4" in sending.status.value
+
+
+def test_template_and_channel_problems_are_messages(small, monkeypatch):
+    app, _ws, _folder = small
+    view, sending = app.launch, app.launch.sending
+    pick_campaign(view, "testowo", "email", "broken", "broken-one")
+    view.preview_button.click()
+    assert view.feedback.kind == "error"
+    assert "unknown variable 'contact.frist_name' (did you mean 'contact.first_name'?)" in view.feedback.text
+    assert view.last.members == 7 and "members of testowo" in view.result.value  # the counts are shown anyway
+    sending.send_button.click()
+    assert sending.feedback.kind == "error" and "frist_name" in sending.feedback.text
+    assert sending.confirm_panel.layout.display == "none"
+    with pytest.raises(WorkbenchError, match="Press Send now… first"):
+        sending.start()
+    # SMS without a provider: refused before anything is stored or sent.
+    monkeypatch.delenv("WORKBENCH_SMS_URL", raising=False)
+    pick_campaign(view, "testowo", "sms", "flash", "flash-one")
+    sending.send_button.click()
+    sending.confirm_button.click()
+    assert sending.feedback.kind == "error"
+    assert sending.feedback.text == "No webhook for sms: set WORKBENCH_SMS_URL. Nothing was sent."
+    with pytest.raises(NotFound):
+        get_campaign(app.workspace, "flash-one")
+    # Email to a server that is not there: refused before the notebook starts.
+    monkeypatch.setenv("WORKBENCH_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
+    pick_campaign(view, "testowo", "email", "hello", "hello-nowhere")
+    sending.send_button.click()
+    sending.confirm_button.click()
+    assert sending.feedback.kind == "error" and "Cannot connect to SMTP server 127.0.0.1" in sending.feedback.text
+    # The app keeps working.
+    view.preview_button.click()
+    assert view.feedback.kind != "error" and view.last.members == 7
+
+
+def test_schedules_are_created_listed_and_removed(small):
+    app, ws, _folder = small
+    view, panel = app.launch, app.launch.scheduling
+    pick_campaign(view, "testowo", "email", "hello", "weekly-hello")
+    assert panel.tz.value == "UTC"  # the workspace time zone
+    panel.preset.value = "0 9 * * MON"
+    assert panel.cron.value == "0 9 * * MON"
+    panel.tz.value = "Europe/Warsaw"
+    panel.add_button.click()
+    assert panel.feedback.kind != "error", panel.feedback.text
+    (schedule,) = [s for s in list_schedules(ws) if s.campaign_id == "weekly-hello"]
+    assert (schedule.cron, schedule.tz, schedule.each_occurrence) == ("0 9 * * MON", "Europe/Warsaw", True)
+    listed = html.unescape(" ".join(row.children[1].value for row in panel.listing.children))
+    assert schedule.schedule_id in listed and "next Mon " in listed and "09:00 Europe/Warsaw" in listed
+    assert "workbench scheduler" in panel.scheduler.value
+    for cron, tz, message in (
+        ("every day", "UTC", "is not a cron expression"),
+        ("0 9 * * *", "Mars/Base", "Unknown time zone"),
+    ):
+        panel.cron.value, panel.tz.value = cron, tz
+        panel.add_button.click()
+        assert panel.feedback.kind == "error" and message in panel.feedback.text
+    panel.listing.children[0].children[0].click()  # its Remove button
+    assert panel.feedback.kind != "error", panel.feedback.text
+    assert [s for s in list_schedules(ws) if s.campaign_id == "weekly-hello"] == []
+    assert "No schedules yet" in panel.listing.children[0].value
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -280,7 +280,37 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
             expect(lists_tab.locator(".wb-lists")).to_contain_text("vip-2026-11-30")
             shot("05-list-snapshot")
 
-            # 6. No way to run code: the page's kernel connection carries widget messages only.
+            # 6. Launch VIP by email: preview the recipients and messages, then a test run into
+            #    the outbox (the send notebook, in the background) and its summary.
+            page.get_by_role("tab", name="Library").click()
+            library.get_by_role("button", name="Launch campaign").click()
+            launch = page.locator(".wb-launch-view")
+            expect(launch.get_by_label("Campaign id")).to_have_value("vip-email-thank_you")
+            launch.get_by_role("button", name="Preview recipients").click()
+            expect(launch.locator(".wb-message")).to_have_count(3)
+            expect(launch.locator(".wb-message").first).to_contain_text("Subject:")
+            expect(launch.locator(".wb-busy")).to_have_count(0)  # "Counting recipients…" is gone
+            count = int(re.sub(r"\D", "", launch.locator(".wb-recipient-count").inner_text().split(" recipient")[0]))
+            test_run = launch.locator(".wb-launch-send input[type=checkbox]")
+            # After a full-page screenshot, Chromium loses the first click on an element that must be
+            # scrolled to first; scrolling explicitly avoids it.
+            test_run.scroll_into_view_if_needed()
+            test_run.check()
+            launch.get_by_role("button", name="Send now…").click()
+            expect(launch.locator(".wb-send-confirm")).to_contain_text(f"Test run: write {count:,} message")
+            shot("06-launch-confirm")
+            send = launch.locator(".wb-send-confirm").get_by_role("button", name="Send")
+            send.scroll_into_view_if_needed()
+            send.click()
+            expect(launch.locator(".wb-send-summary")).to_contain_text(
+                f"Test run of vip-email-thank_you: {count:,} message", timeout=180_000
+            )
+            expect(launch.locator(".wb-send-summary")).to_contain_text("written to the outbox")
+            outbox = Path(store_url.removeprefix("duckdb://")).parent / "outbox" / "vip-email-thank_you"
+            assert len(list(outbox.glob("*.eml"))) == count
+            shot("06-launch-test-run")
+
+            # 7. No way to run code: the page's kernel connection carries widget messages only.
             marker = screenshots / "code-ran"
             replies = page.evaluate(SEND_CODE_OVER_THE_KERNEL_SOCKET, f"open({str(marker)!r}, 'w').write('ran')")
             assert "kernel_info_reply" in replies and "execute_reply" not in replies, replies

@@ -521,3 +521,20 @@ def test_sent_email_is_tracked_through_the_collector_end_to_end(ws, tmp_path, ce
         assert recorded == ["email_click", "email_open", "email_sent"]
     finally:
         collector.stop()
+
+
+def test_a_dry_run_without_outbox_writes_to_the_callers_outbox_not_the_runs_folder(ws, tmp_path, monkeypatch):
+    template = write_template(tmp_path / "tpl", EMAIL_TEMPLATE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_OUTBOX", raising=False)
+    result = CliRunner().invoke(
+        main,
+        ["--db", ws.url.url, "send", "--segment", SEGMENT_ID, "--channel", "email", "--template", str(template),
+         "--campaign", "dry-default", "--as-of", AS_OF.isoformat(), "--dry-run", "--json"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = sorted((tmp_path / "outbox").rglob("*.eml"))
+    expected = expected_reasons(Rows.of(ws), "email", **CAPS)
+    assert len(written) == sum(reason is None for reason in expected.values()) > 0
+    assert not list((tmp_path / "runs").rglob("*.eml"))

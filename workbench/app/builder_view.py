@@ -28,6 +28,12 @@ class AppSegmentBuilder(SegmentBuilder):
             self.on_saved(saved)
         return saved
 
+    def library_changed(self) -> None:
+        """Saved segments were added, renamed or deleted elsewhere: re-read them, so the Open
+        list and ``in_segment`` choices and checks are current; the edited segment is kept."""
+        self._read_store()
+        self._changed()
+
 
 class BuilderView:
     """Holds one builder at a time; opening a segment from the library replaces it."""
@@ -58,7 +64,10 @@ class BuilderView:
         self.feedback.run(lambda: self.app.segments_changed(recount=[segment.id]))
 
     def refresh(self) -> None:
-        """The library changed elsewhere; the open builder keeps what the user is editing."""
+        """The library changed elsewhere: the open builder re-reads it (its Open list, the
+        segments a condition can refer to) and keeps what the user is editing."""
+        if self.builder is not None:
+            self.feedback.run(self.builder.library_changed)
 
     def close(self) -> None:
         if self.builder is not None:

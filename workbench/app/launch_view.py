@@ -1,12 +1,19 @@
-"""The campaign launch tab: pick a segment and a channel, see how many would receive it.
+"""The campaign launch tab: pick a segment, a channel and a template, see who would receive
+it and what the first messages look like, then send now (or a test run into the outbox) or
+on a schedule.
 
-Sending itself (now or on a schedule) goes through the send package's papermill run; this
-tab shows the recipient preview until the app can start one.
+The campaign id defaults to ``<segment>-<channel>-<template>`` (as ``workbench send`` names
+it) and can be changed. Sends are the send package's papermill runs (``launch_run``),
+schedules its schedules (``launch_schedule``); without the send package the tab shows the
+recipient preview only.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -18,13 +25,22 @@ from workbench.app.text import plural, when
 from workbench.errors import WorkbenchError
 from workbench.widgets.nodeview import set_options
 
+try:  # sending needs the send package's extras (jinja2, croniter, papermill)
+    from workbench.app import launch_send
+    from workbench.app.launch_run import SendPanel
+    from workbench.app.launch_schedule import SchedulePanel
+    from workbench.send import Campaign
+    from workbench.send.campaigns import default_campaign_id
+except ImportError:  # pragma: no cover - the send extras are installed in development
+    launch_send = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
+    from workbench.app.launch_send import CampaignPreview
     from workbench.app.shell import SegmentsApp
 
-NOT_YET = (
-    "Starting or scheduling the send from this page is not available yet: sends run as "
-    "papermill jobs of the send package. The preview above is what such a send would reach now."
-)
+log = logging.getLogger(__name__)
+
+NO_SENDING = "Sending from this page needs the send package: pip install -e '.[send]'. The preview is what a send would reach now."
 
 
 def preview_html(preview: RecipientPreview) -> str:
@@ -43,47 +59,171 @@ def preview_html(preview: RecipientPreview) -> str:
     )
 
 
+PART_ORDER = ("subject", "title", "body", "url", "html", "text")
+PART_LABELS = {"subject": "Subject", "title": "Title", "body": "Body", "url": "Link", "text": "Text"}
+
+
+def messages_html(messages: list[dict]) -> str:
+    """The first messages as rendered for their recipients. An HTML body is shown in a
+    sandboxed frame: no scripts, no access to the page."""
+    boxes = []
+    for message in messages:
+        head = f"To <b>{html.escape(str(message['to']))}</b> (contact {html.escape(str(message['contact_id']))})"
+        parts = []
+        content = {k: v for k, v in message.items() if k not in ("contact_id", "to")}
+        for part in sorted(content, key=lambda p: PART_ORDER.index(p) if p in PART_ORDER else len(PART_ORDER)):
+            text = str(content[part])
+            if part == "html":
+                parts.append(
+                    f'<iframe class="wb-message-html" sandbox="" srcdoc="{html.escape(text, quote=True)}" '
+                    'style="width:100%;height:220px;border:1px solid #ddd;background:#fff"></iframe>'
+                )
+            else:
+                label = PART_LABELS.get(part, part)
+                if part == "text" and "html" in content:
+                    label = "Plain-text version"
+                parts.append(
+                    f'<div><span class="wb-muted">{html.escape(label)}:</span> '
+                    f'<span style="white-space:pre-wrap">{html.escape(text)}</span></div>'
+                )
+        boxes.append(
+            '<div class="wb-message" style="border:1px solid #ccc;border-radius:4px;padding:6px 10px;margin:6px 0">'
+            f"<div>{head}</div>{''.join(parts)}</div>"
+        )
+    if not boxes:
+        return ""
+    return f'<div class="wb-section">The first {plural(len(boxes), "message")}</div>' + "".join(boxes)
+
+
+@dataclass(frozen=True)
+class LaunchChoice:
+    """What the tab would send: a saved segment, a channel, a template of the folder, an id."""
+
+    segment_id: str
+    channel: str
+    template: Path
+    campaign_id: str
+
+
 class LaunchView:
-    """The campaign launch tab; ``preview`` is what its button calls."""
+    """The campaign launch tab; ``preview`` is what its button calls, ``sending.ask`` /
+    ``sending.start`` are *Send now…* and *Send*, ``scheduling.add`` is *Schedule*."""
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
         self.feedback = Feedback()
         self.segment = widgets.Dropdown(description="Segment", layout=widgets.Layout(width="420px"))
         self.channel = widgets.ToggleButtons(options=[(c.label, key) for key, c in CHANNELS.items()], value="email")
+        self.template = widgets.Dropdown(description="Template", layout=widgets.Layout(width="420px"))
+        self.campaign_id = widgets.Text(description="Campaign id", layout=widgets.Layout(width="420px"))
+        self.campaign_id.add_class("wb-campaign-id")
+        self._suggested_id = ""
         self.preview_button = widgets.Button(description="Preview recipients", icon="users", button_style="primary")
         self.preview_button.on_click(
-            lambda _b: self.feedback.run(
-                lambda: self.preview(self.segment.value, self.channel.value), busy="Counting recipients…"
-            )
+            lambda _b: self.feedback.run(self.preview_from_widgets, busy="Counting recipients…")
         )
         self.result = widgets.HTML()
+        self.messages = widgets.HTML()
         self.last: RecipientPreview | None = None
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox([self.segment, self.channel, self.preview_button]),
-                self.feedback.widget,
-                self.result,
-                widgets.HTML(f'<div class="wb-note">{html.escape(NOT_YET)}</div>'),
-            ]
-        )
+        self.last_campaign: CampaignPreview | None = None
+        rows: list[widgets.Widget] = [widgets.HBox([self.segment, self.channel])]
+        if launch_send is not None:
+            rows.append(widgets.HBox([self.template, self.campaign_id]))
+        rows += [self.preview_button, self.feedback.widget, self.result, self.messages]
+        if launch_send is not None:
+            self.sending = SendPanel(self)
+            self.scheduling = SchedulePanel(self)
+            rows += [self.sending.widget, self.scheduling.widget]
+            for control in (self.segment, self.channel, self.template, self.campaign_id):
+                control.observe(lambda _change: self._selection_changed(), "value")
+        else:
+            rows.append(widgets.HTML(f'<div class="wb-note">{html.escape(NO_SENDING)}</div>'))
+        self.widget = widgets.VBox(rows)
         self.widget.add_class("wb-launch-view")
         self.refresh()
+        if launch_send is not None:
+            self.feedback.run(self.scheduling.refresh)
+
+    # --- the selection ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
         set_options(self.segment, self.app.segment_options(), self.segment.value)
+        self._offer_templates()
 
     def prepare(self, segment_id: str) -> None:
         """Go to this tab with ``segment_id`` picked."""
         set_options(self.segment, self.app.segment_options(), segment_id)
-        self.result.value = ""
+        self.result.value = self.messages.value = ""
         self.app.go("Campaign launch")
 
+    def template_options(self, channel: str) -> list[str]:
+        """The names of the templates in the app's folder that are for ``channel``."""
+        if launch_send is None:
+            return []
+        return [t.name for t in launch_send.list_templates(self.app.templates) if channel in t.channels]
+
+    def _offer_templates(self) -> None:
+        if launch_send is None:
+            return
+        names = self.template_options(self.channel.value)
+        current = self.template.value if self.template.value in names else (names[0] if names else None)
+        set_options(self.template, [(n, n) for n in names], current)
+        self.template.description = "Template" if names else "No template"
+        self.template.tooltip = f"Templates for {self.channel.value} in {self.app.templates}"
+
+    def _selection_changed(self) -> None:
+        self._offer_templates()
+        segment, channel, template = self.segment.value, self.channel.value, self.template.value
+        suggested = default_campaign_id(segment, channel, template) if segment and template else ""
+        if self.campaign_id.value in ("", self._suggested_id):
+            self.campaign_id.value = suggested
+        self._suggested_id = suggested
+        self.sending.cancel()  # a confirmation is for the selection it was asked about
+
+    def choice(self) -> LaunchChoice:
+        """The tab's selection, checked: a saved segment, a template of the folder, a valid id."""
+        if launch_send is None:
+            raise WorkbenchError(NO_SENDING)
+        segment_id = self._segment(self.segment.value)
+        channel = self.channel.value
+        template = launch_send.template_path(self.app.templates, self.template.value, channel)
+        return LaunchChoice(segment_id, channel, template, launch_send.campaign_id_of(self.campaign_id.value))
+
+    def _segment(self, segment_id: str | None) -> str:
+        if not segment_id:
+            raise WorkbenchError("Pick a segment first.")
+        if segment_id not in {saved.id for saved in self.app.saved}:  # ids only: never a path to a file
+            raise WorkbenchError(f"There is no saved segment {segment_id!r}.")
+        return segment_id
+
+    # --- previews --------------------------------------------------------------------------------
+
+    def preview_from_widgets(self) -> RecipientPreview:
+        if launch_send is None or not self.template.value:
+            return self.preview(self.segment.value, self.channel.value)
+        return self.show_campaign(self.choice(), raise_problem=True).recipients
+
     def preview(self, segment_id: str | None, channel: str) -> RecipientPreview:
-        """Count the recipients the segment would have on ``channel`` now."""
+        """Count the recipients the segment would have on ``channel`` now (any campaign)."""
         if not segment_id:
             raise WorkbenchError("Pick a segment first.")
         preview = preview_recipients(self.app.evaluator(), segment_id, channel, self.app.instant())
         self.result.value = preview_html(preview)
+        self.messages.value = ""
         self.last = preview
         return preview
+
+    def show_campaign(self, choice: LaunchChoice, raise_problem: bool = False) -> CampaignPreview:
+        """The campaign's recipients (with its earlier sends) and its first three messages; a
+        template problem is raised as a message when ``raise_problem``, the counts shown anyway."""
+        self.app.evaluator().segment(choice.segment_id)  # a deleted segment is a clear message
+        campaign = Campaign(
+            choice.campaign_id, choice.campaign_id, choice.segment_id, choice.channel, str(choice.template.resolve())
+        )
+        shown = launch_send.preview_campaign(self.app.workspace, campaign, self.app.instant())
+        self.result.value = preview_html(shown.recipients)
+        self.messages.value = messages_html(shown.messages)
+        self.last, self.last_campaign = shown.recipients, shown
+        if shown.problem and raise_problem:
+            raise WorkbenchError(shown.problem)
+        return shown

@@ -9,8 +9,10 @@ user elsewhere asks the app to (:meth:`SegmentsApp.go`).
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
@@ -31,6 +33,7 @@ from workbench.store.library import ListInfo, SavedSegment
 from workbench.store.workspace import Workspace
 
 TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch")
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 
 
 def _instant(value: datetime | str | None) -> datetime | None:
@@ -39,6 +42,12 @@ def _instant(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         return parse_instant(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _beside_store(workspace: Workspace) -> Path:
+    """A DuckDB store's folder; for a server store, the working directory."""
+    path = workspace.url.path
+    return Path(path).resolve().parent if path is not None else Path.cwd()
 
 
 def store_label(workspace: Workspace) -> str:
@@ -54,13 +63,29 @@ class SegmentsApp(widgets.VBox):
     """The whole app (CSS class ``wb-app``) over one workspace.
 
     ``as_of`` fixes the instant every view evaluates at (demos, tests, looking back);
-    by default each evaluation uses the time it runs.
+    by default each evaluation uses the time it runs. Campaign sends use the message
+    templates in ``templates`` (default ``WORKBENCH_TEMPLATES``, else ``sample_data/templates``),
+    keep their audit records under ``runs_dir`` (default ``WORKBENCH_RUNS_DIR``, else ``runs``
+    beside a DuckDB store's file, else in the working directory) and write test runs to
+    ``outbox`` (default ``WORKBENCH_OUTBOX``, else ``outbox`` beside ``runs_dir``).
     """
 
-    def __init__(self, workspace: Workspace, *, as_of: datetime | str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        as_of: datetime | str | None = None,
+        templates: str | Path | None = None,
+        runs_dir: str | Path | None = None,
+        outbox: str | Path | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.as_of = _instant(as_of)
+        self.templates = Path(templates or os.environ.get("WORKBENCH_TEMPLATES") or SAMPLE_TEMPLATES).resolve()
+        self.runs_dir = Path(runs_dir or os.environ.get("WORKBENCH_RUNS_DIR") or _beside_store(workspace) / "runs")
+        self.runs_dir = self.runs_dir.resolve()
+        self.outbox = Path(outbox or os.environ.get("WORKBENCH_OUTBOX") or self.runs_dir.parent / "outbox").resolve()
         self.saved: list[SavedSegment] = []
         self.lists: list[ListInfo] = []
         self._read_store()

@@ -5,33 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
-import pyarrow.parquet as pq
 
 from workbench.cli.base import EXIT_INVALID, as_of_option, command, err, fail, main, progress_bar
 from workbench.errors import SegmentError
 from workbench.store.workspace import connect
-
-
-def _send_summary(files: Any, report_path: Path) -> dict:
-    """Counts by exclusion reason and by outcome, read back from the run's recipient list."""
-    table = pq.read_table(report_path).to_pylist()
-    excluded: dict[str, int] = {}
-    outcome: dict[str, int] = {}
-    for row in table:
-        if row["excluded_reason"]:
-            excluded[row["excluded_reason"]] = excluded.get(row["excluded_reason"], 0) + 1
-        elif row["status"]:
-            outcome[row["status"]] = outcome.get(row["status"], 0) + 1
-    return {
-        "audit_record": str(files.notebook),
-        "recipients": str(report_path),
-        "members": len(table),
-        "excluded": excluded,
-        "outcome": outcome,
-    }
 
 
 @command(main, "send")
@@ -75,11 +54,12 @@ def send_cmd(
     """
     from papermill.exceptions import PapermillExecutionError
 
-    from workbench.send.audit import RunFiles, run_send_notebook
+    from workbench.send.audit import RunFiles, run_send_notebook, run_summary
     from workbench.send.campaigns import default_campaign_id, define_campaign, get_campaign
     from workbench.send.errors import TemplateError
     from workbench.send.policy import QuietHours
     from workbench.send.run import check_template
+    from workbench.send.settings import SendSettings
 
     ws = connect(db)
     at = as_of_option(as_of)
@@ -110,7 +90,8 @@ def send_cmd(
         "max_per_day": max_per_day,
         "max_per_week": max_per_week,
         "quiet_hours": quiet_hours,
-        "outbox": str(outbox.resolve()) if outbox else None,
+        # absolute: the notebook runs in the run's folder, and ./outbox means the caller's
+        "outbox": str((outbox or SendSettings.from_env().outbox).resolve()) if dry_run else None,
     }
     with progress_bar(f"sending {campaign.campaign_id}") as progress:
         task = progress.add_task("send", total=None)
@@ -124,7 +105,7 @@ def send_cmd(
             fail(
                 f"error: the send stopped in the notebook: {exc.ename}: {exc.evalue}\naudit record: {files.notebook}", 1
             )
-    summary = _send_summary(files, files.recipients)
+    summary = {"audit_record": str(files.notebook), "recipients": str(files.recipients), **run_summary(files)}
     if as_json:
         click.echo(json.dumps(summary))
         return

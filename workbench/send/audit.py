@@ -160,3 +160,20 @@ def run_send_notebook(
         files.progress.unlink(missing_ok=True)
     log.info("audit record: %s", files.notebook)
     return files.notebook
+
+
+def run_summary(files: RunFiles) -> dict[str, Any] | None:
+    """A run's counts read back from its recipient list: members, excluded by reason, and
+    outcomes by status (what ``workbench send`` prints); None before the run wrote the list."""
+    try:
+        rows = pq.read_table(files.recipients, columns=["excluded_reason", "status"]).to_pylist()
+    except (OSError, ValueError):
+        return None
+    excluded: dict[str, int] = {}
+    outcome: dict[str, int] = {}
+    for row in rows:
+        if row["excluded_reason"]:
+            excluded[row["excluded_reason"]] = excluded.get(row["excluded_reason"], 0) + 1
+        elif row["status"]:
+            outcome[row["status"]] = outcome.get(row["status"], 0) + 1
+    return {"members": len(rows), "excluded": excluded, "outcome": outcome}

@@ -64,6 +64,17 @@ class SmtpTransport:
         finally:
             session.close()
 
+    def check(self) -> None:
+        """Connect (with TLS and login, as a batch would) and hang up, sending nothing;
+        ``ChannelConfigError`` says what is wrong, including an unreachable server."""
+        session = SmtpSession(self)
+        try:
+            session.connection = session._connect()
+        except TransientError as exc:
+            raise ChannelConfigError(f"{exc.reason}; check WORKBENCH_SMTP_URL") from exc
+        finally:
+            session.close()
+
 
 class SmtpSession:
     """One SMTP connection, opened on the first message and reopened after a drop."""
