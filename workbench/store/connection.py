@@ -10,7 +10,9 @@ closes it, under a cross-process readers-writer lock with writer preference:
 - a *data* lock file, shared by readers and exclusive for the writer, so the writer opens
   the file read-write only once every reader has closed it.
 
-Readers open the file read-only and coexist. Any lock error from a process outside this
+Readers open the file read-only and coexist; a process keeps its last read connection
+open between reads (warm caches) until a writer asks for the file (``_ParkedReader``).
+Any lock error from a process outside this
 discipline is retried with backoff up to a time limit, then reported as ``StoreBusy``.
 PostgreSQL and ClickHouse have their own concurrency control: one connection is kept.
 """
@@ -75,15 +77,115 @@ class _FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextmanager
-    def hold(self, exclusive: bool) -> Iterator[None]:
+    def acquire(self, exclusive: bool) -> int:
+        """Block until the lock is ours; returns the descriptor that holds it."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    @staticmethod
+    def release(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    def wanted_by_writer(self) -> bool:
+        """Whether a writer holds this (gate) lock: a shared lock cannot be had right now."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the lock, if taken
+        return False
+
+    @contextmanager
+    def hold(self, exclusive: bool) -> Iterator[None]:
+        fd = self.acquire(exclusive)
+        try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            self.release(fd)
+
+
+class _ParkedReader:
+    """One read-only connection kept open between reads, with its shared data lock, so that
+    consecutive reads find DuckDB's caches warm instead of reopening the file.
+
+    It never delays a writer for long: a watch thread checks the gate every ``POLL_S``
+    seconds and closes the connection as soon as a writer (of any process, this one too)
+    holds the gate, or after ``IDLE_S`` seconds unused. Data cannot change under it: a
+    writer needs the data lock exclusively, which it only gets once the connection is closed.
+    """
+
+    POLL_S = 0.02
+    IDLE_S = 30.0
+
+    def __init__(self, gate: _FileLock) -> None:
+        self.gate = gate
+        self.lock = threading.Lock()
+        self.con: BaseBackend | None = None
+        self.fd: int | None = None
+        self.in_use = False
+        self.closing = False
+        self.last_used = 0.0
+        self.watch: threading.Thread | None = None
+
+    def borrow(self) -> BaseBackend | None:
+        """The parked connection, for one read by this thread; None if there is none free."""
+        with self.lock:
+            if self.con is None or self.in_use or self.closing:
+                return None
+            self.in_use = True
+            return self.con
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.in_use = False
+            self.last_used = time.monotonic()
+            if self.closing:
+                self._close()
+
+    def park(self, con: BaseBackend, fd: int) -> bool:
+        """Keep ``con`` (and the lock held by ``fd``) open; False if one is parked already."""
+        with self.lock:
+            if self.con is not None:
+                return False
+            self.con, self.fd, self.in_use, self.closing = con, fd, False, False
+            self.last_used = time.monotonic()
+            if self.watch is None or not self.watch.is_alive():
+                self.watch = threading.Thread(target=self._watch, name="workbench-parked-reader", daemon=True)
+                self.watch.start()
+            return True
+
+    def drop(self) -> None:
+        """Close the connection now, or when its current read ends."""
+        with self.lock:
+            if self.in_use:
+                self.closing = True
+            else:
+                self._close()
+
+    def _close(self) -> None:
+        if self.con is not None:
+            self.con.disconnect()
+            _FileLock.release(self.fd)
+        self.con, self.fd, self.closing = None, None, False
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.POLL_S)
+            with self.lock:
+                if self.con is None:
+                    self.watch = None
+                    return
+                idle = not self.in_use and time.monotonic() - self.last_used > self.IDLE_S
+            if idle or self.gate.wanted_by_writer():
+                self.drop()
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
@@ -104,6 +206,7 @@ class Connector:
             url.path.parent.mkdir(parents=True, exist_ok=True)
             self._gate = _FileLock(url.path.with_name(url.path.name + ".gate.lock"))
             self._data = _FileLock(url.path.with_name(url.path.name + ".data.lock"))
+            self._parked = _ParkedReader(self._gate)
 
     @property
     def shared_file(self) -> bool:
@@ -164,14 +267,27 @@ class Connector:
             with self.writing() as con:
                 yield con
             return
-        with self._gate.hold(exclusive=False):
-            pass  # wait behind any writer that is waiting or writing
-        with self._data.hold(exclusive=False):
-            con = self._open_duckdb(read_only=True)
+        con = self._parked.borrow()
+        if con is not None:
             try:
                 yield con
             finally:
+                self._parked.give_back()
+            return
+        with self._gate.hold(exclusive=False):
+            pass  # wait behind any writer that is waiting or writing
+        fd = self._data.acquire(exclusive=False)
+        try:
+            con = self._open_duckdb(read_only=True)
+        except BaseException:
+            self._data.release(fd)
+            raise
+        try:
+            yield con
+        finally:
+            if not self._parked.park(con, fd):
                 con.disconnect()
+                self._data.release(fd)
 
     @contextmanager
     def writing(self) -> Iterator[BaseBackend]:
@@ -184,6 +300,7 @@ class Connector:
         if not self.shared_file:
             yield self._persistent_backend()
             return
+        self._parked.drop()  # this process's own parked reader would block it
         with self._gate.hold(exclusive=True), self._data.hold(exclusive=True):
             con = self._open_duckdb(read_only=False)
             try:
@@ -208,6 +325,8 @@ class Connector:
                 self._local.held, self._local.writable = None, False
 
     def close(self) -> None:
+        if self.shared_file:
+            self._parked.drop()
         if self._persistent is not None:
             self._persistent.disconnect()
             self._persistent = None
