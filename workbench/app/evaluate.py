@@ -2,23 +2,33 @@
 
 The app's views evaluate several segments (or one segment at several times) per action.
 Reading the catalog and the library once per action and sending every count as one query
-keeps an action to two round trips, whatever the number of segments.
+keeps an action to two round trips, whatever the number of segments. Several segments at
+one instant are evaluated in one shared pass (``compile_many``: ``events`` is read once for
+all of them), and the SQL is compiled once per process and reused at each new instant.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import compile_segment, tables
+from workbench.expr.compile import (
+    compile_segment,
+    count_columns,
+    instants_sql,
+    many_sql,
+    segment_sql,
+    tables,
+)
 from workbench.expr.rules import Segment
 from workbench.expr.validate import validate
 from workbench.store.workspace import Workspace
@@ -67,6 +77,66 @@ class Evaluator:
     def contacts(self) -> ir.Table:
         """The unbound ``contacts`` table, custom fields included."""
         return tables(self.catalog)["contacts"]
+
+    def segment_sql(self, segment: Segment | str, as_of: datetime) -> str:
+        """Validate, and the SQL of the members at ``as_of`` (compiled once per process)."""
+        if isinstance(segment, str):
+            segment = self.segment(segment)
+        validate(segment, self.catalog, self.library.__getitem__)
+        return segment_sql(
+            segment,
+            catalog=self.catalog,
+            as_of=as_of,
+            resolve=self.library.__getitem__,
+            dialect=self.workspace.dialect,
+        )
+
+    def instants_sql(self, segment: Segment | str, as_of: datetime, offsets: tuple[timedelta, ...]) -> str:
+        """Validate, and the SQL of one row ``n0``, ``n1``…: the members at ``as_of − offset``
+        for each offset, reading ``events`` once (``workbench.expr.compile.instants_sql``)."""
+        if isinstance(segment, str):
+            segment = self.segment(segment)
+        validate(segment, self.catalog, self.library.__getitem__)
+        return instants_sql(
+            segment,
+            catalog=self.catalog,
+            as_of=as_of,
+            offsets=offsets,
+            resolve=self.library.__getitem__,
+            dialect=self.workspace.dialect,
+        )
+
+    def many_sql(
+        self,
+        segments: Mapping[str, Segment | str],
+        as_of: datetime,
+        finish: Callable[[ir.Table, Mapping[str, ir.Table]], ir.Expr] | None = None,
+        finish_key: Hashable = None,
+    ) -> str:
+        """Validate, and the SQL of the shared pass over ``segments`` (saved ids or
+        segments) at ``as_of``: ``contact_id`` and a boolean column per key, or what
+        ``finish`` makes of it (see ``workbench.expr.compile.many_sql``)."""
+        chosen = {key: self.segment(s) if isinstance(s, str) else s for key, s in segments.items()}
+        for segment in chosen.values():
+            validate(segment, self.catalog, self.library.__getitem__)
+        return many_sql(
+            chosen,
+            catalog=self.catalog,
+            as_of=as_of,
+            resolve=self.library.__getitem__,
+            dialect=self.workspace.dialect,
+            finish=finish,
+            finish_key=finish_key,
+        )
+
+    def counts(self, segments: Mapping[str, Segment | str], as_of: datetime) -> dict[str, int]:
+        """Members of each segment at ``as_of``, in one query reading ``events`` once."""
+        if not segments:
+            return {}
+        keys = list(segments)
+        sql = self.many_sql({f"s{i}": segments[key] for i, key in enumerate(keys)}, as_of, count_columns, "count")
+        row = self.workspace.query(sql).iloc[0]
+        return {key: int(0 if pd.isna(row[f"s{i}"]) else row[f"s{i}"]) for i, key in enumerate(keys)}
 
     def count_each(self, parts: Mapping[str, ir.Table]) -> dict[str, int]:
         """How many rows each table has, in one query (each counted, tagged, then unioned)."""

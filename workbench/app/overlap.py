@@ -1,10 +1,10 @@
 """How 2 to 6 segments overlap, from one pass over their members.
 
-Each chosen segment is compiled (at the same instant) and its members tagged with the
-segment's bit (1, 2, 4, …). The tagged members are unioned, each contact's bits are added
-up into its *membership pattern*, the patterns are joined to ``contacts`` once, and one
-``group_by(pattern)`` counts the contacts of every pattern and how many of them each
-channel can reach. That single query returns at most 2⁶ − 1 rows, from which every
+The chosen segments are evaluated together (at the same instant) in one shared pass
+(``compile_many``: one row per contact in at least one of them, a flag per segment, with
+``events`` read once). Each contact's flags make its *membership pattern* (segment i is
+bit 2^i), the patterns are joined to ``contacts`` once, and one ``group_by(pattern)``
+counts the contacts of every pattern and how many of them each channel can reach. That single query returns at most 2⁶ − 1 rows, from which every
 number on screen is a sum:
 
 - an UpSet bar (an exclusive intersection) is one pattern;
@@ -15,12 +15,14 @@ number on screen is a sum:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
 from workbench.app.channels import CHANNELS
 from workbench.app.evaluate import Evaluator
@@ -104,19 +106,8 @@ def check_choice(segment_ids: Sequence[str]) -> tuple[str, ...]:
 def compute_overlap(evaluator: Evaluator, segment_ids: Sequence[str], as_of: datetime) -> Overlap:
     """The overlap of the chosen saved segments at ``as_of``, in one query (see the module doc)."""
     chosen = check_choice(segment_ids)
-    tagged = ibis.union(
-        *(evaluator.members(sid, as_of).mutate(bit=ibis.literal(1 << i, type=dt.int64)) for i, sid in enumerate(chosen))
-    )
-    # A segment's compiled table has each member once; distinct() makes sure of it, since a
-    # member counted twice would add its bit twice and land in a wrong pattern.
-    per_contact = tagged.distinct().group_by("contact_id").aggregate(mask=lambda t: t.bit.sum())
-    contacts = evaluator.contacts()
-    joined = per_contact.join(contacts, "contact_id")
-    counts = joined.group_by("mask").aggregate(
-        contacts=joined.count(),
-        **{key: channel.reachable(joined).ifelse(1, 0).sum() for key, channel in CHANNELS.items()},
-    )
-    result = evaluator.workspace.query(lambda _con: counts)
+    sql = evaluator.many_sql({f"s{i}": sid for i, sid in enumerate(chosen)}, as_of, _patterns, "overlap")
+    result = evaluator.workspace.query(sql)
     patterns = tuple(
         sorted(
             (
@@ -128,3 +119,19 @@ def compute_overlap(evaluator: Evaluator, segment_ids: Sequence[str], as_of: dat
     )
     names = tuple(evaluator.segment(sid).name for sid in chosen)
     return Overlap(chosen, names, as_of, patterns)
+
+
+def _patterns(flags: ir.Table, tables: Mapping[str, ir.Table]) -> ir.Table:
+    """Contacts and reachable contacts per membership pattern, from the flags ``s0``, ``s1``…"""
+    bits = [
+        flags[c].ifelse(ibis.literal(1 << int(c.removeprefix("s")), type=dt.int64), 0)
+        for c in flags.columns
+        if c != "contact_id"
+    ]
+    per_contact = flags.select("contact_id", mask=reduce(lambda a, b: a + b, bits))
+    joined = per_contact.join(tables["contacts"], "contact_id")
+    counts = joined.group_by("mask").aggregate(
+        contacts=joined.count(),
+        **{key: channel.reachable(joined).ifelse(1, 0).sum() for key, channel in CHANNELS.items()},
+    )
+    return counts.select("mask", "contacts", *CHANNELS)

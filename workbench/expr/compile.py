@@ -17,10 +17,10 @@ compares with constants and every backend gives the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -31,6 +31,7 @@ from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import dialect_for
 from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
 from workbench.expr.rules import (
+    Aggregate,
     Ago,
     All,
     AnyOf,
@@ -50,6 +51,7 @@ from workbench.expr.rules import (
     Value,
     Window,
 )
+from workbench.expr.template import INT, UTC_TS, Clock, Moment, cached_sql
 from workbench.expr.timeutil import (
     Duration,
     anniversary_keys,
@@ -85,27 +87,104 @@ def tables(catalog: Catalog) -> dict[str, ir.Table]:
 
 @dataclass(frozen=True)
 class Span:
-    """A closed-open or closed range of instants; None bounds are open."""
+    """A range of instants (closed or half-open); None bounds are open."""
 
-    start: datetime | None = None
+    start: Moment | None = None
     start_inclusive: bool = True
-    end: datetime | None = None
+    end: Moment | None = None
     end_inclusive: bool = True
 
-    def contains(self, col: ir.TimestampValue) -> ir.BooleanValue:
-        preds = []
-        if self.start is not None:
-            preds.append(col >= self.start if self.start_inclusive else col > self.start)
-        if self.end is not None:
-            preds.append(col <= self.end if self.end_inclusive else col < self.end)
-        return reduce(lambda a, b: a & b, preds, ibis.literal(True))
+
+def _identity(at: datetime) -> datetime:
+    return at
+
+
+def _const(value: datetime | date) -> Moment:
+    """A constant that does not depend on T."""
+    return Moment(("const", value), lambda _at: value, const=True)
+
+
+@dataclass(frozen=True)
+class _Before:
+    """T − a duration, as a function of T."""
+
+    duration: Duration
+    tz: object
+
+    def __call__(self, at: datetime) -> datetime:
+        return self.duration.before(at, self.tz)
+
+
+def _earliest(moments: list[Moment]) -> Moment:
+    """The earliest of several instants."""
+    if len(moments) == 1:
+        return moments[0]
+    fns = [m.fn for m in moments]
+    return Moment(
+        ("earliest", *(m.key for m in moments)), lambda at: min(f(at) for f in fns), all(m.const for m in moments)
+    )
+
+
+ALL_DAY_KEYS = tuple(
+    sorted({d.month * 100 + d.day for d in (date(2000, 1, 1) + timedelta(days=i) for i in range(366))})
+)
+
+
+@lru_cache(maxsize=1024)
+def anniversary_runs(today: date, days: int) -> tuple[int, int, int, int]:
+    """The day keys of :func:`anniversary_keys` as two ranges ``lo1, hi1, lo2, hi2`` of
+    ``month * 100 + day`` (the second empty unless the days run past 31 December).
+
+    Four numbers whatever ``today`` is, so the SQL has the same shape at every T.
+    """
+    keys = set(anniversary_keys(today, days))
+    runs: list[list[int]] = []
+    previous = False
+    for key in ALL_DAY_KEYS:
+        if key in keys:
+            if not previous:
+                runs.append([key, key])
+            runs[-1][1] = key
+        previous = key in keys
+    assert len(runs) <= 2, (today, days, runs)
+    runs += [[1, 0]] * (2 - len(runs))  # lo > hi: an empty range
+    return (runs[0][0], runs[0][1], runs[1][0], runs[1][1])
+
+
+class ShiftedClock:
+    """The clock of an earlier instant, T − ``offset``, inside a template made for T."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self.base = base
+        self.offset = offset
+        self.T = base.T - offset
+
+    def moment(self, moment: Moment) -> Moment:
+        """``moment`` as a function of the base clock's T."""
+        if moment.const or not self.offset:
+            return moment
+        offset, fn = self.offset, moment.fn
+        return Moment(("shifted", offset, moment.key), lambda at: fn(at - offset))
+
+    def value(self, moment: Moment, dtype: dt.DataType) -> ir.Value:
+        return self.base.value(self.moment(moment), dtype)
 
 
 class Compiler:
-    """Compiles one segment at one instant. Use :func:`compile_segment`."""
+    """Compiles segments at one instant. Use :func:`compile_segment` or :func:`segment_sql`.
+
+    Every constant derived from T is a :class:`Moment` turned into a literal by the
+    ``clock``, and no other choice depends on T: that is what lets :mod:`template` keep the
+    SQL of a segment and fill in a new T.
+    """
 
     def __init__(
-        self, catalog: Catalog, as_of: datetime, resolve: Resolver | None = None, dialect: str = "duckdb"
+        self,
+        catalog: Catalog,
+        as_of: datetime,
+        resolve: Resolver | None = None,
+        dialect: str = "duckdb",
+        clock: Clock | None = None,
     ) -> None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
@@ -114,45 +193,104 @@ class Compiler:
         self.tz = zone(catalog.timezone)
         self.resolve = resolve
         self.dialect = dialect_for(dialect)
+        self.dialect_name = dialect
+        self.clock = clock or Clock(self.T, dialect)
         self.t = tables(catalog)
         self.event_columns: dict[Event, str] = {}
+        # True when the events read may be later than T (several instants in one scan)
+        self.later_events = False
+        # the columns carried through the sub-queries (see use()); None: all of them
+        self.contact_fields: list[str] | None = None
+        self.event_fields: list[str] | None = None
+
+    def use(self, rules: Iterable[Rule]) -> None:
+        """Carry only the contact fields and event columns that ``rules`` (inlined) read:
+        fewer columns make a smaller query, which Ibis compiles faster."""
+        fields, props = {"contact_id", "created_at"}, set()
+        for rule in rules:
+            for node in rule.walk():
+                if isinstance(node, Attribute):
+                    fields.add(node.field)
+                elif isinstance(node, (Prop, Aggregate)) and node.property is not None:
+                    props.add(node.property)
+                elif isinstance(node, Sequence) and node.match_on is not None:
+                    props.add(node.match_on)
+        self.contact_fields = [c for c in self.t["contacts"].columns if c in fields]
+        wanted = {"event_id", "contact_id", "anonymous_id", "name", "ts", *props}
+        if props - set(EVENTS):
+            wanted.add("properties")
+        self.event_fields = [c for c in EVENTS if c in wanted]
 
     # --- time -----------------------------------------------------------------------
 
-    def instant(self, value: str | Ago) -> datetime:
+    @property
+    def now(self) -> Moment:
+        return Moment(("T",), _identity)
+
+    def before(self, duration: str) -> Moment:
+        """T − ``duration`` (calendar arithmetic in the workspace time zone)."""
+        return Moment(("before", duration), _Before(Duration.parse(duration), self.tz))
+
+    def instant(self, value: str | Ago) -> Moment:
         """A TIME as an instant (a date stands for its first local instant)."""
         if isinstance(value, Ago):
-            return Duration.parse(value.duration).before(self.T, self.tz)
+            return self.before(value.duration)
         if is_date_text(value):
-            return day_start(parse_date(value), self.tz)
-        return parse_instant(value)
+            return _const(day_start(parse_date(value), self.tz))
+        return _const(parse_instant(value))
 
-    def day_end(self, value: str) -> datetime:
+    def day_end(self, value: str) -> Moment:
         """The first instant after the local day named by a date TIME."""
-        return day_start(parse_date(value) + timedelta(days=1), self.tz)
+        return _const(day_start(parse_date(value) + timedelta(days=1), self.tz))
 
-    def local_day(self, value: str | Ago) -> date:
+    def local_day(self, value: str | Ago) -> Moment:
+        """A TIME as a local date."""
         if isinstance(value, str) and is_date_text(value):
-            return parse_date(value)
-        return local_date(self.instant(value), self.tz)
+            return _const(parse_date(value))
+        if isinstance(value, Ago):
+            before = _Before(Duration.parse(value.duration), self.tz)
+            return Moment(("local_before", value.duration), lambda at, tz=self.tz: local_date(before(at), tz))
+        return _const(local_date(parse_instant(value), self.tz))
+
+    @property
+    def today(self) -> Moment:
+        return Moment(("today",), lambda at, tz=self.tz: local_date(at, tz))
+
+    def ts(self, moment: Moment) -> ir.TimestampValue:
+        return self.clock.value(moment, UTC_TS)
+
+    def day(self, moment: Moment) -> ir.DateValue:
+        return self.clock.value(moment, dt.date)
 
     def window_span(self, window: Window | None) -> Span:
-        """Event times counted by a window, never past T."""
+        """Event times counted by a window. Its end may lie past T: every event the
+        compiler reads is already limited to ``ts <= T``."""
         if window is None:
-            return Span(end=self.T)
+            return Span(end=self.now)
         if isinstance(window, Last):
-            return Span(Duration.parse(window.duration).before(self.T, self.tz), False, self.T)
+            return Span(self.before(window.duration), False, self.now)
         if isinstance(window, Since):
-            return Span(self.instant(window.time), True, self.T)
+            return Span(self.instant(window.time), True, self.now)
         assert isinstance(window, Between)
         start = self.instant(window.start)
         if isinstance(window.end, str) and is_date_text(window.end):
-            end, inclusive = self.day_end(window.end), False
-        else:
-            end, inclusive = self.instant(window.end), True
-        if end > self.T or (end == self.T and not inclusive):
-            end, inclusive = self.T, True
-        return Span(start, True, end, inclusive)
+            return Span(start, True, self.day_end(window.end), False)
+        return Span(start, True, self.instant(window.end), True)
+
+    def start_of(self, cond: Event) -> Moment | None:
+        """Where a condition's window starts, as a function of the clock's own T."""
+        start = self.window_span(cond.window).start
+        return start if start is None or not isinstance(self.clock, ShiftedClock) else self.clock.moment(start)
+
+    def in_span(self, span: Span, col: ir.TimestampValue) -> ir.BooleanValue:
+        preds = []
+        if span.start is not None:
+            start = self.ts(span.start)
+            preds.append(col >= start if span.start_inclusive else col > start)
+        if span.end is not None:
+            end = self.ts(span.end)
+            preds.append(col <= end if span.end_inclusive else col < end)
+        return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
     def shift(self, col: ir.TimestampValue, duration: Duration) -> ir.TimestampValue:
         """``col + duration``; months and years move the local calendar, as in Python."""
@@ -208,22 +346,33 @@ class Compiler:
     def temporal(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
         if op == "anniversary_within_days":
             day = col if type_ == DATE else self.local_date_of(col)
-            keys = anniversary_keys(local_date(self.T, self.tz), int(value))
-            return (day.month() * 100 + day.day()).isin(keys)
+            key = day.month() * 100 + day.day()
+            days = int(value)
+            bounds = [
+                self.clock.value(
+                    Moment(
+                        ("anniversary", days, i),
+                        lambda at, i=i, tz=self.tz: anniversary_runs(local_date(at, tz), days)[i],
+                        days >= 365,
+                    ),
+                    INT,
+                )
+                for i in range(4)
+            ]
+            return key.between(bounds[0], bounds[1]) | key.between(bounds[2], bounds[3])
         if op == "within_last":
-            duration = Duration.parse(value)
             if type_ == DATE:
-                low = local_date(duration.before(self.T, self.tz), self.tz)
-                return (col > low) & (col <= local_date(self.T, self.tz))
-            return (col > duration.before(self.T, self.tz)) & (col <= self.T)
+                low = self.local_day(Ago(value))
+                return (col > self.day(low)) & (col <= self.day(self.today))
+            return (col > self.ts(self.before(value))) & (col <= self.ts(self.now))
         if type_ == DATE:
             return self.date_compare(col, op, value)
         return self.timestamp_compare(col, op, value)
 
     def date_compare(self, col: ir.DateValue, op: str, value: Value) -> ir.BooleanValue:
         if op == "between":
-            return (col >= self.local_day(value[0])) & (col <= self.local_day(value[1]))
-        day = self.local_day(value)
+            return (col >= self.day(self.local_day(value[0]))) & (col <= self.day(self.local_day(value[1])))
+        day = self.day(self.local_day(value))
         return {"eq": col == day, "before": col < day, "after": col > day}[op]
 
     def timestamp_compare(self, col: ir.TimestampValue, op: str, value: Value) -> ir.BooleanValue:
@@ -232,33 +381,48 @@ class Compiler:
 
         if op == "between":
             lo, hi = value
-            upper = col < self.day_end(hi) if whole_day(hi) else col <= self.instant(hi)
-            return (col >= self.instant(lo)) & upper
-        start = self.instant(value)
+            upper = col < self.ts(self.day_end(hi)) if whole_day(hi) else col <= self.ts(self.instant(hi))
+            return (col >= self.ts(self.instant(lo))) & upper
+        start = self.ts(self.instant(value))
         if op == "before":
             return col < start
         if op == "after":
-            return col >= self.day_end(value) if whole_day(value) else col > start
+            return col >= self.ts(self.day_end(value)) if whole_day(value) else col > start
         if whole_day(value):
-            return (col >= start) & (col < self.day_end(value))
+            return (col >= start) & (col < self.ts(self.day_end(value)))
         return col == start
 
     # --- events -----------------------------------------------------------------------
 
-    def stitched_events(self, span: Span | None = None, names: set[str] | None = None) -> ir.Table:
-        """Events up to T with ``cid``: their contact, or the contact their anonymous id links to."""
+    def stitched_events(
+        self, span: Span | None = None, names: set[str] | None = None, boxes: list | None = None
+    ) -> ir.Table:
+        """Events up to T with ``cid``: their contact, or the contact their anonymous id links to.
+        ``span`` and ``names`` bound the events read; with several ``boxes`` (start, names),
+        only events in one of them are read."""
         e = self.t["events"]
-        preds = [e.ts <= self.T]
+        preds = [e.ts <= self.ts(self.now)]
         if span is not None and span.start is not None:
-            preds.append(e.ts >= span.start if span.start_inclusive else e.ts > span.start)
+            start = self.ts(span.start)
+            preds.append(e.ts >= start if span.start_inclusive else e.ts > start)
         if names is not None:
             preds.append(e.name.isin(sorted(names)))
+        if boxes is not None and len(boxes) > 1:
+            preds.append(reduce(lambda a, b: a | b, [self._box(e, start, box) for start, box in boxes]))
         e = e.filter(*preds)
+        if self.event_fields is not None:
+            e = e.select(*self.event_fields)
         links = self.identity_links()
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
         return joined.mutate(cid=ibis.coalesce(joined.contact_id, joined.link_contact_id)).filter(
             lambda t: t.cid.notnull()
         )
+
+    def _box(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> ir.BooleanValue:
+        preds = [] if start is None else [e.ts >= self.ts(start)]
+        if names is not None:
+            preds.append(e.name.isin(sorted(names)))
+        return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
     def identity_links(self) -> ir.Table:
         """Each anonymous id's latest link: largest ``linked_at``, then largest ``contact_id``.
@@ -294,7 +458,9 @@ class Compiler:
 
     def event_aggregate(self, e: ir.Table, cond: Event) -> ir.Value:
         names, agg = cond.names, cond.agg
-        mask = self.event_match(e, names, cond.where) & self.window_span(cond.window).contains(e.ts)
+        mask = self.event_match(e, names, cond.where) & self.in_span(self.window_span(cond.window), e.ts)
+        if self.later_events and isinstance(cond.window, Between):
+            mask = mask & (e.ts <= self.ts(self.now))  # events of a later instant share the scan
         if agg.fn == "count":
             return e.event_id.count(where=mask)
         if agg.fn == "distinct_days":
@@ -316,18 +482,26 @@ class Compiler:
             return self.prop_type(cond.names, agg.property)
         return NUMBER
 
-    def events_scan(self) -> tuple[Span | None, set[str] | None]:
-        """The one range of times and names that covers every event condition."""
-        spans = [self.window_span(c.window) for c in self.event_columns]
-        starts = [s.start for s in spans]
-        span = None if any(s is None for s in starts) else Span(min(starts), True, self.T)
+    def events_scan(self, conditions: list[tuple[Compiler, Event]]) -> tuple[Span | None, set[str] | None, list]:
+        """What the conditions read of ``events``: the one range of times and names that
+        covers them all, and the *boxes* (names, start) of conditions grouped by where
+        their windows start. Scanning the boxes rather than the whole range keeps, say, an
+        all-time condition on purchases and a 30-day condition on any event from reading
+        every event of all time."""
+        by_start: dict[Moment | None, set[str] | None] = {}
+        for compiler, cond in conditions:
+            start = compiler.start_of(cond)
+            names = by_start.get(start, set())
+            by_start[start] = None if names is None or cond.names is None else names | set(cond.names)
+        starts = list(by_start)
+        span = None if None in starts else Span(_earliest(starts), True, self.now)
         names: set[str] | None = set()
-        for cond in self.event_columns:
-            if cond.names is None:
+        for box in by_start.values():
+            if box is None:
                 names = None
                 break
-            names.update(cond.names)
-        return span, names
+            names.update(box)
+        return span, names, list(by_start.items())
 
     # --- sequences ----------------------------------------------------------------------
 
@@ -336,7 +510,7 @@ class Compiler:
         names = (step.event,)
         e = e.filter(self.event_match(e, names, step.where))
         if span is not None:
-            e = e.filter(span.contains(e.ts))
+            e = e.filter(self.in_span(span, e.ts))
         cols = {"cid": e.cid, "ts": e.ts, "event_id": e.event_id}
         if match_on is not None:
             cols["key"] = self.prop_value(e, names, match_on).cast(dt.string)
@@ -370,8 +544,7 @@ class Compiler:
         group = ["cid", "key"] if keyed else ["cid"]
         starts = self.step_events(first, self.window_span(seq.window), seq.match_on)
         latest = _latest(starts, group)
-        within = Duration.parse(seq.within) if seq.within else Duration(0, "s")
-        latest = latest.filter(latest.ts <= within.before(self.T, self.tz))
+        latest = latest.filter(latest.ts <= self.ts(self.before(seq.within) if seq.within else self.now))
         after = self.step_events(Step(negated.event, negated.where), None, seq.match_on)
         after = after.rename(lambda c: f"b_{c}")
         preds = [latest.cid == after.b_cid, after.b_ts >= latest.ts, after.b_event_id != latest.event_id]
@@ -381,21 +554,9 @@ class Compiler:
 
     # --- the tree -----------------------------------------------------------------------
 
-    def inline(self, rule: Rule, stack: tuple[str, ...] = ()) -> Rule:
+    def inline(self, rule: Rule) -> Rule:
         """Replace ``in_segment`` references by the referenced rules (same T)."""
-        if isinstance(rule, InSegment):
-            if rule.segment in stack:
-                raise SegmentError.at("rule", f"segment reference cycle: {' → '.join((*stack, rule.segment))}")
-            if self.resolve is None:
-                raise SegmentError.at("rule", f"cannot resolve segment {rule.segment!r}")
-            return self.inline(self.resolve(rule.segment).rule, (*stack, rule.segment))
-        if isinstance(rule, All):
-            return All(tuple(self.inline(r, stack) for r in rule.rules))
-        if isinstance(rule, AnyOf):
-            return AnyOf(tuple(self.inline(r, stack) for r in rule.rules))
-        if isinstance(rule, Not):
-            return Not(self.inline(rule.rule, stack))
-        return rule
+        return inline(rule, self.resolve)
 
     def predicate(self, rule: Rule, wide: ir.Table) -> ir.BooleanValue:
         if isinstance(rule, All):
@@ -420,22 +581,79 @@ class Compiler:
             return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
         raise SegmentError.at("rule", f"cannot compile rule node {type(rule).__name__}")
 
-    def compile(self, rule: Rule) -> ir.Table:
-        rule = self.inline(rule)
-        for node in rule.walk():
-            if isinstance(node, Event) and node not in self.event_columns:
-                self.event_columns[node] = f"ev{len(self.event_columns)}"
+    def universe(self) -> ir.Table:
+        """The contacts created by T (with the fields the rules read)."""
         contacts = self.t["contacts"]
-        wide = contacts.filter(contacts.created_at <= self.T)
+        universe = contacts.filter(contacts.created_at <= self.ts(self.now))
+        return universe if self.contact_fields is None else universe.select(*self.contact_fields)
+
+    def wide(self, rules: Iterable[Rule]) -> ir.Table:
+        """The universe with one column per distinct event condition of ``rules`` (inlined):
+        one ``group_by`` over the stitched events, left-joined once."""
+        rules = list(rules)
+        self.use(rules)
+        for rule in rules:
+            for node in rule.walk():
+                if isinstance(node, Event) and node not in self.event_columns:
+                    self.event_columns[node] = f"ev{len(self.event_columns)}"
+        wide = self.universe()
         if self.event_columns:
-            span, names = self.events_scan()
-            e = self.stitched_events(span, names)
+            span, names, boxes = self.events_scan([(self, cond) for cond in self.event_columns])
+            e = self.stitched_events(span, names, boxes)
             per_contact = e.group_by(e.cid).aggregate(
                 **{name: self.event_aggregate(e, cond) for cond, name in self.event_columns.items()}
             )
             joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
             wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for n in self.event_columns.values()])
+        return wide
+
+    def compile(self, rule: Rule) -> ir.Table:
+        rule = self.inline(rule)
+        wide = self.wide([rule])
         return wide.filter(self.predicate(rule, wide)).select("contact_id")
+
+    def compile_many(self, rules: Mapping[str, Rule]) -> ir.Table:
+        """``contact_id`` and a boolean column per key, for the contacts in at least one."""
+        rules = {key: self.inline(rule) for key, rule in rules.items()}
+        wide = self.wide(rules.values())
+        flags = wide.select("contact_id", **{key: self.predicate(rule, wide) for key, rule in rules.items()})
+        if not rules:
+            return flags.filter(ibis.literal(False))
+        return flags.filter(reduce(lambda a, b: a | b, [flags[key] for key in rules]))
+
+    def compile_instants(self, rule: Rule, offsets: Iterable[timedelta]) -> ir.Table:
+        """One row: ``n0``, ``n1``… the number of members at T − each offset (≥ 0), with the
+        events read once: every event condition at every instant is an aggregate of one
+        ``group_by``. Sequences and lists are semi-joins per instant."""
+        offsets = tuple(offsets)
+        if any(offset < timedelta(0) for offset in offsets):
+            raise ValueError("offsets must not be negative")
+        rule = self.inline(rule)
+        self.use([rule])
+        subs = []
+        for i, offset in enumerate(offsets):
+            sub = Compiler(self.catalog, self.T - offset, None, self.dialect_name, ShiftedClock(self.clock, offset))
+            sub.later_events = True
+            sub.contact_fields, sub.event_fields = self.contact_fields, self.event_fields
+            for node in rule.walk():
+                if isinstance(node, Event) and node not in sub.event_columns:
+                    sub.event_columns[node] = f"ev{i}_{len(sub.event_columns)}"
+            subs.append(sub)
+        wide = self.universe()
+        conditions = [(sub, cond, name) for sub in subs for cond, name in sub.event_columns.items()]
+        if conditions:
+            span, names, boxes = self.events_scan([(sub, cond) for sub, cond, _ in conditions])
+            e = self.stitched_events(span, names, boxes)
+            per_contact = e.group_by(e.cid).aggregate(
+                **{name: sub.event_aggregate(e, cond) for sub, cond, name in conditions}
+            )
+            joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
+            wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for _, _, n in conditions])
+        flags = {
+            f"n{i}": ((wide.created_at <= sub.ts(sub.now)) & sub.predicate(rule, wide)).ifelse(1, 0)
+            for i, sub in enumerate(subs)
+        }
+        return wide.aggregate(**{key: flag.sum() for key, flag in flags.items()})
 
 
 def _latest(events: ir.Table, group: list[str]) -> ir.Table:
@@ -466,3 +684,153 @@ def compile_segment(
     """
     rule = segment.rule if isinstance(segment, Segment) else segment
     return Compiler(catalog, as_of, resolve, dialect).compile(rule)
+
+
+def inline(rule: Rule, resolve: Resolver | None, stack: tuple[str, ...] = ()) -> Rule:
+    """``rule`` with every ``in_segment`` replaced by the referenced segment's rule."""
+    if isinstance(rule, InSegment):
+        if rule.segment in stack:
+            raise SegmentError.at("rule", f"segment reference cycle: {' → '.join((*stack, rule.segment))}")
+        if resolve is None:
+            raise SegmentError.at("rule", f"cannot resolve segment {rule.segment!r}")
+        return inline(resolve(rule.segment).rule, resolve, (*stack, rule.segment))
+    if isinstance(rule, All):
+        return All(tuple(inline(r, resolve, stack) for r in rule.rules))
+    if isinstance(rule, AnyOf):
+        return AnyOf(tuple(inline(r, resolve, stack) for r in rule.rules))
+    if isinstance(rule, Not):
+        return Not(inline(rule.rule, resolve, stack))
+    return rule
+
+
+_catalog_keys: dict[int, tuple[Catalog, tuple]] = {}
+
+
+def catalog_key(catalog: Catalog) -> tuple:
+    """What the compiler reads from a catalog, as a hashable value (for template caches)."""
+    entry = _catalog_keys.get(id(catalog))
+    if entry is not None and entry[0] is catalog:
+        return entry[1]
+    key = (
+        catalog.timezone,
+        tuple((f.name, f.type, f.custom) for f in catalog.fields.values()),
+        tuple(sorted((name, tuple(sorted(et.properties.items()))) for name, et in catalog.events.items())),
+    )
+    if len(_catalog_keys) > 64:
+        _catalog_keys.clear()
+    _catalog_keys[id(catalog)] = (catalog, key)
+    return key
+
+
+def segment_sql(
+    segment: Segment | Rule,
+    *,
+    catalog: Catalog,
+    as_of: datetime,
+    resolve: Resolver | None = None,
+    dialect: str = "duckdb",
+) -> str:
+    """The SQL of :func:`compile_segment` for ``dialect``: the member ``contact_id``s.
+
+    Compiled once per rule, catalog and dialect in this process; later calls, at any T,
+    fill the template's constants in (see :mod:`workbench.expr.template`).
+    """
+    rule = inline(segment.rule if isinstance(segment, Segment) else segment, resolve)
+    as_of = _utc(as_of)
+    return cached_sql(
+        ("segment", catalog_key(catalog), rule),
+        lambda clock: Compiler(catalog, as_of, None, dialect, clock).compile(rule),
+        as_of=as_of,
+        dialect=dialect,
+        guard=lambda: repr(rule),
+    )
+
+
+def _utc(as_of: datetime) -> datetime:
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    return as_of.astimezone(UTC)
+
+
+def compile_many(
+    segments: Mapping[str, Segment | Rule],
+    *,
+    catalog: Catalog,
+    as_of: datetime,
+    resolve: Resolver | None = None,
+    dialect: str = "duckdb",
+) -> ir.Table:
+    """Many segments at ``as_of`` in one pass: an unbound table of ``contact_id`` and one
+    boolean column per key of ``segments`` (true when the contact is a member), with a
+    row for each contact of the universe that is a member of at least one of them.
+
+    Every distinct event condition of all the segments is one aggregate of a single
+    ``group_by`` over the stitched events (conditions shared by several segments are
+    computed once); sequences and lists stay per-segment semi-joins. Each column equals
+    :func:`compile_segment` of its segment.
+    """
+    return Compiler(catalog, as_of, resolve, dialect).compile_many(_rules(segments))
+
+
+def many_sql(
+    segments: Mapping[str, Segment | Rule],
+    *,
+    catalog: Catalog,
+    as_of: datetime,
+    resolve: Resolver | None = None,
+    dialect: str = "duckdb",
+    finish: Callable[[ir.Table, Mapping[str, ir.Table]], ir.Expr] | None = None,
+    finish_key: Hashable = None,
+) -> str:
+    """The SQL of :func:`compile_many`, or of ``finish(table, tables)`` built on it, from the
+    per-process template cache. ``finish`` (e.g. counting each column) must depend on
+    nothing but its arguments and what ``finish_key`` names."""
+    rules = {key: inline(rule, resolve) for key, rule in _rules(segments).items()}
+    as_of = _utc(as_of)
+
+    def build(clock: Clock) -> ir.Expr:
+        compiler = Compiler(catalog, as_of, None, dialect, clock)
+        table = compiler.compile_many(rules)
+        return table if finish is None else finish(table, compiler.t)
+
+    return cached_sql(
+        ("many", catalog_key(catalog), tuple(rules.items()), finish_key),
+        build,
+        as_of=as_of,
+        dialect=dialect,
+        guard=lambda: repr(rules),
+    )
+
+
+def count_columns(table: ir.Table, _tables: Mapping[str, ir.Table]) -> ir.Table:
+    """A ``finish`` for :func:`many_sql`: one row, each boolean column counted."""
+    flags = [c for c in table.columns if c != "contact_id"]
+    return table.aggregate(**{c: table[c].ifelse(1, 0).sum() for c in flags})
+
+
+def _rules(segments: Mapping[str, Segment | Rule]) -> dict[str, Rule]:
+    return {key: seg.rule if isinstance(seg, Segment) else seg for key, seg in segments.items()}
+
+
+def instants_sql(
+    segment: Segment | Rule,
+    *,
+    catalog: Catalog,
+    as_of: datetime,
+    offsets: Iterable[timedelta],
+    resolve: Resolver | None = None,
+    dialect: str = "duckdb",
+) -> str:
+    """SQL of one row ``n0``, ``n1``…: the segment's member count at ``as_of − offset`` for
+    each offset, reading ``events`` once (see :meth:`Compiler.compile_instants`); from the
+    per-process template cache, like :func:`segment_sql`."""
+    rule = inline(segment.rule if isinstance(segment, Segment) else segment, resolve)
+    as_of = _utc(as_of)
+    offsets = tuple(offsets)
+    return cached_sql(
+        ("instants", catalog_key(catalog), rule, offsets),
+        lambda clock: Compiler(catalog, as_of, None, dialect, clock).compile_instants(rule, offsets),
+        as_of=as_of,
+        dialect=dialect,
+        guard=lambda: repr(rule),
+    )

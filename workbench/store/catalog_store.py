@@ -1,12 +1,23 @@
-"""Reading and updating the field catalog kept in the store."""
+"""Reading and updating the field catalog kept in the store, and the store's version counters.
+
+``wb_versions`` holds one counter per kind of change: ``catalog`` (custom fields, settings,
+event names and property types learned from data), ``library`` (saved segments),
+``lists`` (static lists) and ``data`` (contacts, events and identities stored). Every
+write bumps its counter in the same transaction, so a process that cached what it read
+knows, from one tiny query, whether anyone (any process) changed it since; the ``epoch``
+row is random per store, so a store made anew at the same URL is never mistaken for the
+old one. ClickHouse has no transactions: there, nothing is cached.
+"""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 
 import ibis
 import pyarrow as pa
+import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
 from workbench.errors import WorkbenchError
@@ -15,6 +26,7 @@ from workbench.expr.operators import TYPES
 from workbench.store.dml import add_column, delete_where
 from workbench.store.reads import fetch, internal_table
 from workbench.store.schema import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
+from workbench.store.statements import execute
 
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -48,6 +60,7 @@ def read_settings(con: BaseBackend) -> dict[str, str]:
 def write_setting(con: BaseBackend, key: str, value: str) -> None:
     delete_where(con, "wb_settings", key=key)
     con.insert("wb_settings", ibis.memtable(pa.table({"key": [key], "value": [value]}, schema=SETTINGS.to_pyarrow())))
+    bump(con, "catalog")
 
 
 def register_field(con: BaseBackend, name: str, type_: str, label: str, description: str) -> Field:
@@ -61,6 +74,7 @@ def register_field(con: BaseBackend, name: str, type_: str, label: str, descript
     add_column(con, "contacts", name, type_)
     row = {"name": name, "type": type_, "label": label, "description": description}
     con.insert("wb_contact_fields", ibis.memtable(pa.Table.from_pylist([row], schema=CONTACT_FIELDS.to_pyarrow())))
+    bump(con, "catalog")
     return Field(name, type_, label, description, custom=True)
 
 
@@ -70,6 +84,7 @@ def learn_events(
     """Merge event names and property types seen in new data into the catalog."""
     table = con.table("wb_event_properties")
     current = {(r["event"], r["property"]): r for r in con.to_pyarrow(table).to_pylist()}
+    before = {key: (r["source"], r["type"]) for key, r in current.items()}
     for event, props in learned.items():
         key = (event, None)
         row = current.setdefault(
@@ -85,3 +100,61 @@ def learn_events(
     rows = pa.Table.from_pylist(list(current.values()), schema=EVENT_PROPERTIES.to_pyarrow())
     con.truncate_table("wb_event_properties")
     con.insert("wb_event_properties", ibis.memtable(rows))
+    if before != {key: (r["source"], r["type"]) for key, r in current.items()}:
+        bump(con, "catalog")  # seen counts alone are not part of the catalog
+
+
+# --- version counters -----------------------------------------------------------------------
+
+VERSION_KEYS = ("catalog", "library", "lists", "data")
+VERSIONS_TABLE = "wb_versions"
+_VERSIONS_READ = ibis.table({"key": "string", "n": "int64"}, name=VERSIONS_TABLE)
+
+
+def has_versions(con: BaseBackend) -> bool:
+    """Whether this backend keeps version counters (not ClickHouse)."""
+    return con.name in ("duckdb", "postgres")
+
+
+def ensure_versions(con: BaseBackend) -> None:
+    """Create ``wb_versions`` and its rows if missing (stores made before it existed)."""
+    if not has_versions(con):
+        return
+    columns = [
+        exp.ColumnDef(
+            this=exp.to_identifier("key"),
+            kind=exp.DataType.build("VARCHAR"),
+            constraints=[exp.ColumnConstraint(kind=exp.PrimaryKeyColumnConstraint())],
+        ),
+        exp.ColumnDef(
+            this=exp.to_identifier("n"),
+            kind=exp.DataType.build("BIGINT"),
+            constraints=[exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())],
+        ),
+    ]
+    table = exp.Schema(this=exp.to_table(VERSIONS_TABLE), expressions=columns)
+    execute(con, exp.Create(this=table, kind="TABLE", exists=True))
+    epoch = random.SystemRandom().randrange(1, 2**62)
+    rows = [(key, 0) for key in VERSION_KEYS] + [("epoch", epoch)]
+    values = exp.values([(exp.Placeholder(), exp.Placeholder()) for _ in rows])
+    insert = exp.insert(values, VERSIONS_TABLE, columns=["key", "n"])
+    insert.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
+    execute(con, insert, [v for row in rows for v in row])
+
+
+def bump(con: BaseBackend, *keys: str) -> None:
+    """Count a change of these kinds; call inside the transaction that makes the change."""
+    if not has_versions(con):
+        return
+    assert set(keys) <= set(VERSION_KEYS), keys
+    ensure_versions(con)
+    increment = exp.update(VERSIONS_TABLE, {"n": exp.column("n") + exp.Literal.number(1)})
+    increment.set("where", exp.Where(this=exp.column("key").isin(*[exp.Placeholder() for _ in keys])))
+    execute(con, increment, list(keys))
+
+
+def read_versions(con: BaseBackend) -> dict[str, int] | None:
+    """Every counter and the store's ``epoch`` (None if incomplete). The table must exist:
+    see :func:`ensure_versions`."""
+    versions = {row["key"]: row["n"] for row in fetch(con, _VERSIONS_READ).to_pylist()}
+    return versions if {*VERSION_KEYS, "epoch"} <= set(versions) else None

@@ -13,6 +13,7 @@ from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound
 from workbench.expr.rules import InSegment, Segment
+from workbench.store.catalog_store import bump
 from workbench.store.dml import delete_where
 from workbench.store.reads import fetch, internal_table
 from workbench.store.schema import LIST_MEMBERS, LISTS, SEGMENTS
@@ -67,6 +68,12 @@ def store_segment(con: BaseBackend, segment: Segment, existing: SavedSegment | N
     }
     delete_where(con, "wb_segments", segment_id=segment.id)
     con.insert("wb_segments", ibis.memtable(pa.Table.from_pylist([row], schema=SEGMENTS.to_pyarrow())))
+    bump(con, "library")
+
+
+def delete_segment(con: BaseBackend, segment_id: str) -> None:
+    delete_where(con, "wb_segments", segment_id=segment_id)
+    bump(con, "library")
 
 
 def referrers(segments: dict[str, SavedSegment], segment_id: str) -> list[str]:
@@ -101,6 +108,7 @@ def store_list(
     if ids:
         members = pa.table({"list_id": [list_id] * len(ids), "contact_id": ids}, schema=LIST_MEMBERS.to_pyarrow())
         con.insert("wb_list_members", ibis.memtable(members))
+    bump(con, "lists")
 
 
 def load_lists(con: BaseBackend) -> list[ListInfo]:

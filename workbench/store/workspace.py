@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,17 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
-from workbench.expr.compile import compile_segment
+from workbench.expr.compile import compile_segment, count_columns, many_sql, segment_sql
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.store import catalog_store, clickhouse, library
+from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
 from workbench.store.dml import stage as stage_rows
@@ -102,6 +104,7 @@ class Workspace:
         self.url = StoreURL.parse(url)
         self.connector = Connector(self.url)
         self._ready = False
+        self._versioned = False
 
     def __repr__(self) -> str:
         return f"Workspace({self.url.url!r})"
@@ -119,11 +122,13 @@ class Workspace:
 
     def init(self) -> None:
         """Create every table that does not exist yet (idempotent)."""
+        required = set(CANONICAL) | set(INTERNAL) | ({VERSIONS_TABLE} if self.dialect != "clickhouse" else set())
         if self.url.path is not None and self.url.path.exists():
             with self.connector.reading() as con:
-                if set(CANONICAL) | set(INTERNAL) <= set(con.list_tables()):
+                if required <= set(con.list_tables()):
                     return
         with self.connector.writing() as con:
+            catalog_store.ensure_versions(con)
             existing = set(con.list_tables())
             for name, schema in {**CANONICAL, **INTERNAL}.items():
                 if name in existing:
@@ -143,6 +148,7 @@ class Workspace:
         tables = set(con.list_tables())
         missing = [n for n in (*CANONICAL, *INTERNAL) if n not in tables]
         self._ready = not missing
+        self._versioned = VERSIONS_TABLE in tables
         if missing:
             raise WorkbenchError(
                 f"the store {self.url.url} is not initialised (missing {', '.join(missing)}); run 'workbench init'"
@@ -150,11 +156,32 @@ class Workspace:
 
     # --- catalog --------------------------------------------------------------------------
 
-    def _state(self, con: BaseBackend) -> tuple[Catalog, dict[str, library.SavedSegment]]:
+    def _state(self, con: BaseBackend, keep: bool = True) -> tuple[Catalog, dict[str, library.SavedSegment]]:
+        """The catalog and the segment library: from this process's cache when the store's
+        version counters say nobody changed them since (one tiny read instead of five).
+        ``keep=False`` (inside a write) does not store what it read in the cache."""
         self._check_ready(con)
+        versions = catalog_store.read_versions(con) if self._versioned else None
+        key = None if versions is None else tuple(versions[k] for k in ("epoch", "catalog", "library", "lists"))
+        cached = _STATE_CACHE.get(self.url.url)
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1], dict(cached[2])
         segments = library.load_segments(con)
         catalog = catalog_store.read_catalog(con, frozenset(segments), library.list_ids(con))
+        if key is not None and keep:
+            _STATE_CACHE[self.url.url] = (key, catalog, dict(segments))
         return catalog, segments
+
+    def versions(self) -> dict[str, int]:
+        """The store's change counters: ``catalog``, ``library``, ``lists``, ``data`` (each
+        bumped by every write of that kind, by any process) and ``epoch`` (random per store).
+        One tiny query: poll it to notice new data or changed segments."""
+        with self.connector.reading() as con:
+            self._check_ready(con)
+            if not self._versioned and catalog_store.has_versions(con):
+                self._versioned = VERSIONS_TABLE in con.list_tables()  # made since by a writer
+            versions = catalog_store.read_versions(con) if self._versioned else None
+        return versions or {**dict.fromkeys(catalog_store.VERSION_KEYS, 0), "epoch": 0}
 
     @property
     def catalog(self) -> Catalog:
@@ -209,7 +236,7 @@ class Workspace:
     def save_segment(self, ref: SegmentLike) -> Segment:
         """Validate and store a segment in the library (replacing one with the same id)."""
         with self.connector.writing() as con, transaction(con):
-            catalog, segments = self._state(con)
+            catalog, segments = self._state(con, keep=False)
             segment = self._resolve(ref, segments)
             validate(segment, catalog, lambda sid: segments[sid].segment if sid != segment.id else segment)
             library.store_segment(con, segment, segments.get(segment.id))
@@ -224,13 +251,13 @@ class Workspace:
     def delete_segment(self, segment_id: str) -> None:
         """Delete a saved segment; refused while another segment references it."""
         with self.connector.writing() as con, transaction(con):
-            segments = self._state(con)[1]
+            segments = self._state(con, keep=False)[1]
             if segment_id not in segments:
                 raise NotFound(f"no saved segment {segment_id!r}")
             users = library.referrers(segments, segment_id)
             if users:
                 raise WorkbenchError(f"segment {segment_id!r} is used by {', '.join(users)}; change those first")
-            library.delete_where(con, "wb_segments", segment_id=segment_id)
+            library.delete_segment(con, segment_id)
         log.info("deleted segment %s", segment_id)
 
     # --- evaluation -----------------------------------------------------------------------
@@ -243,8 +270,9 @@ class Workspace:
     def _compiled(
         self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
     ) -> tuple[Segment, ir.Table]:
-        """Validate and compile. Only reading the catalog holds the store: compiling takes
-        Ibis tens of milliseconds, and a DuckDB file's writers wait for every reader."""
+        """Validate and compile to an Ibis expression. Only reading the catalog holds the
+        store: compiling takes Ibis tens of milliseconds, and a DuckDB file's writers wait
+        for every reader."""
         with self.connector.reading() as con:
             catalog, segments = self._state(con)
         segment = self._resolve(ref, segments)
@@ -254,6 +282,17 @@ class Workspace:
             segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
         )
         return segment, expr
+
+    def _members_sql(self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None) -> str:
+        """Validate, and the SQL of the members (from this process's cache of compiled SQL)."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
+        segment = self._resolve(ref, segments)
+        resolve = lambda sid: segments[sid].segment  # noqa: E731
+        validate(segment, catalog, resolve)
+        return segment_sql(
+            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
+        )
 
     def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
         """The unbound Ibis table of members (one ``contact_id`` column)."""
@@ -265,34 +304,90 @@ class Workspace:
 
     def count_timed(self, ref: SegmentLike, as_of: datetime | str | None = None) -> tuple[int, float]:
         """The count and the query time alone, in milliseconds."""
-        counted = self._compiled(ref, as_of)[1].count()
-        with self.connector.reading() as con:
+        with self.hold(), self.connector.reading() as con:  # one connection for state and query
+            sql = f"SELECT COUNT(*) AS n FROM (\n{self._members_sql(ref, as_of)}\n) AS members"
             started = time.perf_counter()
-            count = int(con.execute(counted))
+            count = int(run_sql(con, sql)[0][0])
             return count, (time.perf_counter() - started) * 1000
 
     def members(self, ref: SegmentLike, as_of: datetime | str | None = None) -> list[str]:
         """The member contact ids, sorted."""
-        ordered = self._compiled(ref, as_of)[1].order_by("contact_id")
-        with self.connector.reading() as con:
-            return con.to_pyarrow(ordered).column(0).to_pylist()
+        with self.hold(), self.connector.reading() as con:
+            sql = f"SELECT contact_id FROM (\n{self._members_sql(ref, as_of)}\n) AS members ORDER BY contact_id"
+            return [row[0] for row in run_sql(con, sql)]
 
     def members_table(
         self, ref: SegmentLike, as_of: datetime | str | None = None, columns: Iterable[str] = ()
     ) -> pa.Table:
         """Members with the chosen ``contacts`` columns, as Arrow."""
-        expr = self._compiled(ref, as_of)[1]
         cols = list(columns)
-        with self.connector.reading() as con:
+        with self.hold(), self.connector.reading() as con:
+            sql = self._members_sql(ref, as_of)
+            expr = con.sql(sql, schema=MEMBERS_SCHEMA)
             if cols:
                 contacts = con.table("contacts")
                 expr = expr.join(contacts.select("contact_id", *cols), "contact_id")
             return con.to_pyarrow(expr.order_by("contact_id"))
 
+    def _many_sql(
+        self, refs: Iterable[SegmentLike] | Mapping[str, SegmentLike], as_of: datetime | str | None, **finish: Any
+    ) -> tuple[list[str], str]:
+        """Validate every segment; the keys and the SQL of their one shared pass, with
+        columns ``s0``, ``s1``… in the keys' order."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
+        resolve = lambda sid: segments[sid].segment  # noqa: E731
+        chosen: dict[str, Segment] = {}
+        items = refs.items() if isinstance(refs, Mapping) else ((None, ref) for ref in refs)
+        for key, ref in items:
+            segment = self._resolve(ref, segments)
+            validate(segment, catalog, resolve)
+            chosen[key if key is not None else ref if isinstance(ref, str) else segment.id] = segment
+        keys = list(chosen)
+        sql = many_sql(
+            {f"s{i}": chosen[key] for i, key in enumerate(keys)},
+            catalog=catalog,
+            as_of=_as_of(as_of),
+            resolve=resolve,
+            dialect=self.dialect,
+            **finish,
+        )
+        return keys, sql
+
+    def counts(
+        self, refs: Iterable[SegmentLike] | Mapping[str, SegmentLike], as_of: datetime | str | None = None
+    ) -> dict[str, int]:
+        """How many members each segment has at ``as_of``, in one query that reads
+        ``events`` once for all of them. Keys: the mapping's keys, or each reference as
+        given (an id or a path) or the segment's id."""
+        with self.hold(), self.connector.reading() as con:
+            keys, sql = self._many_sql(refs, as_of, finish=count_columns, finish_key="count")
+            if not keys:
+                return {}
+            row = run_sql(con, sql)[0]
+        return {key: int(n or 0) for key, n in zip(keys, row, strict=True)}
+
+    def membership(
+        self, refs: Iterable[SegmentLike] | Mapping[str, SegmentLike], as_of: datetime | str | None = None
+    ) -> pa.Table:
+        """``contact_id`` and a boolean column per segment (named as in :meth:`counts`), for
+        every contact that is a member of at least one, ordered by ``contact_id``; one query
+        that reads ``events`` once."""
+        with self.hold(), self.connector.reading() as con:
+            keys, sql = self._many_sql(refs, as_of)
+            schema = pa.schema([("contact_id", pa.string()), *((key, pa.bool_()) for key in keys)])
+            if not keys:
+                return schema.empty_table()
+            rows = run_sql(con, f"SELECT * FROM (\n{sql}\n) AS flags ORDER BY contact_id")
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(keys) + 1)
+        return pa.table(
+            [pa.array(columns[0], pa.string()), *(pa.array([bool(v) for v in c], pa.bool_()) for c in columns[1:])],
+            schema=schema,
+        )
+
     def sql(self, ref: SegmentLike, dialect: str | None = None, as_of: datetime | str | None = None) -> str:
         """The SQL that evaluates the segment, in a dialect (default: this store's)."""
-        dialect = dialect or self.dialect
-        return ibis.to_sql(self._compiled(ref, as_of, dialect)[1], dialect=dialect)
+        return self._members_sql(ref, as_of, dialect or self.dialect)
 
     # --- static lists -----------------------------------------------------------------------
 
@@ -404,6 +499,8 @@ class Workspace:
                     catalog_store.learn_events(con, prepared.learned, prepared.sources, seen)
                 if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
                     analyze(con, kind)
+                if stored or updated or links:
+                    catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
             finally:
                 con.drop_table(stage, force=True)
         return ImportReport(
@@ -459,10 +556,46 @@ class Workspace:
         with self.connector.reading() as con:
             return con.to_pyarrow(con.table(name))
 
-    def query(self, build: Callable[[BaseBackend], ir.Expr]) -> Any:
-        """Run an Ibis expression built from this store's tables, on a read connection."""
+    def query(self, build: Callable[[BaseBackend], ir.Expr] | str) -> Any:
+        """Run an Ibis expression built from this store's tables, or SQL text (compiled
+        segments are SQL: see ``workbench.expr.template``), on a read connection. SQL text
+        gives a pandas DataFrame."""
         with self.connector.reading() as con:
+            if isinstance(build, str):
+                return query_frame(con, build)
             return con.execute(build(con))
+
+
+# Per process and store URL: (version key, catalog, saved segments) as last read.
+_STATE_CACHE: dict[str, tuple[tuple, Catalog, dict[str, library.SavedSegment]]] = {}
+
+MEMBERS_SCHEMA = ibis.schema({"contact_id": "string"})
+
+
+def run_sql(con: BaseBackend, sql: str) -> list[tuple]:
+    """Rows of a query given as SQL text, run on the backend's own connection.
+
+    Compiled segments are SQL text (see ``workbench.expr.template``); wrapping them in
+    Ibis again would cost the compile time the cache saves.
+    """
+    if con.name == "duckdb":
+        return con.con.execute(sql).fetchall()
+    if con.name == "postgres":
+        with con.con.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+    return list(con.con.query(sql).result_rows)
+
+
+def query_frame(con: BaseBackend, sql: str) -> pd.DataFrame:
+    """The result of SQL text as a DataFrame."""
+    if con.name == "duckdb":
+        return con.con.execute(sql).df()
+    if con.name == "postgres":
+        with con.con.cursor() as cursor:
+            cursor.execute(sql)
+            return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description])
+    return con.con.query_df(sql)
 
 
 def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:

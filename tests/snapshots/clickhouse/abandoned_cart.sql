@@ -16,19 +16,8 @@ WITH "t21" AS (
         "t15"."event_id" AS "event_id",
         "t15"."contact_id" AS "contact_id",
         "t15"."anonymous_id" AS "anonymous_id",
-        "t15"."source" AS "source",
         "t15"."name" AS "name",
         "t15"."ts" AS "ts",
-        "t15"."received_at" AS "received_at",
-        "t15"."url" AS "url",
-        "t15"."category" AS "category",
-        "t15"."product_id" AS "product_id",
-        "t15"."campaign_id" AS "campaign_id",
-        "t15"."channel" AS "channel",
-        "t15"."currency" AS "currency",
-        "t15"."amount" AS "amount",
-        "t15"."duration_s" AS "duration_s",
-        "t15"."quantity" AS "quantity",
         "t15"."properties" AS "properties",
         "t15"."link_anonymous_id" AS "link_anonymous_id",
         "t15"."link_contact_id" AS "link_contact_id",
@@ -38,25 +27,19 @@ WITH "t21" AS (
           "t9"."event_id" AS "event_id",
           "t9"."contact_id" AS "contact_id",
           "t9"."anonymous_id" AS "anonymous_id",
-          "t9"."source" AS "source",
           "t9"."name" AS "name",
           "t9"."ts" AS "ts",
-          "t9"."received_at" AS "received_at",
-          "t9"."url" AS "url",
-          "t9"."category" AS "category",
-          "t9"."product_id" AS "product_id",
-          "t9"."campaign_id" AS "campaign_id",
-          "t9"."channel" AS "channel",
-          "t9"."currency" AS "currency",
-          "t9"."amount" AS "amount",
-          "t9"."duration_s" AS "duration_s",
-          "t9"."quantity" AS "quantity",
           "t9"."properties" AS "properties",
           "t13"."link_anonymous_id" AS "link_anonymous_id",
           "t13"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
-            *
+            "t1"."event_id" AS "event_id",
+            "t1"."contact_id" AS "contact_id",
+            "t1"."anonymous_id" AS "anonymous_id",
+            "t1"."name" AS "name",
+            "t1"."ts" AS "ts",
+            "t1"."properties" AS "properties"
           FROM "events" AS "t1"
           WHERE
             "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
@@ -108,7 +91,8 @@ FROM (
     *
   FROM (
     SELECT
-      *
+      "t0"."contact_id" AS "contact_id",
+      "t0"."created_at" AS "created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
@@ -176,19 +160,8 @@ FROM (
               "t14"."event_id" AS "event_id",
               "t14"."contact_id" AS "contact_id",
               "t14"."anonymous_id" AS "anonymous_id",
-              "t14"."source" AS "source",
               "t14"."name" AS "name",
               "t14"."ts" AS "ts",
-              "t14"."received_at" AS "received_at",
-              "t14"."url" AS "url",
-              "t14"."category" AS "category",
-              "t14"."product_id" AS "product_id",
-              "t14"."campaign_id" AS "campaign_id",
-              "t14"."channel" AS "channel",
-              "t14"."currency" AS "currency",
-              "t14"."amount" AS "amount",
-              "t14"."duration_s" AS "duration_s",
-              "t14"."quantity" AS "quantity",
               "t14"."properties" AS "properties",
               "t14"."link_anonymous_id" AS "link_anonymous_id",
               "t14"."link_contact_id" AS "link_contact_id",
@@ -198,25 +171,19 @@ FROM (
                 "t8"."event_id" AS "event_id",
                 "t8"."contact_id" AS "contact_id",
                 "t8"."anonymous_id" AS "anonymous_id",
-                "t8"."source" AS "source",
                 "t8"."name" AS "name",
                 "t8"."ts" AS "ts",
-                "t8"."received_at" AS "received_at",
-                "t8"."url" AS "url",
-                "t8"."category" AS "category",
-                "t8"."product_id" AS "product_id",
-                "t8"."campaign_id" AS "campaign_id",
-                "t8"."channel" AS "channel",
-                "t8"."currency" AS "currency",
-                "t8"."amount" AS "amount",
-                "t8"."duration_s" AS "duration_s",
-                "t8"."quantity" AS "quantity",
                 "t8"."properties" AS "properties",
                 "t13"."link_anonymous_id" AS "link_anonymous_id",
                 "t13"."link_contact_id" AS "link_contact_id"
               FROM (
                 SELECT
-                  *
+                  "t1"."event_id" AS "event_id",
+                  "t1"."contact_id" AS "contact_id",
+                  "t1"."anonymous_id" AS "anonymous_id",
+                  "t1"."name" AS "name",
+                  "t1"."ts" AS "ts",
+                  "t1"."properties" AS "properties"
                 FROM "events" AS "t1"
                 WHERE
                   "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')

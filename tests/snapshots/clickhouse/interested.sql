@@ -3,25 +3,19 @@ WITH "t12" AS (
     "t7"."event_id" AS "event_id",
     "t7"."contact_id" AS "contact_id",
     "t7"."anonymous_id" AS "anonymous_id",
-    "t7"."source" AS "source",
     "t7"."name" AS "name",
     "t7"."ts" AS "ts",
-    "t7"."received_at" AS "received_at",
-    "t7"."url" AS "url",
-    "t7"."category" AS "category",
     "t7"."product_id" AS "product_id",
-    "t7"."campaign_id" AS "campaign_id",
-    "t7"."channel" AS "channel",
-    "t7"."currency" AS "currency",
-    "t7"."amount" AS "amount",
-    "t7"."duration_s" AS "duration_s",
-    "t7"."quantity" AS "quantity",
-    "t7"."properties" AS "properties",
     "t11"."link_anonymous_id" AS "link_anonymous_id",
     "t11"."link_contact_id" AS "link_contact_id"
   FROM (
     SELECT
-      *
+      "t1"."event_id" AS "event_id",
+      "t1"."contact_id" AS "contact_id",
+      "t1"."anonymous_id" AS "anonymous_id",
+      "t1"."name" AS "name",
+      "t1"."ts" AS "ts",
+      "t1"."product_id" AS "product_id"
     FROM "events" AS "t1"
     WHERE
       "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
@@ -61,7 +55,8 @@ FROM (
     *
   FROM (
     SELECT
-      *
+      "t0"."contact_id" AS "contact_id",
+      "t0"."created_at" AS "created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')

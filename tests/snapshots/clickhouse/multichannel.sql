@@ -5,7 +5,8 @@ FROM (
     *
   FROM (
     SELECT
-      *
+      "t0"."contact_id" AS "contact_id",
+      "t0"."created_at" AS "created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
@@ -24,25 +25,17 @@ FROM (
             "t8"."event_id" AS "event_id",
             "t8"."contact_id" AS "contact_id",
             "t8"."anonymous_id" AS "anonymous_id",
-            "t8"."source" AS "source",
             "t8"."name" AS "name",
             "t8"."ts" AS "ts",
-            "t8"."received_at" AS "received_at",
-            "t8"."url" AS "url",
-            "t8"."category" AS "category",
-            "t8"."product_id" AS "product_id",
-            "t8"."campaign_id" AS "campaign_id",
-            "t8"."channel" AS "channel",
-            "t8"."currency" AS "currency",
-            "t8"."amount" AS "amount",
-            "t8"."duration_s" AS "duration_s",
-            "t8"."quantity" AS "quantity",
-            "t8"."properties" AS "properties",
             "t13"."link_anonymous_id" AS "link_anonymous_id",
             "t13"."link_contact_id" AS "link_contact_id"
           FROM (
             SELECT
-              *
+              "t1"."event_id" AS "event_id",
+              "t1"."contact_id" AS "contact_id",
+              "t1"."anonymous_id" AS "anonymous_id",
+              "t1"."name" AS "name",
+              "t1"."ts" AS "ts"
             FROM "events" AS "t1"
             WHERE
               "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
@@ -93,25 +86,17 @@ FROM (
             "t9"."event_id" AS "event_id",
             "t9"."contact_id" AS "contact_id",
             "t9"."anonymous_id" AS "anonymous_id",
-            "t9"."source" AS "source",
             "t9"."name" AS "name",
             "t9"."ts" AS "ts",
-            "t9"."received_at" AS "received_at",
-            "t9"."url" AS "url",
-            "t9"."category" AS "category",
-            "t9"."product_id" AS "product_id",
-            "t9"."campaign_id" AS "campaign_id",
-            "t9"."channel" AS "channel",
-            "t9"."currency" AS "currency",
-            "t9"."amount" AS "amount",
-            "t9"."duration_s" AS "duration_s",
-            "t9"."quantity" AS "quantity",
-            "t9"."properties" AS "properties",
             "t13"."link_anonymous_id" AS "link_anonymous_id",
             "t13"."link_contact_id" AS "link_contact_id"
           FROM (
             SELECT
-              *
+              "t1"."event_id" AS "event_id",
+              "t1"."contact_id" AS "contact_id",
+              "t1"."anonymous_id" AS "anonymous_id",
+              "t1"."name" AS "name",
+              "t1"."ts" AS "ts"
             FROM "events" AS "t1"
             WHERE
               "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')

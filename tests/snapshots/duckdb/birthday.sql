@@ -6,6 +6,9 @@ WHERE
   AND COALESCE(
     (
       EXTRACT(month FROM "t0"."birth_date") * 100
-    ) + EXTRACT(day FROM "t0"."birth_date") IN (1130, 1201, 1202, 1203, 1204, 1205, 1206, 1207),
+    ) + EXTRACT(day FROM "t0"."birth_date") BETWEEN 1130 AND 1207
+    OR (
+      EXTRACT(month FROM "t0"."birth_date") * 100
+    ) + EXTRACT(day FROM "t0"."birth_date") BETWEEN 1 AND 0,
     FALSE
   )

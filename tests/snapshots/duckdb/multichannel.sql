@@ -5,7 +5,8 @@ FROM (
     *
   FROM (
     SELECT
-      *
+      "t0"."contact_id",
+      "t0"."created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
@@ -24,25 +25,17 @@ FROM (
             "t8"."event_id",
             "t8"."contact_id",
             "t8"."anonymous_id",
-            "t8"."source",
             "t8"."name",
             "t8"."ts",
-            "t8"."received_at",
-            "t8"."url",
-            "t8"."category",
-            "t8"."product_id",
-            "t8"."campaign_id",
-            "t8"."channel",
-            "t8"."currency",
-            "t8"."amount",
-            "t8"."duration_s",
-            "t8"."quantity",
-            "t8"."properties",
             "t13"."link_anonymous_id",
             "t13"."link_contact_id"
           FROM (
             SELECT
-              *
+              "t1"."event_id",
+              "t1"."contact_id",
+              "t1"."anonymous_id",
+              "t1"."name",
+              "t1"."ts"
             FROM "events" AS "t1"
             WHERE
               "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
@@ -93,25 +86,17 @@ FROM (
             "t9"."event_id",
             "t9"."contact_id",
             "t9"."anonymous_id",
-            "t9"."source",
             "t9"."name",
             "t9"."ts",
-            "t9"."received_at",
-            "t9"."url",
-            "t9"."category",
-            "t9"."product_id",
-            "t9"."campaign_id",
-            "t9"."channel",
-            "t9"."currency",
-            "t9"."amount",
-            "t9"."duration_s",
-            "t9"."quantity",
-            "t9"."properties",
             "t13"."link_anonymous_id",
             "t13"."link_contact_id"
           FROM (
             SELECT
-              *
+              "t1"."event_id",
+              "t1"."contact_id",
+              "t1"."anonymous_id",
+              "t1"."name",
+              "t1"."ts"
             FROM "events" AS "t1"
             WHERE
               "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')

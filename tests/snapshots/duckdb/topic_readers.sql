@@ -3,27 +3,12 @@ SELECT
 FROM (
   SELECT
     "t7"."contact_id",
-    "t7"."email",
-    "t7"."phone",
-    "t7"."push_token",
-    "t7"."first_name",
-    "t7"."last_name",
-    "t7"."gender",
-    "t7"."birth_date",
-    "t7"."city",
-    "t7"."country",
-    "t7"."language",
-    "t7"."status",
-    "t7"."tags",
-    "t7"."email_consent",
-    "t7"."sms_consent",
-    "t7"."push_consent",
     "t7"."created_at",
-    "t7"."updated_at",
     "t16"."ev0"
   FROM (
     SELECT
-      *
+      "t0"."contact_id",
+      "t0"."created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
@@ -50,20 +35,10 @@ FROM (
         "t13"."event_id",
         "t13"."contact_id",
         "t13"."anonymous_id",
-        "t13"."source",
         "t13"."name",
         "t13"."ts",
-        "t13"."received_at",
         "t13"."url",
         "t13"."category",
-        "t13"."product_id",
-        "t13"."campaign_id",
-        "t13"."channel",
-        "t13"."currency",
-        "t13"."amount",
-        "t13"."duration_s",
-        "t13"."quantity",
-        "t13"."properties",
         "t13"."link_anonymous_id",
         "t13"."link_contact_id",
         COALESCE("t13"."contact_id", "t13"."link_contact_id") AS "cid"
@@ -72,25 +47,21 @@ FROM (
           "t8"."event_id",
           "t8"."contact_id",
           "t8"."anonymous_id",
-          "t8"."source",
           "t8"."name",
           "t8"."ts",
-          "t8"."received_at",
           "t8"."url",
           "t8"."category",
-          "t8"."product_id",
-          "t8"."campaign_id",
-          "t8"."channel",
-          "t8"."currency",
-          "t8"."amount",
-          "t8"."duration_s",
-          "t8"."quantity",
-          "t8"."properties",
           "t12"."link_anonymous_id",
           "t12"."link_contact_id"
         FROM (
           SELECT
-            *
+            "t1"."event_id",
+            "t1"."contact_id",
+            "t1"."anonymous_id",
+            "t1"."name",
+            "t1"."ts",
+            "t1"."url",
+            "t1"."category"
           FROM "events" AS "t1"
           WHERE
             "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')

@@ -3,25 +3,19 @@ WITH "t12" AS (
     "t7"."event_id",
     "t7"."contact_id",
     "t7"."anonymous_id",
-    "t7"."source",
     "t7"."name",
     "t7"."ts",
-    "t7"."received_at",
-    "t7"."url",
-    "t7"."category",
     "t7"."product_id",
-    "t7"."campaign_id",
-    "t7"."channel",
-    "t7"."currency",
-    "t7"."amount",
-    "t7"."duration_s",
-    "t7"."quantity",
-    "t7"."properties",
     "t11"."link_anonymous_id",
     "t11"."link_contact_id"
   FROM (
     SELECT
-      *
+      "t1"."event_id",
+      "t1"."contact_id",
+      "t1"."anonymous_id",
+      "t1"."name",
+      "t1"."ts",
+      "t1"."product_id"
     FROM "events" AS "t1"
     WHERE
       "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
@@ -61,7 +55,8 @@ FROM (
     *
   FROM (
     SELECT
-      *
+      "t0"."contact_id",
+      "t0"."created_at"
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
