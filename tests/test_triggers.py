@@ -438,3 +438,29 @@ def test_a_round_killed_while_recording_leaves_nothing_half_written_and_the_next
     assert [(c.contact_id, c.seq) for c in watcher.tick().entries] == [("ala", 1)]
     assert [(j["contact_id"], j["seq"], j["status"]) for j in jobs(ws)] == [("ala", 1, "pending")]
     assert watcher.tick().changes == []
+
+
+def test_the_apps_size_over_time_reads_a_tracked_segments_history_instead_of_re_evaluating(tmp_path):
+    from workbench.app.evaluate import Evaluator
+    from workbench.app.history import size_history
+
+    as_of = T0 + timedelta(days=2)
+    day_a, day_b = as_of - timedelta(days=2), as_of - timedelta(days=1)
+    ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala"), contact("bob", "Bob")], [])
+    ws.save_segment(RECENT_CART)
+    track(ws, "recent_cart")
+    store(ws, "events", [event("ala", "add_to_cart", day_b - timedelta(minutes=10))])
+    clock = Clock(day_b - timedelta(minutes=30))
+    watcher = watcher_for(ws, clock, tmp_path)
+    watcher.tick()  # the baseline, half an hour before day B: nobody
+    clock.at = day_b
+    assert [c.contact_id for c in watcher.tick().entries] == ["ala"]
+    clock.at = as_of
+    assert [c.contact_id for c in watcher.tick().exits] == ["ala"]
+    # an event arriving late, dated 5 minutes before day B: evaluating day B now counts bob too,
+    # but the watcher did not see him then
+    store(ws, "events", [event("bob", "add_to_cart", day_b - timedelta(minutes=5))])
+    assert ws.count("recent_cart", day_b) == 2
+
+    points = size_history(Evaluator.read(ws), "recent_cart", as_of, days=2).points
+    assert points == ((day_a, 0), (day_b, 1), (as_of, 0))  # day A evaluated (before tracking), B and now recorded

@@ -11,6 +11,9 @@ query: a sequence is a self-join per point either way (and compiling 31 of them 
 expression costs Ibis seconds), and attribute rules scan only ``contacts``, which 31
 small queries do faster than one wide one. The points are exact: each equals the count
 at its instant.
+
+For a tracked segment the points the watcher's membership history covers are read from it
+instead (see ``workbench.triggers``): no re-evaluation, and what the watcher saw.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pandas as pd
 from workbench.app.evaluate import Evaluator
 from workbench.errors import WorkbenchError
 from workbench.expr.compile import inline
-from workbench.expr.rules import Event, Sequence
+from workbench.expr.rules import Event, Segment, Sequence
+from workbench.expr.wrap import counts_of
 
 DAYS = 30
 MAX_DAYS = 90
@@ -46,20 +50,34 @@ def daily_instants(as_of: datetime, days: int = DAYS) -> list[datetime]:
 
 
 def size_history(evaluator: Evaluator, segment_id: str, as_of: datetime, days: int = DAYS) -> SizeHistory:
-    """The segment's size at ``as_of`` and at daily points over the ``days`` before, in one query."""
+    """The segment's size at ``as_of`` and at daily points over the ``days`` before. A point
+    the watcher's membership history covers (a tracked segment) is read from it; the others
+    are evaluated, all in one query."""
     instants = daily_instants(as_of, days)
     segment = evaluator.segment(segment_id)
+    counts = dict(zip(instants, recorded_sizes(evaluator, segment_id, instants), strict=True))
+    missing = [t for t, n in counts.items() if n is None]
+    if missing:
+        counts |= _evaluated(evaluator, segment, missing)
+    return SizeHistory(segment_id, segment.name, tuple((t, counts[t]) for t in instants))
+
+
+def recorded_sizes(evaluator: Evaluator, segment_id: str, instants: list[datetime]) -> list[int | None]:
+    """Sizes from the membership history of a tracked segment (None where it has none)."""
+    try:
+        from workbench.triggers.membership import sizes
+    except ImportError:  # the trigger package's dependencies (the send extra) are not installed
+        return [None] * len(instants)
+    return sizes(evaluator.workspace, segment_id, instants)
+
+
+def _evaluated(evaluator: Evaluator, segment: Segment, instants: list[datetime]) -> dict[datetime, int]:
+    """The segment evaluated at each instant, in one query."""
     nodes = list(inline(segment.rule, evaluator.library.__getitem__).walk())
     if any(isinstance(node, Sequence) for node in nodes) or not any(isinstance(node, Event) for node in nodes):
-        parts = [
-            f"SELECT {i} AS point, COUNT(*) AS n FROM (\n{evaluator.segment_sql(segment, instant)}\n) AS point{i}"
-            for i, instant in enumerate(instants)
-        ]
-        result = evaluator.workspace.query("\nUNION ALL\n".join(parts))
-        counts = {int(row["point"]): int(row["n"]) for row in result.to_dict("records")}
-    else:
-        sql = evaluator.instants_sql(segment, as_of, tuple(as_of - instant for instant in instants))
-        row = evaluator.workspace.query(sql).iloc[0]
-        counts = {i: int(0 if pd.isna(row[f"n{i}"]) else row[f"n{i}"]) for i in range(len(instants))}
-    points = tuple((instant, counts[i]) for i, instant in enumerate(instants))
-    return SizeHistory(segment_id, segment.name, points)
+        result = evaluator.workspace.query(counts_of([evaluator.segment_sql(segment, t) for t in instants]))
+        by_point = {int(row["point"]): int(row["n"]) for row in result.to_dict("records")}
+        return {t: by_point[i] for i, t in enumerate(instants)}
+    last = instants[-1]
+    row = evaluator.workspace.query(evaluator.instants_sql(segment, last, tuple(last - t for t in instants))).iloc[0]
+    return {t: int(0 if pd.isna(row[f"n{i}"]) else row[f"n{i}"]) for i, t in enumerate(instants)}

@@ -29,6 +29,7 @@ from workbench.expr.compile import compile_segment, count_columns, many_sql, seg
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
+from workbench.expr.wrap import count_of, sorted_by_contact
 from workbench.store import catalog_store, clickhouse, library
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
@@ -305,7 +306,7 @@ class Workspace:
     def count_timed(self, ref: SegmentLike, as_of: datetime | str | None = None) -> tuple[int, float]:
         """The count and the query time alone, in milliseconds."""
         with self.hold(), self.connector.reading() as con:  # one connection for state and query
-            sql = f"SELECT COUNT(*) AS n FROM (\n{self._members_sql(ref, as_of)}\n) AS members"
+            sql = count_of(self._members_sql(ref, as_of))
             started = time.perf_counter()
             count = int(run_sql(con, sql)[0][0])
             return count, (time.perf_counter() - started) * 1000
@@ -313,7 +314,7 @@ class Workspace:
     def members(self, ref: SegmentLike, as_of: datetime | str | None = None) -> list[str]:
         """The member contact ids, sorted."""
         with self.hold(), self.connector.reading() as con:
-            sql = f"SELECT contact_id FROM (\n{self._members_sql(ref, as_of)}\n) AS members ORDER BY contact_id"
+            sql = sorted_by_contact(self._members_sql(ref, as_of))
             return [row[0] for row in run_sql(con, sql)]
 
     def members_table(
@@ -378,7 +379,7 @@ class Workspace:
             schema = pa.schema([("contact_id", pa.string()), *((key, pa.bool_()) for key in keys)])
             if not keys:
                 return schema.empty_table()
-            rows = run_sql(con, f"SELECT * FROM (\n{sql}\n) AS flags ORDER BY contact_id")
+            rows = run_sql(con, sorted_by_contact(sql))
         columns = list(zip(*rows, strict=True)) if rows else [()] * (len(keys) + 1)
         return pa.table(
             [pa.array(columns[0], pa.string()), *(pa.array([bool(v) for v in c], pa.bool_()) for c in columns[1:])],

@@ -171,14 +171,17 @@ def history(ws: Workspace, segment_id: str, contact_id: str | None = None) -> pa
 
 def sizes(ws: Workspace, segment_id: str, instants: Sequence[datetime]) -> list[int | None]:
     """The segment's size at each instant from its history (one query), or None for an
-    instant the history does not cover (before the first evaluation, or not tracked)."""
-    ensure_tables(ws)
+    instant the history does not cover: before the first evaluation or after the last, or
+    a segment not tracked. Reads only: a store without trigger tables has no history."""
+    unknown: list[int | None] = [None] * len(instants)
     tracked = table("wb_tracked")
     with ws.connector.reading() as con:
+        if not instants or "wb_tracked" not in con.list_tables():
+            return unknown
         found = con.to_pyarrow(tracked.filter(tracked.segment_id == segment_id)).to_pylist()
-        if not found or found[0]["baseline_at"] is None or not instants:
-            return [None] * len(instants)
-        start = found[0]["baseline_at"]
+        if not found or found[0]["baseline_at"] is None:
+            return unknown
+        start, end = found[0]["baseline_at"], found[0]["evaluated_at"]
         points = ibis.memtable(pa.table({"t": pa.array(list(instants), pa.timestamp("us", tz="UTC"))}))
         stays = table("wb_membership")
         stays = stays.filter(stays.segment_id == segment_id)
@@ -187,4 +190,4 @@ def sizes(ws: Workspace, segment_id: str, instants: Sequence[datetime]) -> list[
         )
         counts = joined.group_by("t").aggregate(n=joined.contact_id.count())
         by_instant = {row["t"]: row["n"] for row in con.to_pyarrow(counts).to_pylist()}
-    return [by_instant.get(t) if t >= start else None for t in instants]
+    return [by_instant.get(t, 0) if start <= t <= end else None for t in instants]
