@@ -32,22 +32,25 @@ def segments_using(workspace: Workspace, segment_id: str) -> list[str]:
 
 def campaigns_using(workspace: Workspace, segment_id: str) -> list[str]:
     """Ids of campaigns that send to ``segment_id`` (none while no campaign was ever defined)."""
-    with workspace.connector.reading() as con:
-        if CAMPAIGNS_TABLE not in con.list_tables():
-            return []
-        campaigns = con.table(CAMPAIGNS_TABLE)
-        using = campaigns.filter(campaigns.segment == segment_id).select("campaign_id").order_by("campaign_id")
-        return [str(c) for c in con.to_pyarrow(using).column(0).to_pylist()]
+    return _ids_where(workspace, CAMPAIGNS_TABLE, "campaign_id", segment=segment_id)
 
 
 def triggers_using(workspace: Workspace, segment_id: str) -> list[str]:
     """Ids of triggers that fire on ``segment_id``'s entries or exits."""
+    return _ids_where(workspace, TRIGGERS_TABLE, "trigger_id", segment_id=segment_id)
+
+
+def _ids_where(workspace: Workspace, table: str, id_column: str, **equals: str) -> list[str]:
+    """``id_column`` of the rows of ``table`` with these values, sorted; none if no such table
+    (another package's, created on its first use)."""
     with workspace.connector.reading() as con:
-        if TRIGGERS_TABLE not in con.list_tables():
+        if table not in con.list_tables():
             return []
-        triggers = con.table(TRIGGERS_TABLE)
-        using = triggers.filter(triggers.segment_id == segment_id).select("trigger_id").order_by("trigger_id")
-        return [str(t) for t in con.to_pyarrow(using).column(0).to_pylist()]
+        rows = con.table(table)
+        for column, value in equals.items():
+            rows = rows.filter(rows[column] == value)
+        found = rows.select(id_column).order_by(id_column)
+        return [str(v) for v in con.to_pyarrow(found).column(0).to_pylist()]
 
 
 def deletion_blockers(workspace: Workspace, segment_id: str) -> list[str]:

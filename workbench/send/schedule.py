@@ -41,7 +41,7 @@ from workbench.send.sendlog import process_alive, this_host
 from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables, table
 from workbench.store.connection import transaction
 from workbench.store.dml import delete_where
-from workbench.store.statements import update_where
+from workbench.store.statements import insert_new, update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -121,10 +121,8 @@ def add_schedule(
     )
     row = {**schedule.__dict__, "options": json.dumps(schedule.options, sort_keys=True)}
     with ws.connector.writing() as con, transaction(con):
-        existing = con.table("wb_schedules")
-        if int(con.execute(existing.filter(existing.schedule_id == schedule.schedule_id).count())):
+        if not insert_new(con, "wb_schedules", SCHEDULES, row, "schedule_id"):
             raise WorkbenchError(f"schedule {schedule.schedule_id!r} exists; remove it first or pick another --id")
-        con.insert("wb_schedules", ibis.memtable(pa.Table.from_pylist([row], schema=SCHEDULES.to_pyarrow())))
     return schedule
 
 

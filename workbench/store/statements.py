@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import pyarrow as pa
 import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
@@ -99,3 +100,13 @@ def create_unique_index(con: BaseBackend, name: str, columns: Sequence[str]) -> 
         params=exp.IndexParameters(columns=[exp.Ordered(this=exp.column(c)) for c in columns]),
     )
     execute(con, exp.Create(this=index, kind="INDEX", unique=True, exists=True))
+
+
+def insert_new(con: BaseBackend, table: str, schema: ibis.Schema, row: Mapping[str, Any], key: str) -> bool:
+    """Insert ``row`` unless ``table`` has a row with the same ``key``; whether it was inserted.
+    Call inside the write transaction that must see no other such row."""
+    existing = con.table(table)
+    if int(con.execute(existing.filter(existing[key] == row[key]).count())):
+        return False
+    con.insert(table, ibis.memtable(pa.Table.from_pylist([dict(row)], schema=schema.to_pyarrow())))
+    return True

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-import ibis
-import pyarrow as pa
-
 from workbench.errors import NotFound, WorkbenchError
 from workbench.store.connection import transaction
-from workbench.store.statements import delete_in, update_where
+from workbench.store.statements import delete_in, insert_new, update_where
 from workbench.store.workspace import Workspace
 from workbench.triggers.tables import TRACKED, TRIGGERS, ensure_tables, table
 
@@ -61,11 +58,7 @@ def track(ws: Workspace, segment_id: str, *, now: datetime | None = None) -> boo
     ws.segment(segment_id)  # NotFound for an unknown id
     row = {"segment_id": segment_id, "since": now or datetime.now(UTC), "baseline_at": None, "evaluated_at": None}
     with ws.connector.writing() as con, transaction(con):
-        tracked = con.table("wb_tracked")
-        if int(con.execute(tracked.filter(tracked.segment_id == segment_id).count())):
-            return False
-        con.insert("wb_tracked", ibis.memtable(pa.Table.from_pylist([row], schema=TRACKED.to_pyarrow())))
-    return True
+        return insert_new(con, "wb_tracked", TRACKED, row, "segment_id")
 
 
 def untrack(ws: Workspace, segment_id: str) -> None:
@@ -143,10 +136,8 @@ def add_trigger(
         "created_at": trigger.created_at,
     }
     with ws.connector.writing() as con, transaction(con):
-        existing = con.table("wb_triggers")
-        if int(con.execute(existing.filter(existing.trigger_id == trigger_id).count())):
+        if not insert_new(con, "wb_triggers", TRIGGERS, row, "trigger_id"):
             raise WorkbenchError(f"trigger {trigger_id!r} exists; remove it first or choose another id")
-        con.insert("wb_triggers", ibis.memtable(pa.Table.from_pylist([row], schema=TRIGGERS.to_pyarrow())))
     return trigger
 
 
