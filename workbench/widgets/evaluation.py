@@ -2,25 +2,25 @@
 
 One query answers everything the count line and the node badges show: the segment's
 members, each condition and group counted alone, and the saved version's members and
-their overlap with the current ones (for the +X / −Y diff). Each part is the compiled
-members table tagged with a label; the union is grouped by label and counted. The member
-sample and the SQL are fetched only when their panels are open.
+their overlap with the current ones (for the +X / −Y diff). All of them are columns of one
+shared pass over ``events`` (``many_sql``), whose SQL is compiled once per set of rules and
+re-filled at each new instant. The member sample and the SQL are fetched only when their
+panels are open.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pandas as pd
 
 from workbench.errors import WorkbenchError
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import compile_segment, tables
+from workbench.expr.compile import compile_segment, many_sql, tables
 from workbench.expr.rules import Rule, Segment
 from workbench.store.workspace import Workspace
 
@@ -60,9 +60,13 @@ class Preview:
     error: str | None = None
 
 
-def _tagged(members: ir.Table, tag: str) -> ir.Table:
-    # The parts' contact_id columns differ in nullability (joins loosen it); a union needs them equal.
-    return members.select(contact_id=members.contact_id.cast(dt.string), tag=ibis.literal(tag))
+def _counts_and_overlap(table: ir.Table, _tables: Mapping[str, ir.Table]) -> ir.Table:
+    """A ``finish`` for ``many_sql``: one row, each rule's member count, and ``kept`` (members
+    of both ``total`` and ``saved``) when the saved version is compared."""
+    counts = {c: table[c].ifelse(1, 0).sum() for c in table.columns if c != "contact_id"}
+    if "saved" in table.columns:
+        counts["kept"] = (table.total & table.saved).ifelse(1, 0).sum()
+    return table.aggregate(**counts)
 
 
 class PreviewCounter:
@@ -73,60 +77,66 @@ class PreviewCounter:
 
     def __call__(self, request: CountRequest) -> Preview:
         as_of = request.as_of or datetime.now(UTC)
-
-        def members_of(rule: Rule) -> ir.Table:
-            return compile_segment(
-                rule,
-                catalog=request.catalog,
-                as_of=as_of,
-                resolve=request.library.__getitem__,
-                dialect=self.workspace.dialect,
-            )
-
-        parts = {f"part{i}": members_of(rule) for i, rule in enumerate(request.parts)}
-        current = members_of(request.segment.rule) if request.valid else None
-        saved = self._saved_members(request.saved, members_of) if current is not None and request.saved else None
-        if current is not None:
-            parts["total"] = current
-        if saved is not None:
-            parts["saved"] = saved
-            parts["kept"] = current.semi_join(saved, "contact_id")  # type: ignore[union-attr]
+        rules: dict[str, Rule] = {f"part{i}": rule for i, rule in enumerate(request.parts)}
+        if request.valid:
+            rules["total"] = request.segment.rule
+            if request.saved is not None and self._compiles(request, request.saved, as_of):
+                rules["saved"] = request.saved.rule
         started = time.perf_counter()
-        counts = self._count(parts)
+        counts = self._count(request, rules, as_of)
         millis = (time.perf_counter() - started) * 1000
         alone = {rule: counts[f"part{i}"] for i, rule in enumerate(request.parts)}
-        if current is None:
+        if not request.valid:
             return Preview(as_of=as_of, counts=alone, millis=millis)
         total = counts["total"]
+        diff = "saved" in rules
+        current = self._members_of(request, request.segment.rule, as_of) if request.members or request.sql else None
         return Preview(
             as_of=as_of,
             total=total,
             counts={**alone, request.segment.rule: total},
-            added=total - counts["kept"] if saved is not None else None,
-            removed=counts["saved"] - counts["kept"] if saved is not None else None,
+            added=total - counts["kept"] if diff else None,
+            removed=counts["saved"] - counts["kept"] if diff else None,
             millis=millis,
             members=self._sample(current, request.catalog) if request.members else None,
             sql=self.workspace.sql(request.segment, as_of=as_of) if request.sql else None,
             ibis=repr(current) if request.sql else None,
         )
 
-    @staticmethod
-    def _saved_members(saved: Segment, members_of: Callable[[Rule], ir.Table]) -> ir.Table | None:
+    def _members_of(self, request: CountRequest, rule: Rule, as_of: datetime) -> ir.Table:
+        return compile_segment(
+            rule,
+            catalog=request.catalog,
+            as_of=as_of,
+            resolve=request.library.__getitem__,
+            dialect=self.workspace.dialect,
+        )
+
+    def _compiles(self, request: CountRequest, saved: Segment, as_of: datetime) -> bool:
         # The saved version may no longer compile (a field it used was dropped): then there is no diff.
         try:
-            return members_of(saved.rule)
+            self._members_of(request, saved.rule, as_of)
         except (WorkbenchError, KeyError):
-            return None
+            return False
+        return True
 
-    def _count(self, parts: Mapping[str, ir.Table]) -> dict[str, int]:
-        """How many contacts each tagged part holds, in one query."""
-        if not parts:
+    def _count(self, request: CountRequest, rules: Mapping[str, Rule], as_of: datetime) -> dict[str, int]:
+        """How many contacts each rule selects (and ``kept``: in both ``total`` and ``saved``),
+        in one query that reads ``events`` once for all of them (``many_sql``); its SQL is
+        compiled once per set of rules and re-filled at each new instant."""
+        if not rules:
             return {}
-        union = ibis.union(*(_tagged(members, tag) for tag, members in parts.items()))
-        per_tag = union.group_by("tag").aggregate(n=union.count())
-        result = self.workspace.query(lambda con: per_tag)
-        # A part without members has no row in the result.
-        return dict.fromkeys(parts, 0) | {row.tag: int(row.n) for row in result.itertuples()}
+        sql = many_sql(
+            rules,
+            catalog=request.catalog,
+            as_of=as_of,
+            resolve=request.library.__getitem__,
+            dialect=self.workspace.dialect,
+            finish=_counts_and_overlap,
+            finish_key="builder-preview",
+        )
+        row = self.workspace.query(sql).iloc[0]
+        return {key: int(0 if pd.isna(row[key]) else row[key]) for key in row.index}
 
     def _sample(self, members: ir.Table, catalog: Catalog) -> tuple[dict, ...]:
         """The first members by id, with the attributes a marketer recognises them by."""
