@@ -173,7 +173,6 @@ def main() -> None:
                 "contacts": args.contacts,
                 "store": "duckdb",
                 "timer_s": args.interval,
-                "wakes_on_new_data": hasattr(ws, "versions"),
                 "accepted_to_handed_ms": {
                     "single": {"n": len(single), "p50": percentile(single, 0.5), "p95": percentile(single, 0.95)},
                     "burst": {"n": len(burst), "p50": percentile(burst, 0.5), "p95": percentile(burst, 0.95)},

@@ -524,3 +524,23 @@ def test_explaining_a_group_says_which_conditions_hold(ws, make):
     assert verdict.met
     assert [child.met for child in verdict.children] == [True, True]
     assert [child.evidence for child in verdict.children][1] == "events: 0"
+
+
+def test_a_saved_version_that_no_longer_compiles_gives_the_count_without_a_diff(ws):
+    from workbench.expr.rules import rule_from_dict
+    from workbench.widgets.evaluation import CountRequest, PreviewCounter
+
+    rule = rule_from_dict({"attribute": "city", "op": "eq", "value": "Gdańsk"})
+    saved = Segment("gdansk", "Gdańsk", rule_from_dict({"in_segment": "deleted_meanwhile"}))
+    request = CountRequest(
+        segment=Segment("gdansk", "Gdańsk", rule),
+        catalog=ws.catalog,
+        library={s.id: s.segment for s in ws.segments()},
+        as_of=SAMPLE_AS_OF,
+        valid=True,
+        saved=saved,
+    )
+    preview = PreviewCounter(ws)(request)
+    expected = sum(1 for row in ws.table("contacts").to_pylist() if row["city"] == "Gdańsk")
+    assert preview.total == expected > 0
+    assert preview.added is None and preview.removed is None

@@ -26,7 +26,6 @@ from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport
 from workbench.send.policy import resolve_policy
 from workbench.send.run import SendOptions, prepare_send
-from workbench.send.sendlog import recover
 from workbench.send.settings import SendSettings
 from workbench.send.tables import table as send_table
 from workbench.store.connection import transaction
@@ -208,9 +207,7 @@ class Dispatcher:
         contacts = [j.contact_id for j in jobs]
         try:
             settings = self.settings or SendSettings.from_env()
-            recover(self.ws, campaign)  # a dead run's claims are settled first: that writes
-            with self.ws.connector.hold():  # then the many reads of preparing, on one connection
-                plan = prepare_send(self.ws, campaign, as_of=now, contacts=contacts, settings=settings)
+            plan = prepare_send(self.ws, campaign, as_of=now, contacts=contacts, settings=settings)
             journal = self.runs_dir / "triggers" / campaign.campaign_id / f"{now:%Y%m%dT%H%M%S%fZ}.journal.jsonl"
             journal.parent.mkdir(parents=True, exist_ok=True)
             transport = self.transport(campaign.channel) if self.transport else None

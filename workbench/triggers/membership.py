@@ -45,9 +45,22 @@ class Change:
 
 
 def evaluate(ws: Workspace, segment_ids: Sequence[str], at: datetime) -> dict[str, set[str]]:
-    """The members of each segment at ``at``. A segment that cannot be evaluated (deleted, or
-    made invalid by a change to the catalog) is left out with an error in the log: its history
-    stays as it was, and the other segments are still watched."""
+    """The members of each segment at ``at``, in one pass over events (``Workspace.membership``).
+    A segment that cannot be evaluated (deleted, or made invalid by a change to the catalog)
+    is left out with an error in the log: its history stays as it was, and the other
+    segments are still watched (then each is evaluated on its own, to find which)."""
+    if not segment_ids:
+        return {}
+    try:
+        flags = ws.membership(list(segment_ids), at)
+    except WorkbenchError:
+        pass
+    else:
+        ids = flags.column("contact_id").to_pylist()
+        return {
+            sid: {cid for cid, member in zip(ids, flags.column(sid).to_pylist(), strict=True) if member}
+            for sid in segment_ids
+        }
     members = {}
     for sid in segment_ids:
         try:

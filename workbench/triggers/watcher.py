@@ -115,7 +115,6 @@ class Watcher:
         finally:
             lease.release(self.ws, LEASE_NAME)
 
-    def _data_version(self) -> object:
-        """A value that changes whenever contacts, events or identities are stored."""
-        versions = getattr(self.ws, "versions", None)
-        return versions().get("data") if versions else None
+    def _data_version(self) -> int:
+        """A counter that moves whenever contacts, events or identities are stored."""
+        return self.ws.versions()["data"]

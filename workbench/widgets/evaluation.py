@@ -80,10 +80,17 @@ class PreviewCounter:
         rules: dict[str, Rule] = {f"part{i}": rule for i, rule in enumerate(request.parts)}
         if request.valid:
             rules["total"] = request.segment.rule
-            if request.saved is not None and self._compiles(request, request.saved, as_of):
+            if request.saved is not None:
                 rules["saved"] = request.saved.rule
         started = time.perf_counter()
-        counts = self._count(request, rules, as_of)
+        try:
+            counts = self._count(request, rules, as_of)
+        except (WorkbenchError, KeyError):
+            if "saved" not in rules:
+                raise
+            # The saved version may no longer compile (a field it used was dropped): then there is no diff.
+            del rules["saved"]
+            counts = self._count(request, rules, as_of)
         millis = (time.perf_counter() - started) * 1000
         alone = {rule: counts[f"part{i}"] for i, rule in enumerate(request.parts)}
         if not request.valid:
@@ -111,14 +118,6 @@ class PreviewCounter:
             resolve=request.library.__getitem__,
             dialect=self.workspace.dialect,
         )
-
-    def _compiles(self, request: CountRequest, saved: Segment, as_of: datetime) -> bool:
-        # The saved version may no longer compile (a field it used was dropped): then there is no diff.
-        try:
-            self._members_of(request, saved.rule, as_of)
-        except (WorkbenchError, KeyError):
-            return False
-        return True
 
     def _count(self, request: CountRequest, rules: Mapping[str, Rule], as_of: datetime) -> dict[str, int]:
         """How many contacts each rule selects (and ``kept``: in both ``total`` and ``saved``),
