@@ -464,3 +464,26 @@ def test_the_apps_size_over_time_reads_a_tracked_segments_history_instead_of_re_
 
     points = size_history(Evaluator.read(ws), "recent_cart", as_of, days=2).points
     assert points == ((day_a, 0), (day_b, 1), (as_of, 0))  # day A evaluated (before tracking), B and now recorded
+
+
+def test_a_campaign_trigger_is_defined_from_the_command_line_and_sends_on_entry(tmp_path, smtp):
+    from click.testing import CliRunner
+
+    from tests.send_support import write_template
+    from workbench.cli import main
+
+    ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
+    ws.save_segment(RECENT_CART)
+    template = write_template(tmp_path / "reminder", REMINDER_TEMPLATE)
+    args = ["--db", ws.url.url, "trigger", "add", "nudge", "--segment", "recent_cart", "--campaign", "nudge"]
+    half = CliRunner().invoke(main, [*args, "--channel", "email"])
+    assert half.exit_code == 2 and "--channel and --template go together" in half.output
+    result = CliRunner().invoke(main, [*args, "--channel", "email", "--template", str(template)])
+    assert result.exit_code == 0, result.output
+    assert "when a contact enters recent_cart: send campaign nudge, once per contact" in result.output
+    clock = Clock(T0)
+    watcher = watcher_for(ws, clock, tmp_path, smtp)
+    watcher.tick()
+    store(ws, "events", [event("ala", "add_to_cart", clock.move(seconds=1))])
+    assert watcher.tick().jobs == Counter({"sent": 1})
+    assert smtp.recipients == ["ala@example.org"] and smtp.messages[0]["Subject"] == "Ala, your cart is waiting"

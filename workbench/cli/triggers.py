@@ -55,7 +55,9 @@ def trigger_group() -> None:
 @click.argument("trigger_id")
 @click.option("--segment", required=True, help="The saved segment whose entries (or exits) fire it.")
 @click.option("--on", "on_change", type=click.Choice(["enter", "exit"]), default="enter", show_default=True)
-@click.option("--campaign", help="Send this stored campaign to the contact.")
+@click.option("--campaign", help="Send this campaign to the contact (a stored one, or define it with the next two).")
+@click.option("--channel", type=click.Choice(["email", "sms", "push"]), help="Define --campaign: its channel.")
+@click.option("--template", type=click.Path(exists=True, path_type=Path), help="Define --campaign: its template.")
 @click.option("--webhook", metavar="URL", help="POST the change as signed JSON to this URL.")
 @click.option("--delay", metavar="DURATION", help="Act this long after the change, e.g. 30m.")
 @click.option("--repeat-after", metavar="DURATION", help="Send again on a re-entry this long after the last one.")
@@ -65,15 +67,23 @@ def trigger_add(
     segment: str,
     on_change: str,
     campaign: str | None,
+    channel: str | None,
+    template: Path | None,
     webhook: str | None,
     delay: str | None,
     repeat_after: str | None,
 ) -> None:
     """Define a trigger; a webhook trigger prints its signing secret (shown once)."""
+    from workbench.send import define_campaign
     from workbench.triggers import add_trigger
 
+    ws = connect(db)
+    if (channel is None) != (template is None) or (channel and not campaign):
+        raise SegmentError.at("trigger add", "--channel and --template go together, with --campaign")
+    if channel is not None:
+        define_campaign(ws, campaign, segment=segment, channel=channel, template=template.resolve())
     trigger = add_trigger(
-        connect(db),
+        ws,
         trigger_id,
         segment=segment,
         on=on_change,
