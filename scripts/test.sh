@@ -20,4 +20,4 @@ echo "==> Chromium (the browser tests drive Debian's Chromium with Playwright)"
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 echo "==> pytest"
-python -m pytest -n "${TEST_WORKERS:-2}" "$@"
+python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

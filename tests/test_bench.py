@@ -15,7 +15,9 @@ from bench.segments import cli, report
 from tests.conftest import postgres_admin_url
 from workbench.sample.load import example_segment_files
 
-pytestmark = pytest.mark.postgres
+# one run of the harness shared by the tests: on one worker, or two workers would load
+# the same PostgreSQL database at once
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("bench")]
 
 CONTACTS = 2000
 EXAMPLES = sorted(path.stem for path in example_segment_files())

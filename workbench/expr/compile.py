@@ -412,7 +412,7 @@ class Compiler:
         e = e.filter(*preds)
         if self.event_fields is not None:
             e = e.select(*self.event_fields)
-        links = self.identity_links()
+        links = self.identity_links(e.filter(e.contact_id.isnull()).anonymous_id)
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
         return joined.mutate(cid=ibis.coalesce(joined.contact_id, joined.link_contact_id)).filter(
             lambda t: t.cid.notnull()
@@ -424,13 +424,16 @@ class Compiler:
             preds.append(e.name.isin(sorted(names)))
         return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
-    def identity_links(self) -> ir.Table:
-        """Each anonymous id's latest link: largest ``linked_at``, then largest ``contact_id``.
+    def identity_links(self, wanted: ir.Column) -> ir.Table:
+        """The latest link of each anonymous id in ``wanted``: largest ``linked_at``, then
+        largest ``contact_id``. Only the ids in play are looked up: resolving every link
+        ever made costs more than the events of a typical window.
 
         Grouped aggregates rather than a ranked window, so that query planners estimate
         the result as one row per anonymous id.
         """
         ids = self.t["identities"]
+        ids = ids.filter(ids.anonymous_id.isin(wanted))
         latest = ids.group_by("anonymous_id").aggregate(latest_at=ids.linked_at.max())
         ties = ids.join(latest, (ids.anonymous_id == latest.anonymous_id) & (ids.linked_at == latest.latest_at))
         return ties.group_by(link_anonymous_id=ties.anonymous_id).aggregate(link_contact_id=ties.contact_id.max())
@@ -542,12 +545,19 @@ class Compiler:
         first, negated = seq.steps
         keyed = seq.match_on is not None
         group = ["cid", "key"] if keyed else ["cid"]
-        starts = self.step_events(first, self.window_span(seq.window), seq.match_on)
-        latest = _latest(starts, group)
+        span = self.window_span(seq.window)
+        starts = self.step_events(first, span, seq.match_on)
+        # an event cancels itself only when both steps name the same event
+        same_event = first.event == negated.event
+        latest = _latest(starts, group) if same_event else starts.group_by(group).aggregate(ts=starts.ts.max())
         latest = latest.filter(latest.ts <= self.ts(self.before(seq.within) if seq.within else self.now))
-        after = self.step_events(Step(negated.event, negated.where), None, seq.match_on)
+        # a cancelling event is no earlier than its start, so no earlier than the window
+        later = None if span.start is None else Span(span.start, span.start_inclusive)
+        after = self.step_events(Step(negated.event, negated.where), later, seq.match_on)
         after = after.rename(lambda c: f"b_{c}")
-        preds = [latest.cid == after.b_cid, after.b_ts >= latest.ts, after.b_event_id != latest.event_id]
+        preds = [latest.cid == after.b_cid, after.b_ts >= latest.ts]
+        if same_event:
+            preds.append(after.b_event_id != latest.event_id)
         if keyed:
             preds.append(latest.key == after.b_key)
         return latest.anti_join(after, preds).cid

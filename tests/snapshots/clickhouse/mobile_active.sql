@@ -1,10 +1,26 @@
+WITH "t8" AS (
+  SELECT
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    CAST("t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id" AS "anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+        AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
+        AND "t1"."name" IN ('app_open')
+        AND isNull("t1"."contact_id")
+    ) AS Nullable(Bool))
+)
 SELECT
-  "t17"."contact_id" AS "contact_id"
+  "t20"."contact_id" AS "contact_id"
 FROM (
   SELECT
-    "t7"."contact_id" AS "contact_id",
-    "t7"."created_at" AS "created_at",
-    "t16"."ev0" AS "ev0"
+    "t6"."contact_id" AS "contact_id",
+    "t6"."created_at" AS "created_at",
+    "t19"."ev0" AS "ev0"
   FROM (
     SELECT
       "t0"."contact_id" AS "contact_id",
@@ -12,43 +28,43 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-  ) AS "t7"
+  ) AS "t6"
   LEFT OUTER JOIN (
     SELECT
-      "t14"."cid" AS "cid",
+      "t17"."cid" AS "cid",
       countIf(
-        "t14"."event_id",
+        "t17"."event_id",
         TRUE
-        AND "t14"."name" IN ('app_open')
+        AND "t17"."name" IN ('app_open')
         AND (
           TRUE
           AND (
-            "t14"."ts" > parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
+            "t17"."ts" > parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
           )
           AND (
-            "t14"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+            "t17"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
           )
         )
       ) AS "ev0"
     FROM (
       SELECT
-        "t13"."event_id" AS "event_id",
-        "t13"."contact_id" AS "contact_id",
-        "t13"."anonymous_id" AS "anonymous_id",
-        "t13"."name" AS "name",
-        "t13"."ts" AS "ts",
-        "t13"."link_anonymous_id" AS "link_anonymous_id",
-        "t13"."link_contact_id" AS "link_contact_id",
-        COALESCE("t13"."contact_id", "t13"."link_contact_id") AS "cid"
+        "t16"."event_id" AS "event_id",
+        "t16"."contact_id" AS "contact_id",
+        "t16"."anonymous_id" AS "anonymous_id",
+        "t16"."name" AS "name",
+        "t16"."ts" AS "ts",
+        "t16"."link_anonymous_id" AS "link_anonymous_id",
+        "t16"."link_contact_id" AS "link_contact_id",
+        COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t8"."event_id" AS "event_id",
-          "t8"."contact_id" AS "contact_id",
-          "t8"."anonymous_id" AS "anonymous_id",
-          "t8"."name" AS "name",
-          "t8"."ts" AS "ts",
-          "t12"."link_anonymous_id" AS "link_anonymous_id",
-          "t12"."link_contact_id" AS "link_contact_id"
+          "t7"."event_id" AS "event_id",
+          "t7"."contact_id" AS "contact_id",
+          "t7"."anonymous_id" AS "anonymous_id",
+          "t7"."name" AS "name",
+          "t7"."ts" AS "ts",
+          "t15"."link_anonymous_id" AS "link_anonymous_id",
+          "t15"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
             "t1"."event_id" AS "event_id",
@@ -61,40 +77,41 @@ FROM (
             "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
             AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
             AND "t1"."name" IN ('app_open')
-        ) AS "t8"
+        ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
-            "t10"."anonymous_id" AS "link_anonymous_id",
-            MAX("t10"."contact_id") AS "link_contact_id"
+            "t13"."anonymous_id" AS "link_anonymous_id",
+            MAX("t13"."contact_id") AS "link_contact_id"
           FROM (
             SELECT
-              "t3"."anonymous_id" AS "anonymous_id",
-              "t3"."contact_id" AS "contact_id",
-              "t3"."linked_at" AS "linked_at",
-              "t9"."latest_at" AS "latest_at"
-            FROM "identities" AS "t3"
+              "t10"."anonymous_id" AS "anonymous_id",
+              "t10"."contact_id" AS "contact_id",
+              "t10"."linked_at" AS "linked_at",
+              "t12"."latest_at" AS "latest_at"
+            FROM "t8" AS "t10"
             INNER JOIN (
               SELECT
-                "t2"."anonymous_id" AS "anonymous_id",
-                MAX("t2"."linked_at") AS "latest_at"
-              FROM "identities" AS "t2"
+                "t9"."anonymous_id" AS "anonymous_id",
+                MAX("t9"."linked_at") AS "latest_at"
+              FROM "t8" AS "t9"
               GROUP BY
-                "t2"."anonymous_id"
-            ) AS "t9"
-              ON "t3"."anonymous_id" = "t9"."anonymous_id" AND "t3"."linked_at" = "t9"."latest_at"
-          ) AS "t10"
+                "t9"."anonymous_id"
+            ) AS "t12"
+              ON "t10"."anonymous_id" = "t12"."anonymous_id"
+              AND "t10"."linked_at" = "t12"."latest_at"
+          ) AS "t13"
           GROUP BY
-            "t10"."anonymous_id"
-        ) AS "t12"
-          ON "t8"."anonymous_id" = "t12"."link_anonymous_id"
-      ) AS "t13"
+            "t13"."anonymous_id"
+        ) AS "t15"
+          ON "t7"."anonymous_id" = "t15"."link_anonymous_id"
+      ) AS "t16"
       WHERE
-        isNotNull(COALESCE("t13"."contact_id", "t13"."link_contact_id"))
-    ) AS "t14"
+        isNotNull(COALESCE("t16"."contact_id", "t16"."link_contact_id"))
+    ) AS "t17"
     GROUP BY
-      "t14"."cid"
-  ) AS "t16"
-    ON "t7"."contact_id" = "t16"."cid"
-) AS "t17"
+      "t17"."cid"
+  ) AS "t19"
+    ON "t6"."contact_id" = "t19"."cid"
+) AS "t20"
 WHERE
-  COALESCE(COALESCE("t17"."ev0", 0) >= 1, FALSE)
+  COALESCE(COALESCE("t20"."ev0", 0) >= 1, FALSE)

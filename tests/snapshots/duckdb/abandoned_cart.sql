@@ -1,82 +1,36 @@
-WITH "t17" AS (
+WITH "t10" AS (
   SELECT
-    COALESCE("t15"."contact_id", "t15"."link_contact_id") AS "cid",
-    "t15"."ts",
-    "t15"."event_id",
-    CASE
-      WHEN JSON_TYPE("t15"."properties" -> '$.cart_id') = 'VARCHAR'
-      THEN (
-        "t15"."properties" -> '$.cart_id'
-      ) ->> '$'
-      ELSE NULL
-    END AS "key"
-  FROM (
-    SELECT
-      "t9"."event_id",
-      "t9"."contact_id",
-      "t9"."anonymous_id",
-      "t9"."name",
-      "t9"."ts",
-      "t9"."properties",
-      "t13"."link_anonymous_id",
-      "t13"."link_contact_id"
-    FROM (
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
       SELECT
-        "t1"."event_id",
-        "t1"."contact_id",
-        "t1"."anonymous_id",
-        "t1"."name",
-        "t1"."ts",
-        "t1"."properties"
+        "t1"."anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+        AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+        AND "t1"."name" IN ('purchase')
+        AND "t1"."contact_id" IS NULL
+    )
+), "t11" AS (
+  SELECT
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id"
       FROM "events" AS "t1"
       WHERE
         "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
         AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
         AND "t1"."name" IN ('add_to_cart')
-    ) AS "t9"
-    LEFT OUTER JOIN (
-      SELECT
-        "t11"."anonymous_id" AS "link_anonymous_id",
-        MAX("t11"."contact_id") AS "link_contact_id"
-      FROM (
-        SELECT
-          "t3"."anonymous_id",
-          "t3"."contact_id",
-          "t3"."linked_at",
-          "t10"."latest_at"
-        FROM "identities" AS "t3"
-        INNER JOIN (
-          SELECT
-            "t2"."anonymous_id",
-            MAX("t2"."linked_at") AS "latest_at"
-          FROM "identities" AS "t2"
-          GROUP BY
-            1
-        ) AS "t10"
-          ON "t3"."anonymous_id" = "t10"."anonymous_id"
-          AND "t3"."linked_at" = "t10"."latest_at"
-      ) AS "t11"
-      GROUP BY
-        1
-    ) AS "t13"
-      ON "t9"."anonymous_id" = "t13"."link_anonymous_id"
-  ) AS "t15"
-  WHERE
-    COALESCE("t15"."contact_id", "t15"."link_contact_id") IS NOT NULL
-    AND TRUE
-    AND "t15"."name" IN ('add_to_cart')
-    AND "t15"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-    AND "t15"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-    AND CASE
-      WHEN JSON_TYPE("t15"."properties" -> '$.cart_id') = 'VARCHAR'
-      THEN (
-        "t15"."properties" -> '$.cart_id'
-      ) ->> '$'
-      ELSE NULL
-    END IS NOT NULL
+        AND "t1"."contact_id" IS NULL
+    )
 )
 SELECT
-  "t28"."contact_id"
+  "t35"."contact_id"
 FROM (
   SELECT
     *
@@ -87,58 +41,112 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-  ) AS "t4"
+  ) AS "t3"
   WHERE
-    "t4"."contact_id" IN (
+    "t3"."contact_id" IN (
       SELECT
-        "t26"."cid"
+        "t33"."cid"
       FROM (
         SELECT
           *
         FROM (
           SELECT
-            "t23"."cid",
-            "t23"."key",
-            "t23"."ts",
-            MAX("t23"."event_id") AS "event_id"
+            "t29"."cid",
+            "t29"."key",
+            MAX("t29"."ts") AS "ts"
           FROM (
             SELECT
-              "t20"."cid",
-              "t20"."key",
-              "t20"."ts",
-              "t20"."event_id"
-            FROM "t17" AS "t20"
-            INNER JOIN (
+              COALESCE("t27"."contact_id", "t27"."link_contact_id") AS "cid",
+              "t27"."ts",
+              "t27"."event_id",
+              CASE
+                WHEN JSON_TYPE("t27"."properties" -> '$.cart_id') = 'VARCHAR'
+                THEN (
+                  "t27"."properties" -> '$.cart_id'
+                ) ->> '$'
+                ELSE NULL
+              END AS "key"
+            FROM (
               SELECT
-                "t19"."cid",
-                "t19"."key",
-                MAX("t19"."ts") AS "last_ts"
-              FROM "t17" AS "t19"
-              GROUP BY
-                1,
-                2
-            ) AS "t22"
-              ON "t20"."cid" = "t22"."cid"
-              AND "t20"."key" = "t22"."key"
-              AND "t20"."ts" = "t22"."last_ts"
-          ) AS "t23"
+                "t9"."event_id",
+                "t9"."contact_id",
+                "t9"."anonymous_id",
+                "t9"."name",
+                "t9"."ts",
+                "t9"."properties",
+                "t25"."link_anonymous_id",
+                "t25"."link_contact_id"
+              FROM (
+                SELECT
+                  "t1"."event_id",
+                  "t1"."contact_id",
+                  "t1"."anonymous_id",
+                  "t1"."name",
+                  "t1"."ts",
+                  "t1"."properties"
+                FROM "events" AS "t1"
+                WHERE
+                  "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+                  AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+                  AND "t1"."name" IN ('add_to_cart')
+              ) AS "t9"
+              LEFT OUTER JOIN (
+                SELECT
+                  "t21"."anonymous_id" AS "link_anonymous_id",
+                  MAX("t21"."contact_id") AS "link_contact_id"
+                FROM (
+                  SELECT
+                    "t15"."anonymous_id",
+                    "t15"."contact_id",
+                    "t15"."linked_at",
+                    "t19"."latest_at"
+                  FROM "t11" AS "t15"
+                  INNER JOIN (
+                    SELECT
+                      "t13"."anonymous_id",
+                      MAX("t13"."linked_at") AS "latest_at"
+                    FROM "t11" AS "t13"
+                    GROUP BY
+                      1
+                  ) AS "t19"
+                    ON "t15"."anonymous_id" = "t19"."anonymous_id"
+                    AND "t15"."linked_at" = "t19"."latest_at"
+                ) AS "t21"
+                GROUP BY
+                  1
+              ) AS "t25"
+                ON "t9"."anonymous_id" = "t25"."link_anonymous_id"
+            ) AS "t27"
+            WHERE
+              COALESCE("t27"."contact_id", "t27"."link_contact_id") IS NOT NULL
+              AND TRUE
+              AND "t27"."name" IN ('add_to_cart')
+              AND "t27"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+              AND "t27"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+              AND CASE
+                WHEN JSON_TYPE("t27"."properties" -> '$.cart_id') = 'VARCHAR'
+                THEN (
+                  "t27"."properties" -> '$.cart_id'
+                ) ->> '$'
+                ELSE NULL
+              END IS NOT NULL
+          ) AS "t29"
           GROUP BY
             1,
-            2,
-            3
-        ) AS "t24"
+            2
+        ) AS "t31"
         WHERE
-          "t24"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 10, 0, 0.0, 'UTC')
-      ) AS "t26"
+          "t31"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 10, 0, 0.0, 'UTC')
+      ) AS "t33"
       ANTI JOIN (
         SELECT
-          COALESCE("t14"."contact_id", "t14"."link_contact_id") AS "b_cid",
-          "t14"."ts" AS "b_ts",
-          "t14"."event_id" AS "b_event_id",
+          COALESCE("t26"."contact_id", "t26"."link_contact_id") AS "b_cid",
+          "t26"."ts" AS "b_ts",
+          "t26"."event_id" AS "b_event_id",
           CASE
-            WHEN JSON_TYPE("t14"."properties" -> '$.cart_id') = 'VARCHAR'
+            WHEN JSON_TYPE("t26"."properties" -> '$.cart_id') = 'VARCHAR'
             THEN (
-              "t14"."properties" -> '$.cart_id'
+              "t26"."properties" -> '$.cart_id'
             ) ->> '$'
             ELSE NULL
           END AS "b_key"
@@ -150,8 +158,8 @@ FROM (
             "t8"."name",
             "t8"."ts",
             "t8"."properties",
-            "t13"."link_anonymous_id",
-            "t13"."link_contact_id"
+            "t24"."link_anonymous_id",
+            "t24"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -163,50 +171,51 @@ FROM (
             FROM "events" AS "t1"
             WHERE
               "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+              AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
               AND "t1"."name" IN ('purchase')
           ) AS "t8"
           LEFT OUTER JOIN (
             SELECT
-              "t11"."anonymous_id" AS "link_anonymous_id",
-              MAX("t11"."contact_id") AS "link_contact_id"
+              "t20"."anonymous_id" AS "link_anonymous_id",
+              MAX("t20"."contact_id") AS "link_contact_id"
             FROM (
               SELECT
-                "t3"."anonymous_id",
-                "t3"."contact_id",
-                "t3"."linked_at",
-                "t10"."latest_at"
-              FROM "identities" AS "t3"
+                "t14"."anonymous_id",
+                "t14"."contact_id",
+                "t14"."linked_at",
+                "t18"."latest_at"
+              FROM "t10" AS "t14"
               INNER JOIN (
                 SELECT
-                  "t2"."anonymous_id",
-                  MAX("t2"."linked_at") AS "latest_at"
-                FROM "identities" AS "t2"
+                  "t12"."anonymous_id",
+                  MAX("t12"."linked_at") AS "latest_at"
+                FROM "t10" AS "t12"
                 GROUP BY
                   1
-              ) AS "t10"
-                ON "t3"."anonymous_id" = "t10"."anonymous_id"
-                AND "t3"."linked_at" = "t10"."latest_at"
-            ) AS "t11"
+              ) AS "t18"
+                ON "t14"."anonymous_id" = "t18"."anonymous_id"
+                AND "t14"."linked_at" = "t18"."latest_at"
+            ) AS "t20"
             GROUP BY
               1
-          ) AS "t13"
-            ON "t8"."anonymous_id" = "t13"."link_anonymous_id"
-        ) AS "t14"
+          ) AS "t24"
+            ON "t8"."anonymous_id" = "t24"."link_anonymous_id"
+        ) AS "t26"
         WHERE
-          COALESCE("t14"."contact_id", "t14"."link_contact_id") IS NOT NULL
+          COALESCE("t26"."contact_id", "t26"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t14"."name" IN ('purchase')
+          AND "t26"."name" IN ('purchase')
+          AND "t26"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
           AND CASE
-            WHEN JSON_TYPE("t14"."properties" -> '$.cart_id') = 'VARCHAR'
+            WHEN JSON_TYPE("t26"."properties" -> '$.cart_id') = 'VARCHAR'
             THEN (
-              "t14"."properties" -> '$.cart_id'
+              "t26"."properties" -> '$.cart_id'
             ) ->> '$'
             ELSE NULL
           END IS NOT NULL
-      ) AS "t18"
-        ON "t26"."cid" = "t18"."b_cid"
-        AND "t18"."b_ts" >= "t26"."ts"
-        AND "t18"."b_event_id" <> "t26"."event_id"
-        AND "t26"."key" = "t18"."b_key"
+      ) AS "t30"
+        ON "t33"."cid" = "t30"."b_cid"
+        AND "t30"."b_ts" >= "t33"."ts"
+        AND "t33"."key" = "t30"."b_key"
     )
-) AS "t28"
+) AS "t35"

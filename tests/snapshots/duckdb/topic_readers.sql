@@ -1,10 +1,26 @@
+WITH "t8" AS (
+  SELECT
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+        AND "t1"."ts" >= MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+        AND "t1"."name" IN ('page_view')
+        AND "t1"."contact_id" IS NULL
+    )
+)
 SELECT
-  "t17"."contact_id"
+  "t20"."contact_id"
 FROM (
   SELECT
-    "t7"."contact_id",
-    "t7"."created_at",
-    "t16"."ev0"
+    "t6"."contact_id",
+    "t6"."created_at",
+    "t19"."ev0"
   FROM (
     SELECT
       "t0"."contact_id",
@@ -12,47 +28,47 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-  ) AS "t7"
+  ) AS "t6"
   LEFT OUTER JOIN (
     SELECT
-      "t14"."cid",
-      COUNT("t14"."event_id") FILTER(WHERE
+      "t17"."cid",
+      COUNT("t17"."event_id") FILTER(WHERE
         TRUE
-        AND "t14"."name" IN ('page_view')
-        AND COALESCE(STARTS_WITH(LOWER("t14"."url"), '/blog/'), FALSE)
-        AND COALESCE("t14"."category" = 'running', FALSE)
+        AND "t17"."name" IN ('page_view')
+        AND COALESCE(STARTS_WITH(LOWER("t17"."url"), '/blog/'), FALSE)
+        AND COALESCE("t17"."category" = 'running', FALSE)
         AND (
           TRUE
           AND (
-            "t14"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+            "t17"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
           )
           AND (
-            "t14"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+            "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
           )
         )) AS "ev0"
     FROM (
       SELECT
-        "t13"."event_id",
-        "t13"."contact_id",
-        "t13"."anonymous_id",
-        "t13"."name",
-        "t13"."ts",
-        "t13"."url",
-        "t13"."category",
-        "t13"."link_anonymous_id",
-        "t13"."link_contact_id",
-        COALESCE("t13"."contact_id", "t13"."link_contact_id") AS "cid"
+        "t16"."event_id",
+        "t16"."contact_id",
+        "t16"."anonymous_id",
+        "t16"."name",
+        "t16"."ts",
+        "t16"."url",
+        "t16"."category",
+        "t16"."link_anonymous_id",
+        "t16"."link_contact_id",
+        COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t8"."event_id",
-          "t8"."contact_id",
-          "t8"."anonymous_id",
-          "t8"."name",
-          "t8"."ts",
-          "t8"."url",
-          "t8"."category",
-          "t12"."link_anonymous_id",
-          "t12"."link_contact_id"
+          "t7"."event_id",
+          "t7"."contact_id",
+          "t7"."anonymous_id",
+          "t7"."name",
+          "t7"."ts",
+          "t7"."url",
+          "t7"."category",
+          "t15"."link_anonymous_id",
+          "t15"."link_contact_id"
         FROM (
           SELECT
             "t1"."event_id",
@@ -67,40 +83,41 @@ FROM (
             "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
             AND "t1"."ts" >= MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
             AND "t1"."name" IN ('page_view')
-        ) AS "t8"
+        ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
-            "t10"."anonymous_id" AS "link_anonymous_id",
-            MAX("t10"."contact_id") AS "link_contact_id"
+            "t13"."anonymous_id" AS "link_anonymous_id",
+            MAX("t13"."contact_id") AS "link_contact_id"
           FROM (
             SELECT
-              "t3"."anonymous_id",
-              "t3"."contact_id",
-              "t3"."linked_at",
-              "t9"."latest_at"
-            FROM "identities" AS "t3"
+              "t10"."anonymous_id",
+              "t10"."contact_id",
+              "t10"."linked_at",
+              "t12"."latest_at"
+            FROM "t8" AS "t10"
             INNER JOIN (
               SELECT
-                "t2"."anonymous_id",
-                MAX("t2"."linked_at") AS "latest_at"
-              FROM "identities" AS "t2"
+                "t9"."anonymous_id",
+                MAX("t9"."linked_at") AS "latest_at"
+              FROM "t8" AS "t9"
               GROUP BY
                 1
-            ) AS "t9"
-              ON "t3"."anonymous_id" = "t9"."anonymous_id" AND "t3"."linked_at" = "t9"."latest_at"
-          ) AS "t10"
+            ) AS "t12"
+              ON "t10"."anonymous_id" = "t12"."anonymous_id"
+              AND "t10"."linked_at" = "t12"."latest_at"
+          ) AS "t13"
           GROUP BY
             1
-        ) AS "t12"
-          ON "t8"."anonymous_id" = "t12"."link_anonymous_id"
-      ) AS "t13"
+        ) AS "t15"
+          ON "t7"."anonymous_id" = "t15"."link_anonymous_id"
+      ) AS "t16"
       WHERE
-        COALESCE("t13"."contact_id", "t13"."link_contact_id") IS NOT NULL
-    ) AS "t14"
+        COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
+    ) AS "t17"
     GROUP BY
       1
-  ) AS "t16"
-    ON "t7"."contact_id" = "t16"."cid"
-) AS "t17"
+  ) AS "t19"
+    ON "t6"."contact_id" = "t19"."cid"
+) AS "t20"
 WHERE
-  COALESCE(COALESCE("t17"."ev0", 0) >= 3, FALSE)
+  COALESCE(COALESCE("t20"."ev0", 0) >= 3, FALSE)

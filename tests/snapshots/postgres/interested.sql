@@ -1,13 +1,28 @@
-WITH "t12" AS (
+WITH "t7" AS (
   SELECT
-    "t7"."event_id",
-    "t7"."contact_id",
-    "t7"."anonymous_id",
-    "t7"."name",
-    "t7"."ts",
-    "t7"."product_id",
-    "t11"."link_anonymous_id",
-    "t11"."link_contact_id"
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."name" IN ('page_view')
+        AND "t1"."contact_id" IS NULL
+    )
+), "t15" AS (
+  SELECT
+    "t6"."event_id",
+    "t6"."contact_id",
+    "t6"."anonymous_id",
+    "t6"."name",
+    "t6"."ts",
+    "t6"."product_id",
+    "t14"."link_anonymous_id",
+    "t14"."link_contact_id"
   FROM (
     SELECT
       "t1"."event_id",
@@ -21,35 +36,36 @@ WITH "t12" AS (
       "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
       AND "t1"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
       AND "t1"."name" IN ('page_view')
-  ) AS "t7"
+  ) AS "t6"
   LEFT OUTER JOIN (
     SELECT
-      "t9"."anonymous_id" AS "link_anonymous_id",
-      MAX("t9"."contact_id") AS "link_contact_id"
+      "t12"."anonymous_id" AS "link_anonymous_id",
+      MAX("t12"."contact_id") AS "link_contact_id"
     FROM (
       SELECT
-        "t3"."anonymous_id",
-        "t3"."contact_id",
-        "t3"."linked_at",
-        "t8"."latest_at"
-      FROM "identities" AS "t3"
+        "t9"."anonymous_id",
+        "t9"."contact_id",
+        "t9"."linked_at",
+        "t11"."latest_at"
+      FROM "t7" AS "t9"
       INNER JOIN (
         SELECT
-          "t2"."anonymous_id",
-          MAX("t2"."linked_at") AS "latest_at"
-        FROM "identities" AS "t2"
+          "t8"."anonymous_id",
+          MAX("t8"."linked_at") AS "latest_at"
+        FROM "t7" AS "t8"
         GROUP BY
           1
-      ) AS "t8"
-        ON "t3"."anonymous_id" = "t8"."anonymous_id" AND "t3"."linked_at" = "t8"."latest_at"
-    ) AS "t9"
+      ) AS "t11"
+        ON "t9"."anonymous_id" = "t11"."anonymous_id"
+        AND "t9"."linked_at" = "t11"."latest_at"
+    ) AS "t12"
     GROUP BY
       1
-  ) AS "t11"
-    ON "t7"."anonymous_id" = "t11"."link_anonymous_id"
+  ) AS "t14"
+    ON "t6"."anonymous_id" = "t14"."link_anonymous_id"
 )
 SELECT
-  "t19"."contact_id"
+  "t22"."contact_id"
 FROM (
   SELECT
     *
@@ -60,57 +76,57 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-  ) AS "t4"
+  ) AS "t3"
   WHERE
-    "t4"."contact_id" IN (
+    "t3"."contact_id" IN (
       SELECT
-        "t16"."cid_0"
+        "t19"."cid_0"
       FROM (
         SELECT
-          COALESCE("t13"."contact_id", "t13"."link_contact_id") AS "cid_0",
-          "t13"."ts" AS "ts_0",
-          "t13"."event_id" AS "event_id_0",
-          "t13"."product_id" AS "key_0"
-        FROM "t12" AS "t13"
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid_0",
+          "t16"."ts" AS "ts_0",
+          "t16"."event_id" AS "event_id_0",
+          "t16"."product_id" AS "key_0"
+        FROM "t15" AS "t16"
         WHERE
-          COALESCE("t13"."contact_id", "t13"."link_contact_id") IS NOT NULL
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t13"."name" IN ('page_view')
+          AND "t16"."name" IN ('page_view')
           AND COALESCE((
-            "t13"."product_id" IS NOT NULL
+            "t16"."product_id" IS NOT NULL
           ) AND (
-            "t13"."product_id" <> ''
+            "t16"."product_id" <> ''
           ), FALSE)
-          AND "t13"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t13"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t13"."product_id" IS NOT NULL
-      ) AS "t16"
+          AND "t16"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t16"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t16"."product_id" IS NOT NULL
+      ) AS "t19"
       INNER JOIN (
         SELECT
-          COALESCE("t13"."contact_id", "t13"."link_contact_id") AS "cid_1",
-          "t13"."ts" AS "ts_1",
-          "t13"."event_id" AS "event_id_1",
-          "t13"."product_id" AS "key_1"
-        FROM "t12" AS "t13"
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid_1",
+          "t16"."ts" AS "ts_1",
+          "t16"."event_id" AS "event_id_1",
+          "t16"."product_id" AS "key_1"
+        FROM "t15" AS "t16"
         WHERE
-          COALESCE("t13"."contact_id", "t13"."link_contact_id") IS NOT NULL
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t13"."name" IN ('page_view')
+          AND "t16"."name" IN ('page_view')
           AND COALESCE((
-            "t13"."product_id" IS NOT NULL
+            "t16"."product_id" IS NOT NULL
           ) AND (
-            "t13"."product_id" <> ''
+            "t16"."product_id" <> ''
           ), FALSE)
-          AND "t13"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t13"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t13"."product_id" IS NOT NULL
-      ) AS "t17"
-        ON "t16"."cid_0" = "t17"."cid_1"
-        AND "t17"."ts_1" >= "t16"."ts_0"
-        AND "t17"."event_id_1" <> "t16"."event_id_0"
-        AND "t17"."key_1" = "t16"."key_0"
-        AND "t17"."ts_1" <= (
-          "t16"."ts_0" + INTERVAL '604800 SECOND'
+          AND "t16"."ts" > CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t16"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t16"."product_id" IS NOT NULL
+      ) AS "t20"
+        ON "t19"."cid_0" = "t20"."cid_1"
+        AND "t20"."ts_1" >= "t19"."ts_0"
+        AND "t20"."event_id_1" <> "t19"."event_id_0"
+        AND "t20"."key_1" = "t19"."key_0"
+        AND "t20"."ts_1" <= (
+          "t19"."ts_0" + INTERVAL '604800 SECOND'
         )
     )
-) AS "t19"
+) AS "t22"

@@ -1,5 +1,36 @@
+WITH "t10" AS (
+  SELECT
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."name" IN ('email_click')
+        AND "t1"."contact_id" IS NULL
+    )
+), "t11" AS (
+  SELECT
+    *
+  FROM "identities" AS "t2"
+  WHERE
+    "t2"."anonymous_id" IN (
+      SELECT
+        "t1"."anonymous_id"
+      FROM "events" AS "t1"
+      WHERE
+        "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+        AND "t1"."name" IN ('page_view')
+        AND "t1"."contact_id" IS NULL
+    )
+)
 SELECT
-  "t21"."contact_id"
+  "t33"."contact_id"
 FROM (
   SELECT
     *
@@ -10,16 +41,16 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-  ) AS "t4"
+  ) AS "t3"
   WHERE
-    "t4"."contact_id" IN (
+    "t3"."contact_id" IN (
       SELECT
-        "t18"."cid_0"
+        "t30"."cid_0"
       FROM (
         SELECT
-          COALESCE("t14"."contact_id", "t14"."link_contact_id") AS "cid_0",
-          "t14"."ts" AS "ts_0",
-          "t14"."event_id" AS "event_id_0"
+          COALESCE("t26"."contact_id", "t26"."link_contact_id") AS "cid_0",
+          "t26"."ts" AS "ts_0",
+          "t26"."event_id" AS "event_id_0"
         FROM (
           SELECT
             "t8"."event_id",
@@ -27,8 +58,8 @@ FROM (
             "t8"."anonymous_id",
             "t8"."name",
             "t8"."ts",
-            "t13"."link_anonymous_id",
-            "t13"."link_contact_id"
+            "t24"."link_anonymous_id",
+            "t24"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -44,43 +75,43 @@ FROM (
           ) AS "t8"
           LEFT OUTER JOIN (
             SELECT
-              "t11"."anonymous_id" AS "link_anonymous_id",
-              MAX("t11"."contact_id") AS "link_contact_id"
+              "t20"."anonymous_id" AS "link_anonymous_id",
+              MAX("t20"."contact_id") AS "link_contact_id"
             FROM (
               SELECT
-                "t3"."anonymous_id",
-                "t3"."contact_id",
-                "t3"."linked_at",
-                "t10"."latest_at"
-              FROM "identities" AS "t3"
+                "t14"."anonymous_id",
+                "t14"."contact_id",
+                "t14"."linked_at",
+                "t18"."latest_at"
+              FROM "t10" AS "t14"
               INNER JOIN (
                 SELECT
-                  "t2"."anonymous_id",
-                  MAX("t2"."linked_at") AS "latest_at"
-                FROM "identities" AS "t2"
+                  "t12"."anonymous_id",
+                  MAX("t12"."linked_at") AS "latest_at"
+                FROM "t10" AS "t12"
                 GROUP BY
                   1
-              ) AS "t10"
-                ON "t3"."anonymous_id" = "t10"."anonymous_id"
-                AND "t3"."linked_at" = "t10"."latest_at"
-            ) AS "t11"
+              ) AS "t18"
+                ON "t14"."anonymous_id" = "t18"."anonymous_id"
+                AND "t14"."linked_at" = "t18"."latest_at"
+            ) AS "t20"
             GROUP BY
               1
-          ) AS "t13"
-            ON "t8"."anonymous_id" = "t13"."link_anonymous_id"
-        ) AS "t14"
+          ) AS "t24"
+            ON "t8"."anonymous_id" = "t24"."link_anonymous_id"
+        ) AS "t26"
         WHERE
-          COALESCE("t14"."contact_id", "t14"."link_contact_id") IS NOT NULL
+          COALESCE("t26"."contact_id", "t26"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t14"."name" IN ('email_click')
-          AND "t14"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t14"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS "t18"
+          AND "t26"."name" IN ('email_click')
+          AND "t26"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t26"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t30"
       INNER JOIN (
         SELECT
-          COALESCE("t15"."contact_id", "t15"."link_contact_id") AS "cid_1",
-          "t15"."ts" AS "ts_1",
-          "t15"."event_id" AS "event_id_1"
+          COALESCE("t27"."contact_id", "t27"."link_contact_id") AS "cid_1",
+          "t27"."ts" AS "ts_1",
+          "t27"."event_id" AS "event_id_1"
         FROM (
           SELECT
             "t9"."event_id",
@@ -88,8 +119,8 @@ FROM (
             "t9"."anonymous_id",
             "t9"."name",
             "t9"."ts",
-            "t13"."link_anonymous_id",
-            "t13"."link_contact_id"
+            "t25"."link_anonymous_id",
+            "t25"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -105,43 +136,43 @@ FROM (
           ) AS "t9"
           LEFT OUTER JOIN (
             SELECT
-              "t11"."anonymous_id" AS "link_anonymous_id",
-              MAX("t11"."contact_id") AS "link_contact_id"
+              "t21"."anonymous_id" AS "link_anonymous_id",
+              MAX("t21"."contact_id") AS "link_contact_id"
             FROM (
               SELECT
-                "t3"."anonymous_id",
-                "t3"."contact_id",
-                "t3"."linked_at",
-                "t10"."latest_at"
-              FROM "identities" AS "t3"
+                "t15"."anonymous_id",
+                "t15"."contact_id",
+                "t15"."linked_at",
+                "t19"."latest_at"
+              FROM "t11" AS "t15"
               INNER JOIN (
                 SELECT
-                  "t2"."anonymous_id",
-                  MAX("t2"."linked_at") AS "latest_at"
-                FROM "identities" AS "t2"
+                  "t13"."anonymous_id",
+                  MAX("t13"."linked_at") AS "latest_at"
+                FROM "t11" AS "t13"
                 GROUP BY
                   1
-              ) AS "t10"
-                ON "t3"."anonymous_id" = "t10"."anonymous_id"
-                AND "t3"."linked_at" = "t10"."latest_at"
-            ) AS "t11"
+              ) AS "t19"
+                ON "t15"."anonymous_id" = "t19"."anonymous_id"
+                AND "t15"."linked_at" = "t19"."latest_at"
+            ) AS "t21"
             GROUP BY
               1
-          ) AS "t13"
-            ON "t9"."anonymous_id" = "t13"."link_anonymous_id"
-        ) AS "t15"
+          ) AS "t25"
+            ON "t9"."anonymous_id" = "t25"."link_anonymous_id"
+        ) AS "t27"
         WHERE
-          COALESCE("t15"."contact_id", "t15"."link_contact_id") IS NOT NULL
+          COALESCE("t27"."contact_id", "t27"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t15"."name" IN ('page_view')
-          AND "t15"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t15"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS "t19"
-        ON "t18"."cid_0" = "t19"."cid_1"
-        AND "t19"."ts_1" >= "t18"."ts_0"
-        AND "t19"."event_id_1" <> "t18"."event_id_0"
-        AND "t19"."ts_1" <= (
-          "t18"."ts_0" + INTERVAL '86400 SECOND'
+          AND "t27"."name" IN ('page_view')
+          AND "t27"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t27"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t31"
+        ON "t30"."cid_0" = "t31"."cid_1"
+        AND "t31"."ts_1" >= "t30"."ts_0"
+        AND "t31"."event_id_1" <> "t30"."event_id_0"
+        AND "t31"."ts_1" <= (
+          "t30"."ts_0" + INTERVAL '86400 SECOND'
         )
     )
-) AS "t21"
+) AS "t33"
