@@ -1,5 +1,5 @@
 """Commands over the store and its segments: init, import, segment, count, members, sql,
-describe, demo-data, export (SPEC §5)."""
+describe, demo-data, compact, export (SPEC §5)."""
 
 from __future__ import annotations
 
@@ -170,6 +170,24 @@ def demo_data_cmd(
             progress=lambda done: progress.update(task, completed=done),
         )
     click.echo(summary)
+
+
+@command(main, "compact")
+def compact_cmd(db: str | None) -> None:
+    """Rewrite the events in the order segments read them (name, then time).
+
+    Imports store each batch in this order; events appended a few at a time, or in many
+    batches, interleave. Run it after large imports or nightly; it holds the store for
+    writing meanwhile (about a minute for 20 million events on DuckDB). PostgreSQL and
+    ClickHouse keep their own order: there it does nothing."""
+    ws = connect(db)
+    with progress_bar("compacting events") as progress:
+        progress.add_task("compact", total=None)
+        rows = ws.compact()
+    if rows:
+        click.echo(f"compacted {rows:,} events in (name, time) order")
+    else:
+        click.echo(f"nothing to do: {ws.dialect} keeps events in its own order")
 
 
 @command(main, "export")

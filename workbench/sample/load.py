@@ -40,6 +40,8 @@ def load_sample(
         for kind in IMPORT_ORDER:
             for path in parts[kind]:
                 stored[kind] += ws.import_file(kind, path).stored
+        if len(parts["events"]) > 1:  # each part is stored in order; the whole table is not
+            ws.compact()
     saved = [ws.save_segment(path).id for path in example_segment_files()] if save_segments else []
     summary = (
         f"sample shop: {stored['contacts']} contacts, {stored['events']} events, "

@@ -1,7 +1,7 @@
 """ClickHouse layout of the store: MergeTree tables sorted for segment evaluation.
 
-Events are sorted by contact and time, so a contact's history is contiguous and time
-windows prune granules; ``properties`` is JSON text read with ``JSONExtract*``
+Events are sorted by name and time, the way segments read them (a condition names its
+events and a window), so both prune granules; ``properties`` is JSON text read with ``JSONExtract*``
 (see ``workbench.expr.dialects``). Built as sqlglot trees, like every statement Ibis
 has no API for.
 """
@@ -17,7 +17,7 @@ from workbench.store.schema import CANONICAL, INTERNAL
 
 SORT_KEYS = {
     "contacts": ("contact_id",),
-    "events": ("contact_id", "ts"),
+    "events": ("name", "ts", "contact_id"),
     "identities": ("anonymous_id",),
     "wb_list_members": ("list_id", "contact_id"),
 }

@@ -229,6 +229,12 @@ class Connector:
         return self._persistent
 
     @property
+    def own_connection(self) -> bool:
+        """Whether :meth:`writing` opens a connection of its own (closed after the block):
+        a DuckDB file outside a :meth:`hold`. Settings made on it end with it."""
+        return self.shared_file and self._held is None
+
+    @property
     def _held(self) -> BaseBackend | None:
         return getattr(self._local, "held", None)
 

@@ -52,8 +52,10 @@ def insert_rows(con: BaseBackend, table: str, rows: ir.Table) -> None:
 
     Ibis casts JSON results to text at the top of a PostgreSQL query (so drivers can read
     them), which an INSERT into a ``jsonb`` column refuses; the cast back is added here.
+    The table's extra columns (SPEC §1 allows them) that ``rows`` lack are left NULL.
     """
     target = con.get_schema(table)
+    target = ibis.schema({c: t for c, t in target.items() if c in rows.columns})
     source = rows.select(
         *[
             rows[c] if target[c].is_json() or rows[c].type() == target[c] else rows[c].cast(target[c]).name(c)
@@ -126,3 +128,17 @@ def stage(con: BaseBackend, name: str, rows: pa.Table) -> None:
         for batch in rows.to_batches(max_chunksize=50_000):
             for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                 copy.write_row(row)
+
+
+def rename_table(con: BaseBackend, table: str, new_name: str) -> None:
+    """``ALTER TABLE table RENAME TO new_name`` (Ibis has no rename for DuckDB)."""
+    statement = exp.Alter(
+        this=exp.to_table(table), kind="TABLE", actions=[exp.AlterRename(this=exp.to_table(new_name))]
+    )
+    _execute(con, statement, [])
+
+
+def set_option(con: BaseBackend, name: str, value: str) -> None:
+    """``SET name = 'value'`` for this connection (DuckDB settings such as ``memory_limit``)."""
+    item = exp.SetItem(this=exp.EQ(this=exp.column(name), expression=exp.Literal.string(value)))
+    _execute(con, exp.Set(expressions=[item]), [])

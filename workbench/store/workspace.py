@@ -35,6 +35,7 @@ from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
 from workbench.store.dml import stage as stage_rows
+from workbench.store.layout import compact_events, ordered
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -491,7 +492,7 @@ class Workspace:
                         delete_matching(con, "contacts", "contact_id", stage)
                     insert_rows(con, "contacts", rows)
                 else:
-                    insert_rows(con, kind, fresh)
+                    insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
                 if kind == "events":
                     links = self._store_links(con, prepared.links)
                     seen = {
@@ -527,6 +528,16 @@ class Workspace:
         if count:
             con.insert("identities", fresh)
         return count
+
+    def compact(self) -> int:
+        """Rewrite ``events`` in (name, time) order, the order segment queries read them
+        by (see :mod:`workbench.store.layout`); the number of events rewritten, 0 on
+        engines that keep their own order. Holds the store for writing meanwhile: about a
+        minute for 20 million events."""
+        spill = self.connector.own_connection
+        with self.connector.writing() as con, transaction(con):
+            self._check_ready(con)
+            return compact_events(con, spill=spill)
 
     # --- moving data between stores ----------------------------------------------------
 
