@@ -213,10 +213,12 @@ class Compiler:
                     fields.add(node.field)
                 elif isinstance(node, (Prop, Aggregate)) and node.property is not None:
                     props.add(node.property)
-                elif isinstance(node, Sequence) and node.match_on is not None:
-                    props.add(node.match_on)
+                elif isinstance(node, Sequence):
+                    props.add("event_id")  # tells an event from itself
+                    if node.match_on is not None:
+                        props.add(node.match_on)
         self.contact_fields = [c for c in self.t["contacts"].columns if c in fields]
-        wanted = {"event_id", "contact_id", "anonymous_id", "name", "ts", *props}
+        wanted = {"contact_id", "anonymous_id", "name", "ts", *props}
         if props - set(EVENTS):
             wanted.add("properties")
         self.event_fields = [c for c in EVENTS if c in wanted]
@@ -399,30 +401,42 @@ class Compiler:
     ) -> ir.Table:
         """Events up to T with ``cid``: their contact, or the contact their anonymous id links to.
         ``span`` and ``names`` bound the events read; with several ``boxes`` (start, names),
-        only events in one of them are read."""
+        only events in one of them are read: one scan per box, each leaving out the events
+        of the boxes before it. A single scan filtered by ``box or box`` would read the whole
+        table, since engines skip stored blocks by plain conjunctions of bounds only."""
         e = self.t["events"]
-        preds = [e.ts <= self.ts(self.now)]
-        if span is not None and span.start is not None:
-            start = self.ts(span.start)
-            preds.append(e.ts >= start if span.start_inclusive else e.ts > start)
-        if names is not None:
-            preds.append(e.name.isin(sorted(names)))
+        upto = e.ts <= self.ts(self.now)
         if boxes is not None and len(boxes) > 1:
-            preds.append(reduce(lambda a, b: a | b, [self._box(e, start, box) for start, box in boxes]))
-        e = e.filter(*preds)
-        if self.event_fields is not None:
-            e = e.select(*self.event_fields)
+            scans = []
+            for i, (start, box) in enumerate(boxes):
+                earlier = [~self._box(e, s, b) for s, b in boxes[:i]]
+                scans.append(self._scan(e.filter(upto, *self._bounds(e, start, box), *earlier)))
+            e = ibis.union(*scans, distinct=False)
+        else:
+            preds = [upto]
+            if span is not None and span.start is not None:
+                start = self.ts(span.start)
+                preds.append(e.ts >= start if span.start_inclusive else e.ts > start)
+            if names is not None:
+                preds.append(e.name.isin(sorted(names)))
+            e = self._scan(e.filter(*preds))
         links = self.identity_links(e.filter(e.contact_id.isnull()).anonymous_id)
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
         return joined.mutate(cid=ibis.coalesce(joined.contact_id, joined.link_contact_id)).filter(
             lambda t: t.cid.notnull()
         )
 
-    def _box(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> ir.BooleanValue:
+    def _bounds(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> list[ir.BooleanValue]:
         preds = [] if start is None else [e.ts >= self.ts(start)]
         if names is not None:
             preds.append(e.name.isin(sorted(names)))
-        return reduce(lambda a, b: a & b, preds, ibis.literal(True))
+        return preds
+
+    def _box(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> ir.BooleanValue:
+        return reduce(lambda a, b: a & b, self._bounds(e, start, names), ibis.literal(True))
+
+    def _scan(self, e: ir.Table) -> ir.Table:
+        return e if self.event_fields is None else e.select(*self.event_fields)
 
     def identity_links(self, wanted: ir.Column) -> ir.Table:
         """The latest link of each anonymous id in ``wanted``: largest ``linked_at``, then
@@ -465,7 +479,7 @@ class Compiler:
         if self.later_events and isinstance(cond.window, Between):
             mask = mask & (e.ts <= self.ts(self.now))  # events of a later instant share the scan
         if agg.fn == "count":
-            return e.event_id.count(where=mask)
+            return e.count(where=mask)
         if agg.fn == "distinct_days":
             return self.local_date_of(e.ts).nunique(where=mask)
         if agg.fn in ("first_time", "last_time"):

@@ -33,7 +33,6 @@ FROM (
     SELECT
       "t17"."cid" AS "cid",
       countIf(
-        "t17"."event_id",
         TRUE
         AND "t17"."name" IN ('app_open')
         AND (
@@ -48,7 +47,6 @@ FROM (
       ) AS "ev0"
     FROM (
       SELECT
-        "t16"."event_id" AS "event_id",
         "t16"."contact_id" AS "contact_id",
         "t16"."anonymous_id" AS "anonymous_id",
         "t16"."name" AS "name",
@@ -58,7 +56,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id" AS "event_id",
           "t7"."contact_id" AS "contact_id",
           "t7"."anonymous_id" AS "anonymous_id",
           "t7"."name" AS "name",
@@ -67,7 +64,6 @@ FROM (
           "t15"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id" AS "event_id",
             "t1"."contact_id" AS "contact_id",
             "t1"."anonymous_id" AS "anonymous_id",
             "t1"."name" AS "name",

@@ -34,7 +34,6 @@ FROM (
     SELECT
       "t17"."cid" AS "cid",
       countIf(
-        "t17"."event_id",
         TRUE
         AND "t17"."name" IN ('email_sent')
         AND (
@@ -48,7 +47,6 @@ FROM (
         )
       ) AS "ev0",
       countIf(
-        "t17"."event_id",
         TRUE
         AND "t17"."name" IN ('email_open')
         AND (
@@ -63,7 +61,6 @@ FROM (
       ) AS "ev1"
     FROM (
       SELECT
-        "t16"."event_id" AS "event_id",
         "t16"."contact_id" AS "contact_id",
         "t16"."anonymous_id" AS "anonymous_id",
         "t16"."name" AS "name",
@@ -73,7 +70,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id" AS "event_id",
           "t7"."contact_id" AS "contact_id",
           "t7"."anonymous_id" AS "anonymous_id",
           "t7"."name" AS "name",
@@ -82,7 +78,6 @@ FROM (
           "t15"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id" AS "event_id",
             "t1"."contact_id" AS "contact_id",
             "t1"."anonymous_id" AS "anonymous_id",
             "t1"."name" AS "name",

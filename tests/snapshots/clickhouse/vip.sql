@@ -48,7 +48,6 @@ FROM (
       ) AS "ev0"
     FROM (
       SELECT
-        "t16"."event_id" AS "event_id",
         "t16"."contact_id" AS "contact_id",
         "t16"."anonymous_id" AS "anonymous_id",
         "t16"."name" AS "name",
@@ -59,7 +58,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id" AS "event_id",
           "t7"."contact_id" AS "contact_id",
           "t7"."anonymous_id" AS "anonymous_id",
           "t7"."name" AS "name",
@@ -69,7 +67,6 @@ FROM (
           "t15"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id" AS "event_id",
             "t1"."contact_id" AS "contact_id",
             "t1"."anonymous_id" AS "anonymous_id",
             "t1"."name" AS "name",

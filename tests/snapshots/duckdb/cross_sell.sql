@@ -32,7 +32,7 @@ FROM (
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid",
-      COUNT("t17"."event_id") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         TRUE
         AND "t17"."name" IN ('purchase')
         AND COALESCE("t17"."product_id" = 'p_shoe_run_01', FALSE)
@@ -41,7 +41,7 @@ FROM (
             "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
           )
         )) AS "ev0",
-      COUNT("t17"."event_id") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         TRUE
         AND "t17"."name" IN ('purchase')
         AND COALESCE("t17"."product_id" = 'p_socks_run_01', FALSE)
@@ -52,7 +52,6 @@ FROM (
         )) AS "ev1"
     FROM (
       SELECT
-        "t16"."event_id",
         "t16"."contact_id",
         "t16"."anonymous_id",
         "t16"."name",
@@ -63,7 +62,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id",
           "t7"."contact_id",
           "t7"."anonymous_id",
           "t7"."name",
@@ -73,7 +71,6 @@ FROM (
           "t15"."link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id",
             "t1"."contact_id",
             "t1"."anonymous_id",
             "t1"."name",

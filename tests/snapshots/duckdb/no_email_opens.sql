@@ -33,7 +33,7 @@ FROM (
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid",
-      COUNT("t17"."event_id") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         TRUE
         AND "t17"."name" IN ('email_sent')
         AND (
@@ -45,7 +45,7 @@ FROM (
             "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
           )
         )) AS "ev0",
-      COUNT("t17"."event_id") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         TRUE
         AND "t17"."name" IN ('email_open')
         AND (
@@ -59,7 +59,6 @@ FROM (
         )) AS "ev1"
     FROM (
       SELECT
-        "t16"."event_id",
         "t16"."contact_id",
         "t16"."anonymous_id",
         "t16"."name",
@@ -69,7 +68,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id",
           "t7"."contact_id",
           "t7"."anonymous_id",
           "t7"."name",
@@ -78,7 +76,6 @@ FROM (
           "t15"."link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id",
             "t1"."contact_id",
             "t1"."anonymous_id",
             "t1"."name",

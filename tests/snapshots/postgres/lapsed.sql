@@ -31,7 +31,7 @@ FROM (
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid",
-      COUNT("t17"."event_id") FILTER(WHERE
+      COUNT(*) FILTER(WHERE
         TRUE
         AND (
           TRUE
@@ -44,7 +44,6 @@ FROM (
         )) AS "ev0"
     FROM (
       SELECT
-        "t16"."event_id",
         "t16"."contact_id",
         "t16"."anonymous_id",
         "t16"."name",
@@ -54,7 +53,6 @@ FROM (
         COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."event_id",
           "t7"."contact_id",
           "t7"."anonymous_id",
           "t7"."name",
@@ -63,7 +61,6 @@ FROM (
           "t15"."link_contact_id"
         FROM (
           SELECT
-            "t1"."event_id",
             "t1"."contact_id",
             "t1"."anonymous_id",
             "t1"."name",
