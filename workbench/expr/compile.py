@@ -95,6 +95,21 @@ class Span:
     end_inclusive: bool = True
 
 
+@dataclass(frozen=True)
+class Box:
+    """Events that conditions with one window start read: from ``start`` (None: all time),
+    of their names (None: any)."""
+
+    start: Moment | None
+    conditions: tuple[Event, ...]
+
+    @property
+    def names(self) -> set[str] | None:
+        if any(cond.names is None for cond in self.conditions):
+            return None
+        return {name for cond in self.conditions for name in cond.names}
+
+
 def _identity(at: datetime) -> datetime:
     return at
 
@@ -113,16 +128,6 @@ class _Before:
 
     def __call__(self, at: datetime) -> datetime:
         return self.duration.before(at, self.tz)
-
-
-def _earliest(moments: list[Moment]) -> Moment:
-    """The earliest of several instants."""
-    if len(moments) == 1:
-        return moments[0]
-    fns = [m.fn for m in moments]
-    return Moment(
-        ("earliest", *(m.key for m in moments)), lambda at: min(f(at) for f in fns), all(m.const for m in moments)
-    )
 
 
 ALL_DAY_KEYS = tuple(
@@ -397,21 +402,21 @@ class Compiler:
     # --- events -----------------------------------------------------------------------
 
     def stitched_events(
-        self, span: Span | None = None, names: set[str] | None = None, boxes: list | None = None
+        self, span: Span | None = None, names: set[str] | None = None, boxes: list[Box] | None = None
     ) -> ir.Table:
         """Events up to T with ``cid``: their contact, or the contact their anonymous id links to.
-        ``span`` and ``names`` bound the events read; with several ``boxes`` (start, names),
-        only events in one of them are read: one scan per box, each leaving out the events
-        of the boxes before it. A single scan filtered by ``box or box`` would read the whole
-        table, since engines skip stored blocks by plain conjunctions of bounds only."""
+        ``span`` and ``names`` bound the events read; with ``boxes``, only the events some
+        box's conditions match are read: one scan per box, each leaving out the events of
+        the boxes before it. A single scan filtered by ``box OR box`` would read the whole
+        table: engines skip stored blocks only by plain conjunctions of bounds."""
         e = self.t["events"]
         upto = e.ts <= self.ts(self.now)
-        if boxes is not None and len(boxes) > 1:
+        if boxes is not None:
             scans = []
-            for i, (start, box) in enumerate(boxes):
-                earlier = [~self._box(e, s, b) for s, b in boxes[:i]]
-                scans.append(self._scan(e.filter(upto, *self._bounds(e, start, box), *earlier)))
-            e = ibis.union(*scans, distinct=False)
+            for i, box in enumerate(boxes):
+                earlier = [~self._all(self._box(e, b)) for b in boxes[:i]]
+                scans.append(self._scan(e.filter(upto, *self._box(e, box), *earlier)))
+            e = scans[0] if len(scans) == 1 else ibis.union(*scans, distinct=False)
         else:
             preds = [upto]
             if span is not None and span.start is not None:
@@ -426,14 +431,20 @@ class Compiler:
             lambda t: t.cid.notnull()
         )
 
-    def _bounds(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> list[ir.BooleanValue]:
-        preds = [] if start is None else [e.ts >= self.ts(start)]
-        if names is not None:
-            preds.append(e.name.isin(sorted(names)))
+    def _box(self, e: ir.Table, box: Box) -> list[ir.BooleanValue]:
+        """The box's bounds (window start, names: what lets a scan skip blocks), and when a
+        condition filters on properties, the events that one of its conditions matches."""
+        preds = [] if box.start is None else [e.ts >= self.ts(box.start)]
+        if box.names is not None:
+            preds.append(e.name.isin(sorted(box.names)))
+        if any(cond.where for cond in box.conditions):
+            matches = [self.event_match(e, cond.names, cond.where) for cond in box.conditions]
+            preds.append(reduce(lambda a, b: a | b, matches))
         return preds
 
-    def _box(self, e: ir.Table, start: Moment | None, names: set[str] | None) -> ir.BooleanValue:
-        return reduce(lambda a, b: a & b, self._bounds(e, start, names), ibis.literal(True))
+    @staticmethod
+    def _all(preds: list[ir.BooleanValue]) -> ir.BooleanValue:
+        return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
     def _scan(self, e: ir.Table) -> ir.Table:
         return e if self.event_fields is None else e.select(*self.event_fields)
@@ -499,26 +510,15 @@ class Compiler:
             return self.prop_type(cond.names, agg.property)
         return NUMBER
 
-    def events_scan(self, conditions: list[tuple[Compiler, Event]]) -> tuple[Span | None, set[str] | None, list]:
-        """What the conditions read of ``events``: the one range of times and names that
-        covers them all, and the *boxes* (names, start) of conditions grouped by where
-        their windows start. Scanning the boxes rather than the whole range keeps, say, an
+    def events_scan(self, conditions: list[tuple[Compiler, Event]]) -> list[Box]:
+        """What the conditions read of ``events``: one :class:`Box` per distinct window
+        start. Scanning the boxes rather than one range that covers them all keeps, say, an
         all-time condition on purchases and a 30-day condition on any event from reading
         every event of all time."""
-        by_start: dict[Moment | None, set[str] | None] = {}
+        by_start: dict[Moment | None, list[Event]] = {}
         for compiler, cond in conditions:
-            start = compiler.start_of(cond)
-            names = by_start.get(start, set())
-            by_start[start] = None if names is None or cond.names is None else names | set(cond.names)
-        starts = list(by_start)
-        span = None if None in starts else Span(_earliest(starts), True, self.now)
-        names: set[str] | None = set()
-        for box in by_start.values():
-            if box is None:
-                names = None
-                break
-            names.update(box)
-        return span, names, list(by_start.items())
+            by_start.setdefault(compiler.start_of(cond), []).append(cond)
+        return [Box(start, tuple(conds)) for start, conds in by_start.items()]
 
     # --- sequences ----------------------------------------------------------------------
 
@@ -622,8 +622,7 @@ class Compiler:
                     self.event_columns[node] = f"ev{len(self.event_columns)}"
         wide = self.universe()
         if self.event_columns:
-            span, names, boxes = self.events_scan([(self, cond) for cond in self.event_columns])
-            e = self.stitched_events(span, names, boxes)
+            e = self.stitched_events(boxes=self.events_scan([(self, cond) for cond in self.event_columns]))
             per_contact = e.group_by(e.cid).aggregate(
                 **{name: self.event_aggregate(e, cond) for cond, name in self.event_columns.items()}
             )
@@ -666,8 +665,7 @@ class Compiler:
         wide = self.universe()
         conditions = [(sub, cond, name) for sub in subs for cond, name in sub.event_columns.items()]
         if conditions:
-            span, names, boxes = self.events_scan([(sub, cond) for sub, cond, _ in conditions])
-            e = self.stitched_events(span, names, boxes)
+            e = self.stitched_events(boxes=self.events_scan([(sub, cond) for sub, cond, _ in conditions]))
             per_contact = e.group_by(e.cid).aggregate(
                 **{name: sub.event_aggregate(e, cond) for sub, cond, name in conditions}
             )

@@ -11,6 +11,9 @@ WITH "t8" AS (
         "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
         AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
         AND "t1"."name" IN ('page_view')
+        AND TRUE
+        AND COALESCE(startsWith(LOWER("t1"."url"), '/blog/'), FALSE)
+        AND COALESCE("t1"."category" = 'running', FALSE)
         AND isNull("t1"."contact_id")
     ) AS Nullable(Bool))
 )
@@ -18,8 +21,8 @@ SELECT
   "t20"."contact_id" AS "contact_id"
 FROM (
   SELECT
-    "t6"."contact_id" AS "contact_id",
-    "t6"."created_at" AS "created_at",
+    "t4"."contact_id" AS "contact_id",
+    "t4"."created_at" AS "created_at",
     "t19"."ev0" AS "ev0"
   FROM (
     SELECT
@@ -28,7 +31,7 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-  ) AS "t6"
+  ) AS "t4"
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid" AS "cid",
@@ -81,6 +84,9 @@ FROM (
             "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
             AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
             AND "t1"."name" IN ('page_view')
+            AND TRUE
+            AND COALESCE(startsWith(LOWER("t1"."url"), '/blog/'), FALSE)
+            AND COALESCE("t1"."category" = 'running', FALSE)
         ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
@@ -115,7 +121,7 @@ FROM (
     GROUP BY
       "t17"."cid"
   ) AS "t19"
-    ON "t6"."contact_id" = "t19"."cid"
+    ON "t4"."contact_id" = "t19"."cid"
 ) AS "t20"
 WHERE
   COALESCE(COALESCE("t20"."ev0", 0) >= 3, FALSE)

@@ -10,6 +10,18 @@ WITH "t8" AS (
       WHERE
         "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
         AND "t1"."name" IN ('purchase')
+        AND (
+          (
+            TRUE
+            AND "t1"."name" IN ('purchase')
+            AND COALESCE("t1"."product_id" = 'p_shoe_run_01', FALSE)
+          )
+          OR (
+            TRUE
+            AND "t1"."name" IN ('purchase')
+            AND COALESCE("t1"."product_id" = 'p_socks_run_01', FALSE)
+          )
+        )
         AND "t1"."contact_id" IS NULL
     )
 )
@@ -17,8 +29,8 @@ SELECT
   "t20"."contact_id"
 FROM (
   SELECT
-    "t6"."contact_id",
-    "t6"."created_at",
+    "t4"."contact_id",
+    "t4"."created_at",
     "t19"."ev0",
     "t19"."ev1"
   FROM (
@@ -28,7 +40,7 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-  ) AS "t6"
+  ) AS "t4"
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid",
@@ -80,6 +92,18 @@ FROM (
           WHERE
             "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
             AND "t1"."name" IN ('purchase')
+            AND (
+              (
+                TRUE
+                AND "t1"."name" IN ('purchase')
+                AND COALESCE("t1"."product_id" = 'p_shoe_run_01', FALSE)
+              )
+              OR (
+                TRUE
+                AND "t1"."name" IN ('purchase')
+                AND COALESCE("t1"."product_id" = 'p_socks_run_01', FALSE)
+              )
+            )
         ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
@@ -114,7 +138,7 @@ FROM (
     GROUP BY
       1
   ) AS "t19"
-    ON "t6"."contact_id" = "t19"."cid"
+    ON "t4"."contact_id" = "t19"."cid"
 ) AS "t20"
 WHERE
   TRUE

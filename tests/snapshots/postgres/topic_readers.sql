@@ -11,6 +11,9 @@ WITH "t8" AS (
         "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
         AND "t1"."ts" >= CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
         AND "t1"."name" IN ('page_view')
+        AND TRUE
+        AND COALESCE(STARTS_WITH(LOWER("t1"."url"), '/blog/'), FALSE)
+        AND COALESCE("t1"."category" = 'running', FALSE)
         AND "t1"."contact_id" IS NULL
     )
 )
@@ -18,8 +21,8 @@ SELECT
   "t20"."contact_id"
 FROM (
   SELECT
-    "t6"."contact_id",
-    "t6"."created_at",
+    "t4"."contact_id",
+    "t4"."created_at",
     "t19"."ev0"
   FROM (
     SELECT
@@ -28,7 +31,7 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-  ) AS "t6"
+  ) AS "t4"
   LEFT OUTER JOIN (
     SELECT
       "t17"."cid",
@@ -80,6 +83,9 @@ FROM (
             "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
             AND "t1"."ts" >= CAST('2026-11-23T12:00:00+00:00' AS TIMESTAMPTZ)
             AND "t1"."name" IN ('page_view')
+            AND TRUE
+            AND COALESCE(STARTS_WITH(LOWER("t1"."url"), '/blog/'), FALSE)
+            AND COALESCE("t1"."category" = 'running', FALSE)
         ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
@@ -114,7 +120,7 @@ FROM (
     GROUP BY
       1
   ) AS "t19"
-    ON "t6"."contact_id" = "t19"."cid"
+    ON "t4"."contact_id" = "t19"."cid"
 ) AS "t20"
 WHERE
   COALESCE(COALESCE("t20"."ev0", 0) >= 3, FALSE)
