@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 from workbench.errors import SegmentError
 from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import dialect_for
+from workbench.expr.emptiness import ZERO_WHEN_EMPTY, holds_without_events
 from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
 from workbench.expr.rules import (
     Aggregate,
@@ -65,8 +66,6 @@ from workbench.expr.timeutil import (
 from workbench.store.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
 
 Resolver = Callable[[str], Segment]
-
-ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct", "distinct_days")
 
 
 def contacts_schema(catalog: Catalog) -> ibis.Schema:
@@ -626,7 +625,9 @@ class Compiler:
             per_contact = e.group_by(e.cid).aggregate(
                 **{name: self.event_aggregate(e, cond) for cond, name in self.event_columns.items()}
             )
-            joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
+            # no member without events: only the contacts that have some need be joined
+            join = wide.join if all(holds_without_events(rule) is False for rule in rules) else wide.left_join
+            joined = join(per_contact, wide.contact_id == per_contact.cid)
             wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for n in self.event_columns.values()])
         return wide
 

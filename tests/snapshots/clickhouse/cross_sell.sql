@@ -41,7 +41,7 @@ FROM (
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
   ) AS "t4"
-  LEFT OUTER JOIN (
+  INNER JOIN (
     SELECT
       "t17"."cid" AS "cid",
       countIf(

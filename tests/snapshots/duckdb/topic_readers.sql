@@ -32,7 +32,7 @@ FROM (
     WHERE
       "t0"."created_at" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
   ) AS "t4"
-  LEFT OUTER JOIN (
+  INNER JOIN (
     SELECT
       "t17"."cid",
       COUNT(*) FILTER(WHERE

@@ -30,7 +30,7 @@ FROM (
     WHERE
       "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
   ) AS "t6"
-  LEFT OUTER JOIN (
+  INNER JOIN (
     SELECT
       "t17"."cid",
       COUNT(*) FILTER(WHERE

@@ -1,0 +1,57 @@
+"""Whether a rule can hold for a contact without events.
+
+A contact that has none of the events a rule's event conditions read has every aggregate
+at its empty value: 0 for counts and sums, none for the rest (whose comparisons are then
+false, as the compiler's two-valued comparisons make them). When the rule is false for
+such a contact whatever its attributes, the compiler joins the universe only to the
+contacts that have events, instead of every contact (a hash join over the whole
+``contacts`` table that costs more than the events of a short window).
+"""
+
+from __future__ import annotations
+
+from workbench.expr.operators import NEGATIVE
+from workbench.expr.rules import All, AnyOf, Event, Not, Rule, Value
+
+# aggregates that are 0, not none, over no events (the compiler fills them)
+ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct", "distinct_days")
+
+
+def holds_without_events(rule: Rule) -> bool | None:
+    """True or False when the rule's answer for a contact without events is known from
+    the rule alone; None when it depends on the contact (attributes, lists, sequences,
+    which read events of their own)."""
+    if isinstance(rule, All):
+        answers = [holds_without_events(r) for r in rule.rules]
+        return False if False in answers else True if all(answers) else None
+    if isinstance(rule, AnyOf):
+        answers = [holds_without_events(r) for r in rule.rules]
+        return True if True in answers else False if all(a is False for a in answers) else None
+    if isinstance(rule, Not):
+        answer = holds_without_events(rule.rule)
+        return None if answer is None else not answer
+    if isinstance(rule, Event):
+        op, value = rule.comparison
+        positive = NEGATIVE.get(op, op)
+        # over no events: 0, or none, with which every comparison is false
+        holds = _zero_satisfies(positive, value) if rule.agg.fn in ZERO_WHEN_EMPTY else False
+        return None if holds is None else holds != (op in NEGATIVE)
+    return None
+
+
+def _zero_satisfies(op: str, value: Value) -> bool | None:
+    """Whether ``0 op value`` holds for a positive numeric operator; None if unknown."""
+    try:
+        if op == "is_set":
+            return True
+        if op == "eq":
+            return value == 0
+        if op == "in":
+            return 0 in value
+        if op == "between":
+            return value[0] <= 0 <= value[1]
+        if op in ("gt", "gte", "lt", "lte"):
+            return {"gt": value < 0, "gte": value <= 0, "lt": value > 0, "lte": value >= 0}[op]
+    except TypeError:
+        return None
+    return None
