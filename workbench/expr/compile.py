@@ -454,10 +454,16 @@ class Compiler:
         ever made costs more than the events of a typical window.
 
         Grouped aggregates rather than a ranked window, so that query planners estimate
-        the result as one row per anonymous id.
+        the result as one row per anonymous id; on DuckDB one ``arg_max`` by (linked_at,
+        contact_id), elsewhere the maximum joined back, as PostgreSQL has no arg_max.
         """
         ids = self.t["identities"]
         ids = ids.filter(ids.anonymous_id.isin(wanted))
+        if self.dialect_name == "duckdb":
+            key = ibis.struct({"at": ids.linked_at, "id": ids.contact_id})
+            return ids.group_by(link_anonymous_id=ids.anonymous_id).aggregate(
+                link_contact_id=ids.contact_id.argmax(key)
+            )
         latest = ids.group_by("anonymous_id").aggregate(latest_at=ids.linked_at.max())
         ties = ids.join(latest, (ids.anonymous_id == latest.anonymous_id) & (ids.linked_at == latest.latest_at))
         return ties.group_by(link_anonymous_id=ties.anonymous_id).aggregate(link_contact_id=ties.contact_id.max())

@@ -1,19 +1,4 @@
-WITH "t7" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    "t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-        AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-        AND "t1"."name" IN ('page_view')
-        AND "t1"."contact_id" IS NULL
-    )
-), "t15" AS (
+WITH "t10" AS (
   SELECT
     "t6"."event_id",
     "t6"."contact_id",
@@ -21,8 +6,8 @@ WITH "t7" AS (
     "t6"."name",
     "t6"."ts",
     "t6"."product_id",
-    "t14"."link_anonymous_id",
-    "t14"."link_contact_id"
+    "t9"."link_anonymous_id",
+    "t9"."link_contact_id"
   FROM (
     SELECT
       "t1"."event_id",
@@ -39,33 +24,33 @@ WITH "t7" AS (
   ) AS "t6"
   LEFT OUTER JOIN (
     SELECT
-      "t12"."anonymous_id" AS "link_anonymous_id",
-      MAX("t12"."contact_id") AS "link_contact_id"
+      "t7"."anonymous_id" AS "link_anonymous_id",
+      FIRST(
+        "t7"."contact_id" ORDER BY {'at': "t7"."linked_at", 'id': "t7"."contact_id"} DESC
+      ) AS "link_contact_id"
     FROM (
       SELECT
-        "t9"."anonymous_id",
-        "t9"."contact_id",
-        "t9"."linked_at",
-        "t11"."latest_at"
-      FROM "t7" AS "t9"
-      INNER JOIN (
-        SELECT
-          "t8"."anonymous_id",
-          MAX("t8"."linked_at") AS "latest_at"
-        FROM "t7" AS "t8"
-        GROUP BY
-          1
-      ) AS "t11"
-        ON "t9"."anonymous_id" = "t11"."anonymous_id"
-        AND "t9"."linked_at" = "t11"."latest_at"
-    ) AS "t12"
+        *
+      FROM "identities" AS "t2"
+      WHERE
+        "t2"."anonymous_id" IN (
+          SELECT
+            "t1"."anonymous_id"
+          FROM "events" AS "t1"
+          WHERE
+            "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+            AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+            AND "t1"."name" IN ('page_view')
+            AND "t1"."contact_id" IS NULL
+        )
+    ) AS "t7"
     GROUP BY
       1
-  ) AS "t14"
-    ON "t6"."anonymous_id" = "t14"."link_anonymous_id"
+  ) AS "t9"
+    ON "t6"."anonymous_id" = "t9"."link_anonymous_id"
 )
 SELECT
-  "t22"."contact_id"
+  "t17"."contact_id"
 FROM (
   SELECT
     *
@@ -80,53 +65,53 @@ FROM (
   WHERE
     "t3"."contact_id" IN (
       SELECT
-        "t19"."cid_0"
+        "t14"."cid_0"
       FROM (
         SELECT
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid_0",
-          "t16"."ts" AS "ts_0",
-          "t16"."event_id" AS "event_id_0",
-          "t16"."product_id" AS "key_0"
-        FROM "t15" AS "t16"
+          COALESCE("t11"."contact_id", "t11"."link_contact_id") AS "cid_0",
+          "t11"."ts" AS "ts_0",
+          "t11"."event_id" AS "event_id_0",
+          "t11"."product_id" AS "key_0"
+        FROM "t10" AS "t11"
         WHERE
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
+          COALESCE("t11"."contact_id", "t11"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t16"."name" IN ('page_view')
+          AND "t11"."name" IN ('page_view')
           AND COALESCE((
-            "t16"."product_id" IS NOT NULL
+            "t11"."product_id" IS NOT NULL
           ) AND (
-            "t16"."product_id" <> ''
+            "t11"."product_id" <> ''
           ), FALSE)
-          AND "t16"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-          AND "t16"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-          AND "t16"."product_id" IS NOT NULL
-      ) AS "t19"
+          AND "t11"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+          AND "t11"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+          AND "t11"."product_id" IS NOT NULL
+      ) AS "t14"
       INNER JOIN (
         SELECT
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid_1",
-          "t16"."ts" AS "ts_1",
-          "t16"."event_id" AS "event_id_1",
-          "t16"."product_id" AS "key_1"
-        FROM "t15" AS "t16"
+          COALESCE("t11"."contact_id", "t11"."link_contact_id") AS "cid_1",
+          "t11"."ts" AS "ts_1",
+          "t11"."event_id" AS "event_id_1",
+          "t11"."product_id" AS "key_1"
+        FROM "t10" AS "t11"
         WHERE
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
+          COALESCE("t11"."contact_id", "t11"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t16"."name" IN ('page_view')
+          AND "t11"."name" IN ('page_view')
           AND COALESCE((
-            "t16"."product_id" IS NOT NULL
+            "t11"."product_id" IS NOT NULL
           ) AND (
-            "t16"."product_id" <> ''
+            "t11"."product_id" <> ''
           ), FALSE)
-          AND "t16"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-          AND "t16"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-          AND "t16"."product_id" IS NOT NULL
-      ) AS "t20"
-        ON "t19"."cid_0" = "t20"."cid_1"
-        AND "t20"."ts_1" >= "t19"."ts_0"
-        AND "t20"."event_id_1" <> "t19"."event_id_0"
-        AND "t20"."key_1" = "t19"."key_0"
-        AND "t20"."ts_1" <= (
-          "t19"."ts_0" + INTERVAL '604800' SECOND
+          AND "t11"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+          AND "t11"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+          AND "t11"."product_id" IS NOT NULL
+      ) AS "t15"
+        ON "t14"."cid_0" = "t15"."cid_1"
+        AND "t15"."ts_1" >= "t14"."ts_0"
+        AND "t15"."event_id_1" <> "t14"."event_id_0"
+        AND "t15"."key_1" = "t14"."key_0"
+        AND "t15"."ts_1" <= (
+          "t14"."ts_0" + INTERVAL '604800' SECOND
         )
     )
-) AS "t22"
+) AS "t17"

@@ -1,36 +1,5 @@
-WITH "t10" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    "t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-        AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-        AND "t1"."name" IN ('push_open')
-        AND "t1"."contact_id" IS NULL
-    )
-), "t11" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    "t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-        AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-        AND "t1"."name" IN ('push_sent')
-        AND "t1"."contact_id" IS NULL
-    )
-)
 SELECT
-  "t35"."contact_id"
+  "t25"."contact_id"
 FROM (
   SELECT
     *
@@ -45,21 +14,21 @@ FROM (
   WHERE
     "t3"."contact_id" IN (
       SELECT
-        "t33"."cid"
+        "t23"."cid"
       FROM (
         SELECT
           *
         FROM (
           SELECT
-            "t29"."cid",
-            "t29"."key",
-            MAX("t29"."ts") AS "ts"
+            "t19"."cid",
+            "t19"."key",
+            MAX("t19"."ts") AS "ts"
           FROM (
             SELECT
-              COALESCE("t27"."contact_id", "t27"."link_contact_id") AS "cid",
-              "t27"."ts",
-              "t27"."event_id",
-              "t27"."campaign_id" AS "key"
+              COALESCE("t17"."contact_id", "t17"."link_contact_id") AS "cid",
+              "t17"."ts",
+              "t17"."event_id",
+              "t17"."campaign_id" AS "key"
             FROM (
               SELECT
                 "t9"."event_id",
@@ -68,8 +37,8 @@ FROM (
                 "t9"."name",
                 "t9"."ts",
                 "t9"."campaign_id",
-                "t25"."link_anonymous_id",
-                "t25"."link_contact_id"
+                "t15"."link_anonymous_id",
+                "t15"."link_contact_id"
               FROM (
                 SELECT
                   "t1"."event_id",
@@ -86,52 +55,52 @@ FROM (
               ) AS "t9"
               LEFT OUTER JOIN (
                 SELECT
-                  "t21"."anonymous_id" AS "link_anonymous_id",
-                  MAX("t21"."contact_id") AS "link_contact_id"
+                  "t11"."anonymous_id" AS "link_anonymous_id",
+                  FIRST(
+                    "t11"."contact_id" ORDER BY {'at': "t11"."linked_at", 'id': "t11"."contact_id"} DESC
+                  ) AS "link_contact_id"
                 FROM (
                   SELECT
-                    "t15"."anonymous_id",
-                    "t15"."contact_id",
-                    "t15"."linked_at",
-                    "t19"."latest_at"
-                  FROM "t11" AS "t15"
-                  INNER JOIN (
-                    SELECT
-                      "t13"."anonymous_id",
-                      MAX("t13"."linked_at") AS "latest_at"
-                    FROM "t11" AS "t13"
-                    GROUP BY
-                      1
-                  ) AS "t19"
-                    ON "t15"."anonymous_id" = "t19"."anonymous_id"
-                    AND "t15"."linked_at" = "t19"."latest_at"
-                ) AS "t21"
+                    *
+                  FROM "identities" AS "t2"
+                  WHERE
+                    "t2"."anonymous_id" IN (
+                      SELECT
+                        "t1"."anonymous_id"
+                      FROM "events" AS "t1"
+                      WHERE
+                        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+                        AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+                        AND "t1"."name" IN ('push_sent')
+                        AND "t1"."contact_id" IS NULL
+                    )
+                ) AS "t11"
                 GROUP BY
                   1
-              ) AS "t25"
-                ON "t9"."anonymous_id" = "t25"."link_anonymous_id"
-            ) AS "t27"
+              ) AS "t15"
+                ON "t9"."anonymous_id" = "t15"."link_anonymous_id"
+            ) AS "t17"
             WHERE
-              COALESCE("t27"."contact_id", "t27"."link_contact_id") IS NOT NULL
+              COALESCE("t17"."contact_id", "t17"."link_contact_id") IS NOT NULL
               AND TRUE
-              AND "t27"."name" IN ('push_sent')
-              AND "t27"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-              AND "t27"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-              AND "t27"."campaign_id" IS NOT NULL
-          ) AS "t29"
+              AND "t17"."name" IN ('push_sent')
+              AND "t17"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+              AND "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+              AND "t17"."campaign_id" IS NOT NULL
+          ) AS "t19"
           GROUP BY
             1,
             2
-        ) AS "t31"
+        ) AS "t21"
         WHERE
-          "t31"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 29, 12, 0, 0.0, 'UTC')
-      ) AS "t33"
+          "t21"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 29, 12, 0, 0.0, 'UTC')
+      ) AS "t23"
       ANTI JOIN (
         SELECT
-          COALESCE("t26"."contact_id", "t26"."link_contact_id") AS "b_cid",
-          "t26"."ts" AS "b_ts",
-          "t26"."event_id" AS "b_event_id",
-          "t26"."campaign_id" AS "b_key"
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "b_cid",
+          "t16"."ts" AS "b_ts",
+          "t16"."event_id" AS "b_event_id",
+          "t16"."campaign_id" AS "b_key"
         FROM (
           SELECT
             "t8"."event_id",
@@ -140,8 +109,8 @@ FROM (
             "t8"."name",
             "t8"."ts",
             "t8"."campaign_id",
-            "t24"."link_anonymous_id",
-            "t24"."link_contact_id"
+            "t14"."link_anonymous_id",
+            "t14"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -158,40 +127,40 @@ FROM (
           ) AS "t8"
           LEFT OUTER JOIN (
             SELECT
-              "t20"."anonymous_id" AS "link_anonymous_id",
-              MAX("t20"."contact_id") AS "link_contact_id"
+              "t10"."anonymous_id" AS "link_anonymous_id",
+              FIRST(
+                "t10"."contact_id" ORDER BY {'at': "t10"."linked_at", 'id': "t10"."contact_id"} DESC
+              ) AS "link_contact_id"
             FROM (
               SELECT
-                "t14"."anonymous_id",
-                "t14"."contact_id",
-                "t14"."linked_at",
-                "t18"."latest_at"
-              FROM "t10" AS "t14"
-              INNER JOIN (
-                SELECT
-                  "t12"."anonymous_id",
-                  MAX("t12"."linked_at") AS "latest_at"
-                FROM "t10" AS "t12"
-                GROUP BY
-                  1
-              ) AS "t18"
-                ON "t14"."anonymous_id" = "t18"."anonymous_id"
-                AND "t14"."linked_at" = "t18"."latest_at"
-            ) AS "t20"
+                *
+              FROM "identities" AS "t2"
+              WHERE
+                "t2"."anonymous_id" IN (
+                  SELECT
+                    "t1"."anonymous_id"
+                  FROM "events" AS "t1"
+                  WHERE
+                    "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+                    AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+                    AND "t1"."name" IN ('push_open')
+                    AND "t1"."contact_id" IS NULL
+                )
+            ) AS "t10"
             GROUP BY
               1
-          ) AS "t24"
-            ON "t8"."anonymous_id" = "t24"."link_anonymous_id"
-        ) AS "t26"
+          ) AS "t14"
+            ON "t8"."anonymous_id" = "t14"."link_anonymous_id"
+        ) AS "t16"
         WHERE
-          COALESCE("t26"."contact_id", "t26"."link_contact_id") IS NOT NULL
+          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t26"."name" IN ('push_open')
-          AND "t26"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-          AND "t26"."campaign_id" IS NOT NULL
-      ) AS "t30"
-        ON "t33"."cid" = "t30"."b_cid"
-        AND "t30"."b_ts" >= "t33"."ts"
-        AND "t33"."key" = "t30"."b_key"
+          AND "t16"."name" IN ('push_open')
+          AND "t16"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+          AND "t16"."campaign_id" IS NOT NULL
+      ) AS "t20"
+        ON "t23"."cid" = "t20"."b_cid"
+        AND "t20"."b_ts" >= "t23"."ts"
+        AND "t23"."key" = "t20"."b_key"
     )
-) AS "t35"
+) AS "t25"

@@ -1,29 +1,10 @@
-WITH "t8" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    "t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-        AND "t1"."ts" >= MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
-        AND "t1"."name" IN ('page_view')
-        AND TRUE
-        AND COALESCE(STARTS_WITH(LOWER("t1"."url"), '/blog/'), FALSE)
-        AND COALESCE("t1"."category" = 'running', FALSE)
-        AND "t1"."contact_id" IS NULL
-    )
-)
 SELECT
-  "t20"."contact_id"
+  "t15"."contact_id"
 FROM (
   SELECT
     "t4"."contact_id",
     "t4"."created_at",
-    "t19"."ev0"
+    "t14"."ev0"
   FROM (
     SELECT
       "t0"."contact_id",
@@ -34,32 +15,32 @@ FROM (
   ) AS "t4"
   INNER JOIN (
     SELECT
-      "t17"."cid",
+      "t12"."cid",
       COUNT(*) FILTER(WHERE
         TRUE
-        AND "t17"."name" IN ('page_view')
-        AND COALESCE(STARTS_WITH(LOWER("t17"."url"), '/blog/'), FALSE)
-        AND COALESCE("t17"."category" = 'running', FALSE)
+        AND "t12"."name" IN ('page_view')
+        AND COALESCE(STARTS_WITH(LOWER("t12"."url"), '/blog/'), FALSE)
+        AND COALESCE("t12"."category" = 'running', FALSE)
         AND (
           TRUE
           AND (
-            "t17"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+            "t12"."ts" > MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
           )
           AND (
-            "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+            "t12"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
           )
         )) AS "ev0"
     FROM (
       SELECT
-        "t16"."contact_id",
-        "t16"."anonymous_id",
-        "t16"."name",
-        "t16"."ts",
-        "t16"."url",
-        "t16"."category",
-        "t16"."link_anonymous_id",
-        "t16"."link_contact_id",
-        COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
+        "t11"."contact_id",
+        "t11"."anonymous_id",
+        "t11"."name",
+        "t11"."ts",
+        "t11"."url",
+        "t11"."category",
+        "t11"."link_anonymous_id",
+        "t11"."link_contact_id",
+        COALESCE("t11"."contact_id", "t11"."link_contact_id") AS "cid"
       FROM (
         SELECT
           "t7"."contact_id",
@@ -68,8 +49,8 @@ FROM (
           "t7"."ts",
           "t7"."url",
           "t7"."category",
-          "t15"."link_anonymous_id",
-          "t15"."link_contact_id"
+          "t10"."link_anonymous_id",
+          "t10"."link_contact_id"
         FROM (
           SELECT
             "t1"."contact_id",
@@ -89,38 +70,41 @@ FROM (
         ) AS "t7"
         LEFT OUTER JOIN (
           SELECT
-            "t13"."anonymous_id" AS "link_anonymous_id",
-            MAX("t13"."contact_id") AS "link_contact_id"
+            "t8"."anonymous_id" AS "link_anonymous_id",
+            FIRST(
+              "t8"."contact_id" ORDER BY {'at': "t8"."linked_at", 'id': "t8"."contact_id"} DESC
+            ) AS "link_contact_id"
           FROM (
             SELECT
-              "t10"."anonymous_id",
-              "t10"."contact_id",
-              "t10"."linked_at",
-              "t12"."latest_at"
-            FROM "t8" AS "t10"
-            INNER JOIN (
-              SELECT
-                "t9"."anonymous_id",
-                MAX("t9"."linked_at") AS "latest_at"
-              FROM "t8" AS "t9"
-              GROUP BY
-                1
-            ) AS "t12"
-              ON "t10"."anonymous_id" = "t12"."anonymous_id"
-              AND "t10"."linked_at" = "t12"."latest_at"
-          ) AS "t13"
+              *
+            FROM "identities" AS "t2"
+            WHERE
+              "t2"."anonymous_id" IN (
+                SELECT
+                  "t1"."anonymous_id"
+                FROM "events" AS "t1"
+                WHERE
+                  "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+                  AND "t1"."ts" >= MAKE_TIMESTAMPTZ(2026, 11, 23, 12, 0, 0.0, 'UTC')
+                  AND "t1"."name" IN ('page_view')
+                  AND TRUE
+                  AND COALESCE(STARTS_WITH(LOWER("t1"."url"), '/blog/'), FALSE)
+                  AND COALESCE("t1"."category" = 'running', FALSE)
+                  AND "t1"."contact_id" IS NULL
+              )
+          ) AS "t8"
           GROUP BY
             1
-        ) AS "t15"
-          ON "t7"."anonymous_id" = "t15"."link_anonymous_id"
-      ) AS "t16"
+        ) AS "t10"
+          ON "t7"."anonymous_id" = "t10"."link_anonymous_id"
+      ) AS "t11"
       WHERE
-        COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
-    ) AS "t17"
+        COALESCE("t11"."contact_id", "t11"."link_contact_id") IS NOT NULL
+    ) AS "t12"
     GROUP BY
       1
-  ) AS "t19"
-    ON "t4"."contact_id" = "t19"."cid"
-) AS "t20"
+  ) AS "t14"
+    ON "t4"."contact_id" = "t14"."cid"
+) AS "t15"
 WHERE
-  COALESCE(COALESCE("t20"."ev0", 0) >= 3, FALSE)
+  COALESCE(COALESCE("t15"."ev0", 0) >= 3, FALSE)
