@@ -39,6 +39,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
 from workbench.send import get_campaign, list_schedules
+from workbench.send.heartbeat import beat
 from workbench.store.workspace import Workspace
 from workbench.widgets import SegmentBuilder
 
@@ -684,6 +685,10 @@ def test_schedules_are_created_listed_and_removed(small):
     listed = html.unescape(" ".join(row.children[1].value for row in panel.listing.children))
     assert schedule.schedule_id in listed and "next Mon " in listed and "09:00 Europe/Warsaw" in listed
     assert "workbench scheduler" in panel.scheduler.value
+    assert "No scheduler is running" in panel.scheduler.value  # nothing would send it
+    beat(ws, datetime.now(UTC), 30.0)  # a scheduler's tick
+    panel.refresh()
+    assert "Scheduler running" in panel.scheduler.value and "No scheduler is running" not in panel.scheduler.value
     for cron, tz, message in (
         ("every day", "UTC", "is not a cron expression"),
         ("0 9 * * *", "Mars/Base", "Unknown time zone"),

@@ -1,8 +1,8 @@
 """The launch tab's schedules: send the campaign on a cron schedule, see and remove schedules.
 
 A schedule is the send package's (``add_schedule``); the scheduler process (``workbench
-scheduler``) carries it out. The store does not record whether a scheduler is running, so
-the panel says that one must run and shows the latest firing any scheduler recorded.
+scheduler``) carries it out. Schedulers record a heartbeat at every tick, so the panel says
+whether one is running, warns when none is, and shows the latest firing any recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ import ipywidgets as widgets
 from workbench.app.feedback import Feedback
 from workbench.errors import WorkbenchError
 from workbench.expr.timeutil import zone
-from workbench.send import Schedule, add_schedule, define_campaign, list_schedules, remove_schedule
+from workbench.send import (
+    Schedule,
+    SchedulerSeen,
+    add_schedule,
+    define_campaign,
+    list_schedules,
+    remove_schedule,
+    running_schedulers,
+)
 from workbench.send.run import check_template
 from workbench.store.workspace import Workspace
 
@@ -36,6 +44,24 @@ SCHEDULER_NOTE = (
     "timer): while none runs, nothing is sent, and occurrences missed by more than an hour are skipped. "
     "Each occurrence is sent through the same send notebook, with its own audit record."
 )
+NO_SCHEDULER = (
+    "<b>No scheduler is running</b>: scheduled sends will not go out until one is started "
+    "(<code>workbench scheduler</code>)."
+)
+
+
+def scheduler_status(seen: list[SchedulerSeen], now: datetime) -> str:
+    """One line on the running schedulers, or the warning that none runs."""
+    if not seen:
+        return NO_SCHEDULER
+    latest = seen[0]
+    ago = max(0, int((now - latest.seen_at).total_seconds()))
+    how = f"every {latest.every_s:g} s" if latest.every_s is not None else "from cron or a timer"
+    more = f" (and {len(seen) - 1} more)" if len(seen) > 1 else ""
+    return (
+        f"<b>Scheduler running</b> on {html.escape(latest.host)} (pid {latest.pid}, {how}), "
+        f"last seen {ago} s ago{more}."
+    )
 
 
 def local(instant: datetime, tz: str) -> str:
@@ -158,5 +184,6 @@ class SchedulePanel:
             if firing
             else " No scheduler has run an occurrence in this store yet."
         )
-        self.scheduler.value = f'<div class="wb-note">{SCHEDULER_NOTE}{last}</div>'
+        status = scheduler_status(running_schedulers(ws, now), now)
+        self.scheduler.value = f'<div class="wb-note">{status} {SCHEDULER_NOTE}{last}</div>'
         return schedules

@@ -20,6 +20,7 @@ from workbench.send.errors import (
     TemplateError,
     TransientError,
 )
+from workbench.send.heartbeat import SchedulerSeen, running_schedulers
 from workbench.send.policy import QuietHours, SendPolicy, resolve_policy
 from workbench.send.recipients import GATE, Audience, select_audience
 from workbench.send.retry import Delivery, RetryPolicy
@@ -48,6 +49,7 @@ __all__ = [
     "RunFiles",
     "Schedule",
     "Scheduler",
+    "SchedulerSeen",
     "SendOptions",
     "SendPlan",
     "SendPolicy",
@@ -69,6 +71,7 @@ __all__ = [
     "remove_schedule",
     "resolve_policy",
     "run_send_notebook",
+    "running_schedulers",
     "select_audience",
     "use_tracker",
     "write_recipients",

@@ -37,6 +37,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.expr.timeutil import zone
 from workbench.send.audit import RunFiles, run_send_notebook
 from workbench.send.campaigns import check_campaign_id, define_campaign, get_campaign
+from workbench.send.heartbeat import beat, forget
 from workbench.send.sendlog import process_alive, this_host
 from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables, table
 from workbench.store.connection import transaction
@@ -162,10 +163,12 @@ class Scheduler:
         self.runner = runner
         self.clock = clock
         self.max_late = max_late
+        self.every_s: float | None = None  # set by run_forever: None is one tick per start
 
     def tick(self) -> list[Firing]:
-        """Run every schedule's latest due occurrence that no scheduler has claimed; returns
-        the firings this scheduler ran."""
+        """Record this scheduler's heartbeat, then run every schedule's latest due occurrence
+        that no scheduler has claimed; returns the firings this scheduler ran."""
+        beat(self.ws, self.clock(), self.every_s)
         ran = []
         for schedule in list_schedules(self.ws):
             now = self.clock()
@@ -257,12 +260,16 @@ class Scheduler:
     def run_forever(self, interval: float = 30.0, stop: threading.Event | None = None) -> None:
         """Tick every ``interval`` seconds until ``stop`` is set (or the process ends)."""
         stop = stop or threading.Event()
-        while not stop.is_set():
-            try:
-                self.tick()
-            except WorkbenchError as exc:
-                log.error("scheduler tick failed: %s", exc)
-            stop.wait(interval)
+        self.every_s = interval
+        try:
+            while not stop.is_set():
+                try:
+                    self.tick()
+                except WorkbenchError as exc:
+                    log.error("scheduler tick failed: %s", exc)
+                stop.wait(interval)
+        finally:
+            forget(self.ws)  # the app stops counting it at once
 
 
 def _pid() -> int:

@@ -1,4 +1,5 @@
-"""The send package's own tables: campaigns, runs, the send log, schedules and their firings.
+"""The send package's own tables: campaigns, runs, the send log, schedules, their firings and
+the schedulers' heartbeats.
 
 Created on first use with ``con.create_table`` from the schemas below. The send log and
 the firings carry unique indexes; every insert into them is also an anti-join inside a
@@ -90,12 +91,23 @@ SCHEDULE_FIRINGS = ibis.schema(
     }
 )
 
+SCHEDULERS = ibis.schema(
+    {
+        "host": dt.String(nullable=False),
+        "pid": dt.Int64(nullable=False),
+        "started_at": _TS,
+        "seen_at": _TS,  # its latest tick
+        "every_s": dt.float64,  # seconds between its ticks; null: one tick per start (cron, timers)
+    }
+)
+
 TABLES = {
     "wb_campaigns": CAMPAIGNS,
     "wb_send_runs": SEND_RUNS,
     "wb_send_log": SEND_LOG,
     "wb_schedules": SCHEDULES,
     "wb_schedule_firings": SCHEDULE_FIRINGS,
+    "wb_schedulers": SCHEDULERS,
 }
 UNIQUE_KEYS = {
     "wb_campaigns": ("campaign_id",),
@@ -103,6 +115,7 @@ UNIQUE_KEYS = {
     "wb_send_log": ("campaign_id", "contact_id"),
     "wb_schedules": ("schedule_id",),
     "wb_schedule_firings": ("schedule_id", "due_at"),
+    "wb_schedulers": ("host", "pid"),
 }
 
 
