@@ -135,3 +135,26 @@ def test_cli_says_postgres_keeps_its_own_order():
     result = CliRunner().invoke(main, ["--db", url, "compact"])
     assert result.exit_code == 0, result.output
     assert "nothing to do: postgres" in result.output
+
+
+def test_if_needed_compacts_once_a_tenth_of_the_events_arrived_since(store):
+    assert store.events_since_compaction() == (1000, 1000)  # never compacted
+    assert store.compact(if_needed=True) == 1000
+    assert store.events_since_compaction() == (0, 1000)
+    store.append("events", events(50, seed=11, prefix="later-"))
+    assert store.events_since_compaction() == (50, 1050)
+    assert store.compact(if_needed=True) == 0  # under a tenth: left as it is
+    order = physical_order(store)
+    assert order != sorted(order)
+    store.append("events", events(70, seed=12, prefix="more-"))
+    assert store.events_since_compaction() == (120, 1120)
+    assert store.compact(if_needed=True) == 1120
+    order = physical_order(store)
+    assert order == sorted(order)
+
+
+def test_cli_if_needed_says_why_it_did_nothing(store):
+    store.compact()
+    result = CliRunner().invoke(main, ["--db", str(store.url.path), "compact", "--if-needed"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to do: 0 of 1,000 events arrived since the last compaction" in result.output

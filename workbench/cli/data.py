@@ -173,21 +173,27 @@ def demo_data_cmd(
 
 
 @command(main, "compact")
-def compact_cmd(db: str | None) -> None:
+@click.option("--if-needed", is_flag=True, help="Only if a tenth of the events arrived since the last compaction.")
+def compact_cmd(db: str | None, if_needed: bool) -> None:
     """Rewrite the events in the order segments read them (name, then time).
 
     Imports store each batch in this order; events appended a few at a time, or in many
-    batches, interleave. Run it after large imports or nightly; it holds the store for
-    writing meanwhile (about a minute for 20 million events on DuckDB). PostgreSQL and
-    ClickHouse keep their own order: there it does nothing."""
+    batches, interleave. Run it after large imports, or nightly with --if-needed; it holds
+    the store for writing meanwhile (about a minute for 20 million events on DuckDB).
+    PostgreSQL and ClickHouse keep their own order: there it does nothing."""
     ws = connect(db)
+    if ws.dialect != "duckdb":
+        click.echo(f"nothing to do: {ws.dialect} keeps events in its own order")
+        return
+    since, total = ws.events_since_compaction()
+    share = f"{since:,} of {total:,} events arrived since the last compaction"
     with progress_bar("compacting events") as progress:
         progress.add_task("compact", total=None)
-        rows = ws.compact()
+        rows = ws.compact(if_needed=if_needed)
     if rows:
-        click.echo(f"compacted {rows:,} events in (name, time) order")
+        click.echo(f"compacted {rows:,} events in (name, time) order ({share})")
     else:
-        click.echo(f"nothing to do: {ws.dialect} keeps events in its own order")
+        click.echo(f"nothing to do: {share}")
 
 
 @command(main, "export")

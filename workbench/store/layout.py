@@ -8,7 +8,9 @@ and a segment on purchases of all time reads the whole table (docs/benchmarks.md
 
 Imports store each batch in this order (:func:`ordered`); appends of a few rows at a time
 (the collector) and many batches over time still interleave, which :func:`compact_events`
-undoes by rewriting the table. PostgreSQL reads events through its ``(name, ts)`` index
+undoes by rewriting the table. It records how many events it left in order (setting
+``events_compacted``): the events stored since are the ones out of order, which
+:func:`events_since_compaction` reports for ``workbench compact --if-needed``. PostgreSQL reads events through its ``(name, ts)`` index
 and ClickHouse's MergeTree keeps its own sort key, so there it has nothing to do.
 """
 
@@ -20,11 +22,15 @@ import time
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from workbench.store.catalog_store import read_settings, write_setting
 from workbench.store.dml import insert_rows, rename_table, set_option
 
 log = logging.getLogger(__name__)
 
 EVENTS_ORDER = ("name", "ts")
+COMPACTED_SETTING = "events_compacted"
+WORTH_COMPACTING = 0.1
+"""``--if-needed`` compacts once this share of the events arrived since the last compaction."""
 _REWRITTEN = "_wb_events_compacted"
 # The sort spills to disk beyond this; unbounded, DuckDB takes up to 80% of the memory
 # (9 GB for 20 million events), and the store's readers still need theirs.
@@ -53,5 +59,20 @@ def compact_events(con: BaseBackend, spill: bool = False) -> int:
     rows = int(con.execute(con.table(_REWRITTEN).count()))
     con.drop_table("events")
     rename_table(con, _REWRITTEN, "events")
+    write_setting(con, COMPACTED_SETTING, str(rows))
     log.info("compacted %d events in (name, ts) order in %.1f s", rows, time.perf_counter() - started)
     return rows
+
+
+def events_since_compaction(con: BaseBackend) -> tuple[int, int]:
+    """(events stored since the last compaction, events in all); all of them if the store
+    was never compacted. Rows are never deleted from ``events``, so the difference of counts
+    is the events appended since."""
+    total = int(con.execute(con.table("events").count()))
+    compacted = int(read_settings(con).get(COMPACTED_SETTING, 0))
+    return max(total - compacted, 0), total
+
+
+def worth_compacting(since: int, total: int) -> bool:
+    """Whether enough events arrived out of order to rewrite the table for them."""
+    return total > 0 and since >= WORTH_COMPACTING * total

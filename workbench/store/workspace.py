@@ -35,7 +35,7 @@ from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
 from workbench.store.dml import stage as stage_rows
-from workbench.store.layout import compact_events, ordered
+from workbench.store.layout import compact_events, events_since_compaction, ordered, worth_compacting
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -529,15 +529,23 @@ class Workspace:
             con.insert("identities", fresh)
         return count
 
-    def compact(self) -> int:
+    def compact(self, if_needed: bool = False) -> int:
         """Rewrite ``events`` in (name, time) order, the order segment queries read them
         by (see :mod:`workbench.store.layout`); the number of events rewritten, 0 on
         engines that keep their own order. Holds the store for writing meanwhile: about a
-        minute for 20 million events."""
+        minute for 20 million events. ``if_needed``: only when at least a tenth of the
+        events arrived since the last compaction (see :meth:`events_since_compaction`)."""
+        if if_needed and self.dialect == "duckdb" and not worth_compacting(*self.events_since_compaction()):
+            return 0
         spill = self.connector.own_connection
         with self.connector.writing() as con, transaction(con):
             self._check_ready(con)
             return compact_events(con, spill=spill)
+
+    def events_since_compaction(self) -> tuple[int, int]:
+        """(events stored since the last :meth:`compact`, events in all)."""
+        with self.connector.reading() as con:
+            return events_since_compaction(con)
 
     # --- moving data between stores ----------------------------------------------------
 
