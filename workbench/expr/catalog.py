@@ -7,7 +7,7 @@ rendering and the builder all read it. It is plain data, so it can be cached and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import ibis.expr.datatypes as dt
@@ -44,9 +44,12 @@ class EventType:
     name: str
     source: str
     properties: Mapping[str, str] = field(default_factory=dict)
+    # whether some stored event of this name had no contact (its anonymous id is stitched);
+    # True when not known (stores older than the flag)
+    anonymous: bool = True
 
     def __hash__(self) -> int:
-        return hash((self.name, self.source, tuple(sorted(self.properties.items()))))
+        return hash((self.name, self.source, tuple(sorted(self.properties.items())), self.anonymous))
 
 
 STANDARD_FIELDS = (
@@ -102,6 +105,13 @@ class Catalog:
     def standard(cls, custom: tuple[Field, ...] = (), **kwargs) -> Catalog:
         """The SPEC §1 contact fields plus ``custom`` ones."""
         return cls({f.name: f for f in (*STANDARD_FIELDS, *custom)}, **kwargs)
+
+    def may_be_anonymous(self, names: Iterable[str] | None) -> bool:
+        """Whether events of these names (None: any) may lack a contact, so that their
+        anonymous ids must be looked up; names the catalog does not know may."""
+        if names is None:
+            return any(et.anonymous for et in self.events.values())
+        return any(self.events[n].anonymous if n in self.events else True for n in names)
 
     def property_type(self, names: tuple[str, ...] | None, prop: str) -> str | None:
         """The type of an event column or ``properties`` key for these event names."""

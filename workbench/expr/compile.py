@@ -403,7 +403,8 @@ class Compiler:
     def stitched_events(
         self, span: Span | None = None, names: set[str] | None = None, boxes: list[Box] | None = None
     ) -> ir.Table:
-        """Events up to T with ``cid``: their contact, or the contact their anonymous id links to.
+        """Events up to T with ``cid``: their contact, or the contact their anonymous id links to
+        (no link is looked up when the catalog says none of the names read came without one).
         ``span`` and ``names`` bound the events read; with ``boxes``, only the events some
         box's conditions match are read: one scan per box, each leaving out the events of
         the boxes before it. A single scan filtered by ``box OR box`` would read the whole
@@ -424,6 +425,9 @@ class Compiler:
             if names is not None:
                 preds.append(e.name.isin(sorted(names)))
             e = self._scan(e.filter(*preds))
+        read = names if boxes is None else _union_names([box.names for box in boxes])
+        if not self.catalog.may_be_anonymous(read):
+            return e.filter(e.contact_id.notnull()).mutate(cid=e.contact_id)
         links = self.identity_links(e.filter(e.contact_id.isnull()).anonymous_id)
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
         return joined.mutate(cid=ibis.coalesce(joined.contact_id, joined.link_contact_id)).filter(
@@ -685,6 +689,16 @@ class Compiler:
         return wide.aggregate(**{key: flag.sum() for key, flag in flags.items()})
 
 
+def _union_names(sets: Iterable[set[str] | None]) -> set[str] | None:
+    """All the names of several sets; None (any name) if one is None."""
+    out: set[str] = set()
+    for names in sets:
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
 def _latest(events: ir.Table, group: list[str]) -> ir.Table:
     """Each group's latest event (largest ``ts``, then largest ``event_id``).
 
@@ -743,7 +757,9 @@ def catalog_key(catalog: Catalog) -> tuple:
     key = (
         catalog.timezone,
         tuple((f.name, f.type, f.custom) for f in catalog.fields.values()),
-        tuple(sorted((name, tuple(sorted(et.properties.items()))) for name, et in catalog.events.items())),
+        tuple(
+            sorted((name, tuple(sorted(et.properties.items())), et.anonymous) for name, et in catalog.events.items())
+        ),
     )
     if len(_catalog_keys) > 64:
         _catalog_keys.clear()

@@ -11,6 +11,7 @@ old one. ClickHouse has no transactions: there, nothing is cached.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Mapping
@@ -43,9 +44,13 @@ def read_catalog(con: BaseBackend, segments: frozenset[str], lists: frozenset[st
         if r["property"] is not None:
             entry["properties"][r["property"]] = r["type"]
     settings = read_settings(con)
+    identified = _identified(settings)
     return Catalog.standard(
         custom,
-        events={name: EventType(name, e["source"], e["properties"]) for name, e in events.items()},
+        events={
+            name: EventType(name, e["source"], e["properties"], anonymous=name not in identified)
+            for name, e in events.items()
+        },
         segments=segments,
         lists=lists,
         timezone=settings.get("timezone", "UTC"),
@@ -78,13 +83,33 @@ def register_field(con: BaseBackend, name: str, type_: str, label: str, descript
     return Field(name, type_, label, description, custom=True)
 
 
+IDENTIFIED_SETTING = "identified_events"
+"""The event names every stored event of which had a contact, since the store first saw
+the name (JSON list). Others may have come anonymous: segments on them look links up."""
+
+
+def _identified(settings: Mapping[str, str]) -> set[str]:
+    return set(json.loads(settings.get(IDENTIFIED_SETTING, "[]")))
+
+
 def learn_events(
-    con: BaseBackend, learned: Mapping[str, Mapping[str, str]], sources: Mapping[str, str], seen: Mapping[str, int]
+    con: BaseBackend,
+    learned: Mapping[str, Mapping[str, str]],
+    sources: Mapping[str, str],
+    seen: Mapping[str, int],
+    anonymous: frozenset[str] = frozenset(),
 ) -> None:
-    """Merge event names and property types seen in new data into the catalog."""
+    """Merge event names and property types seen in new data into the catalog, and which
+    names came without a contact (``anonymous``): a name is known to be always identified
+    only from its first event on."""
     table = con.table("wb_event_properties")
     current = {(r["event"], r["property"]): r for r in con.to_pyarrow(table).to_pylist()}
     before = {key: (r["source"], r["type"]) for key, r in current.items()}
+    known = {event for event, _ in current}
+    identified = _identified(read_settings(con))
+    now_identified = (identified | {e for e in learned if e not in known}) - anonymous
+    if now_identified != identified:
+        write_setting(con, IDENTIFIED_SETTING, json.dumps(sorted(now_identified)))
     for event, props in learned.items():
         key = (event, None)
         row = current.setdefault(

@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from ibis.backends import BaseBackend
 
@@ -498,7 +499,9 @@ class Workspace:
                     seen = {
                         row["values"]: row["counts"] for row in prepared.table.column("name").value_counts().to_pylist()
                     }
-                    catalog_store.learn_events(con, prepared.learned, prepared.sources, seen)
+                    catalog_store.learn_events(
+                        con, prepared.learned, prepared.sources, seen, anonymous_names(prepared.table)
+                    )
                 if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
                     analyze(con, kind)
                 if stored or updated or links:
@@ -634,6 +637,12 @@ def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ..
             for c in stored.columns
         ]
     )
+
+
+def anonymous_names(events: pa.Table) -> frozenset[str]:
+    """The names of the events that came without a contact (stitched by anonymous id)."""
+    without = events.filter(pc.is_null(events.column("contact_id")))
+    return frozenset(without.column("name").unique().to_pylist())
 
 
 def _rows_table(rows: list[dict]) -> pa.Table:

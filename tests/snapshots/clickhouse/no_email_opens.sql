@@ -1,27 +1,11 @@
-WITH "t8" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    CAST("t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id" AS "anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-        AND "t1"."ts" >= parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
-        AND "t1"."name" IN ('email_open', 'email_sent')
-        AND isNull("t1"."contact_id")
-    ) AS Nullable(Bool))
-)
 SELECT
-  "t20"."contact_id" AS "contact_id"
+  "t7"."contact_id" AS "contact_id"
 FROM (
   SELECT
-    "t6"."contact_id" AS "contact_id",
-    "t6"."created_at" AS "created_at",
-    "t19"."ev0" AS "ev0",
-    "t19"."ev1" AS "ev1"
+    "t4"."contact_id" AS "contact_id",
+    "t4"."created_at" AS "created_at",
+    "t6"."ev0" AS "ev0",
+    "t6"."ev1" AS "ev1"
   FROM (
     SELECT
       "t0"."contact_id" AS "contact_id",
@@ -29,101 +13,56 @@ FROM (
     FROM "contacts" AS "t0"
     WHERE
       "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-  ) AS "t6"
+  ) AS "t4"
   INNER JOIN (
     SELECT
-      "t17"."cid" AS "cid",
+      "t3"."cid" AS "cid",
       countIf(
         TRUE
-        AND "t17"."name" IN ('email_sent')
+        AND "t3"."name" IN ('email_sent')
         AND (
           TRUE
           AND (
-            "t17"."ts" > parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
+            "t3"."ts" > parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
           )
           AND (
-            "t17"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+            "t3"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
           )
         )
       ) AS "ev0",
       countIf(
         TRUE
-        AND "t17"."name" IN ('email_open')
+        AND "t3"."name" IN ('email_open')
         AND (
           TRUE
           AND (
-            "t17"."ts" > parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
+            "t3"."ts" > parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
           )
           AND (
-            "t17"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+            "t3"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
           )
         )
       ) AS "ev1"
     FROM (
       SELECT
-        "t16"."contact_id" AS "contact_id",
-        "t16"."anonymous_id" AS "anonymous_id",
-        "t16"."name" AS "name",
-        "t16"."ts" AS "ts",
-        "t16"."link_anonymous_id" AS "link_anonymous_id",
-        "t16"."link_contact_id" AS "link_contact_id",
-        COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
-      FROM (
-        SELECT
-          "t7"."contact_id" AS "contact_id",
-          "t7"."anonymous_id" AS "anonymous_id",
-          "t7"."name" AS "name",
-          "t7"."ts" AS "ts",
-          "t15"."link_anonymous_id" AS "link_anonymous_id",
-          "t15"."link_contact_id" AS "link_contact_id"
-        FROM (
-          SELECT
-            "t1"."contact_id" AS "contact_id",
-            "t1"."anonymous_id" AS "anonymous_id",
-            "t1"."name" AS "name",
-            "t1"."ts" AS "ts"
-          FROM "events" AS "t1"
-          WHERE
-            "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-            AND "t1"."ts" >= parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
-            AND "t1"."name" IN ('email_open', 'email_sent')
-        ) AS "t7"
-        LEFT OUTER JOIN (
-          SELECT
-            "t13"."anonymous_id" AS "link_anonymous_id",
-            MAX("t13"."contact_id") AS "link_contact_id"
-          FROM (
-            SELECT
-              "t10"."anonymous_id" AS "anonymous_id",
-              "t10"."contact_id" AS "contact_id",
-              "t10"."linked_at" AS "linked_at",
-              "t12"."latest_at" AS "latest_at"
-            FROM "t8" AS "t10"
-            INNER JOIN (
-              SELECT
-                "t9"."anonymous_id" AS "anonymous_id",
-                MAX("t9"."linked_at") AS "latest_at"
-              FROM "t8" AS "t9"
-              GROUP BY
-                "t9"."anonymous_id"
-            ) AS "t12"
-              ON "t10"."anonymous_id" = "t12"."anonymous_id"
-              AND "t10"."linked_at" = "t12"."latest_at"
-          ) AS "t13"
-          GROUP BY
-            "t13"."anonymous_id"
-        ) AS "t15"
-          ON "t7"."anonymous_id" = "t15"."link_anonymous_id"
-      ) AS "t16"
+        "t1"."contact_id" AS "contact_id",
+        "t1"."anonymous_id" AS "anonymous_id",
+        "t1"."name" AS "name",
+        "t1"."ts" AS "ts",
+        "t1"."contact_id" AS "cid"
+      FROM "events" AS "t1"
       WHERE
-        isNotNull(COALESCE("t16"."contact_id", "t16"."link_contact_id"))
-    ) AS "t17"
+        "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+        AND "t1"."ts" >= parseDateTimeBestEffort('2026-10-31T12:00:00+00:00', 'UTC')
+        AND "t1"."name" IN ('email_open', 'email_sent')
+        AND isNotNull("t1"."contact_id")
+    ) AS "t3"
     GROUP BY
-      "t17"."cid"
-  ) AS "t19"
-    ON "t6"."contact_id" = "t19"."cid"
-) AS "t20"
+      "t3"."cid"
+  ) AS "t6"
+    ON "t4"."contact_id" = "t6"."cid"
+) AS "t7"
 WHERE
   TRUE
-  AND COALESCE(COALESCE("t20"."ev0", 0) >= 1, FALSE)
-  AND COALESCE(COALESCE("t20"."ev1", 0) = 0, FALSE)
+  AND COALESCE(COALESCE("t7"."ev0", 0) >= 1, FALSE)
+  AND COALESCE(COALESCE("t7"."ev1", 0) = 0, FALSE)

@@ -1,5 +1,5 @@
 SELECT
-  "t23"."contact_id"
+  "t16"."contact_id"
 FROM (
   SELECT
     *
@@ -14,12 +14,25 @@ FROM (
   WHERE
     "t3"."contact_id" IN (
       SELECT
-        "t20"."cid_0"
+        "t7"."cid_0"
       FROM (
         SELECT
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid_0",
-          "t16"."ts" AS "ts_0",
-          "t16"."event_id" AS "event_id_0"
+          "t1"."contact_id" AS "cid_0",
+          "t1"."ts" AS "ts_0",
+          "t1"."event_id" AS "event_id_0"
+        FROM "events" AS "t1"
+        WHERE
+          "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+          AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
+          AND "t1"."name" IN ('email_click')
+          AND "t1"."contact_id" IS NOT NULL
+          AND TRUE
+      ) AS "t7"
+      INNER JOIN (
+        SELECT
+          COALESCE("t12"."contact_id", "t12"."link_contact_id") AS "cid_1",
+          "t12"."ts" AS "ts_1",
+          "t12"."event_id" AS "event_id_1"
         FROM (
           SELECT
             "t8"."event_id",
@@ -27,69 +40,8 @@ FROM (
             "t8"."anonymous_id",
             "t8"."name",
             "t8"."ts",
-            "t14"."link_anonymous_id",
-            "t14"."link_contact_id"
-          FROM (
-            SELECT
-              "t1"."event_id",
-              "t1"."contact_id",
-              "t1"."anonymous_id",
-              "t1"."name",
-              "t1"."ts"
-            FROM "events" AS "t1"
-            WHERE
-              "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-              AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
-              AND "t1"."name" IN ('email_click')
-          ) AS "t8"
-          LEFT OUTER JOIN (
-            SELECT
-              "t10"."anonymous_id" AS "link_anonymous_id",
-              FIRST(
-                "t10"."contact_id" ORDER BY {'at': "t10"."linked_at", 'id': "t10"."contact_id"} DESC
-              ) AS "link_contact_id"
-            FROM (
-              SELECT
-                *
-              FROM "identities" AS "t2"
-              WHERE
-                "t2"."anonymous_id" IN (
-                  SELECT
-                    "t1"."anonymous_id"
-                  FROM "events" AS "t1"
-                  WHERE
-                    "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-                    AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
-                    AND "t1"."name" IN ('email_click')
-                    AND "t1"."contact_id" IS NULL
-                )
-            ) AS "t10"
-            GROUP BY
-              1
-          ) AS "t14"
-            ON "t8"."anonymous_id" = "t14"."link_anonymous_id"
-        ) AS "t16"
-        WHERE
-          COALESCE("t16"."contact_id", "t16"."link_contact_id") IS NOT NULL
-          AND TRUE
-          AND "t16"."name" IN ('email_click')
-          AND "t16"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
-          AND "t16"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-      ) AS "t20"
-      INNER JOIN (
-        SELECT
-          COALESCE("t17"."contact_id", "t17"."link_contact_id") AS "cid_1",
-          "t17"."ts" AS "ts_1",
-          "t17"."event_id" AS "event_id_1"
-        FROM (
-          SELECT
-            "t9"."event_id",
-            "t9"."contact_id",
-            "t9"."anonymous_id",
-            "t9"."name",
-            "t9"."ts",
-            "t15"."link_anonymous_id",
-            "t15"."link_contact_id"
+            "t11"."link_anonymous_id",
+            "t11"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -102,12 +54,12 @@ FROM (
               "t1"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
               AND "t1"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
               AND "t1"."name" IN ('page_view')
-          ) AS "t9"
+          ) AS "t8"
           LEFT OUTER JOIN (
             SELECT
-              "t11"."anonymous_id" AS "link_anonymous_id",
+              "t9"."anonymous_id" AS "link_anonymous_id",
               FIRST(
-                "t11"."contact_id" ORDER BY {'at': "t11"."linked_at", 'id': "t11"."contact_id"} DESC
+                "t9"."contact_id" ORDER BY {'at': "t9"."linked_at", 'id': "t9"."contact_id"} DESC
               ) AS "link_contact_id"
             FROM (
               SELECT
@@ -124,24 +76,24 @@ FROM (
                     AND "t1"."name" IN ('page_view')
                     AND "t1"."contact_id" IS NULL
                 )
-            ) AS "t11"
+            ) AS "t9"
             GROUP BY
               1
-          ) AS "t15"
-            ON "t9"."anonymous_id" = "t15"."link_anonymous_id"
-        ) AS "t17"
+          ) AS "t11"
+            ON "t8"."anonymous_id" = "t11"."link_anonymous_id"
+        ) AS "t12"
         WHERE
-          COALESCE("t17"."contact_id", "t17"."link_contact_id") IS NOT NULL
+          COALESCE("t12"."contact_id", "t12"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t17"."name" IN ('page_view')
-          AND "t17"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
-          AND "t17"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
-      ) AS "t21"
-        ON "t20"."cid_0" = "t21"."cid_1"
-        AND "t21"."ts_1" >= "t20"."ts_0"
-        AND "t21"."event_id_1" <> "t20"."event_id_0"
-        AND "t21"."ts_1" <= (
-          "t20"."ts_0" + INTERVAL '86400' SECOND
+          AND "t12"."name" IN ('page_view')
+          AND "t12"."ts" > MAKE_TIMESTAMPTZ(2026, 10, 31, 12, 0, 0.0, 'UTC')
+          AND "t12"."ts" <= MAKE_TIMESTAMPTZ(2026, 11, 30, 12, 0, 0.0, 'UTC')
+      ) AS "t14"
+        ON "t7"."cid_0" = "t14"."cid_1"
+        AND "t14"."ts_1" >= "t7"."ts_0"
+        AND "t14"."event_id_1" <> "t7"."event_id_0"
+        AND "t14"."ts_1" <= (
+          "t7"."ts_0" + INTERVAL '86400' SECOND
         )
     )
-) AS "t23"
+) AS "t16"

@@ -1,19 +1,4 @@
-WITH "t10" AS (
-  SELECT
-    *
-  FROM "identities" AS "t2"
-  WHERE
-    "t2"."anonymous_id" IN (
-      SELECT
-        "t1"."anonymous_id"
-      FROM "events" AS "t1"
-      WHERE
-        "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-        AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-        AND "t1"."name" IN ('email_click')
-        AND "t1"."contact_id" IS NULL
-    )
-), "t11" AS (
+WITH "t9" AS (
   SELECT
     *
   FROM "identities" AS "t2"
@@ -30,7 +15,7 @@ WITH "t10" AS (
     )
 )
 SELECT
-  "t33"."contact_id"
+  "t21"."contact_id"
 FROM (
   SELECT
     *
@@ -45,12 +30,25 @@ FROM (
   WHERE
     "t3"."contact_id" IN (
       SELECT
-        "t30"."cid_0"
+        "t7"."cid_0"
       FROM (
         SELECT
-          COALESCE("t26"."contact_id", "t26"."link_contact_id") AS "cid_0",
-          "t26"."ts" AS "ts_0",
-          "t26"."event_id" AS "event_id_0"
+          "t1"."contact_id" AS "cid_0",
+          "t1"."ts" AS "ts_0",
+          "t1"."event_id" AS "event_id_0"
+        FROM "events" AS "t1"
+        WHERE
+          "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t1"."name" IN ('email_click')
+          AND "t1"."contact_id" IS NOT NULL
+          AND TRUE
+      ) AS "t7"
+      INNER JOIN (
+        SELECT
+          COALESCE("t17"."contact_id", "t17"."link_contact_id") AS "cid_1",
+          "t17"."ts" AS "ts_1",
+          "t17"."event_id" AS "event_id_1"
         FROM (
           SELECT
             "t8"."event_id",
@@ -58,69 +56,8 @@ FROM (
             "t8"."anonymous_id",
             "t8"."name",
             "t8"."ts",
-            "t24"."link_anonymous_id",
-            "t24"."link_contact_id"
-          FROM (
-            SELECT
-              "t1"."event_id",
-              "t1"."contact_id",
-              "t1"."anonymous_id",
-              "t1"."name",
-              "t1"."ts"
-            FROM "events" AS "t1"
-            WHERE
-              "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-              AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-              AND "t1"."name" IN ('email_click')
-          ) AS "t8"
-          LEFT OUTER JOIN (
-            SELECT
-              "t20"."anonymous_id" AS "link_anonymous_id",
-              MAX("t20"."contact_id") AS "link_contact_id"
-            FROM (
-              SELECT
-                "t14"."anonymous_id",
-                "t14"."contact_id",
-                "t14"."linked_at",
-                "t18"."latest_at"
-              FROM "t10" AS "t14"
-              INNER JOIN (
-                SELECT
-                  "t12"."anonymous_id",
-                  MAX("t12"."linked_at") AS "latest_at"
-                FROM "t10" AS "t12"
-                GROUP BY
-                  1
-              ) AS "t18"
-                ON "t14"."anonymous_id" = "t18"."anonymous_id"
-                AND "t14"."linked_at" = "t18"."latest_at"
-            ) AS "t20"
-            GROUP BY
-              1
-          ) AS "t24"
-            ON "t8"."anonymous_id" = "t24"."link_anonymous_id"
-        ) AS "t26"
-        WHERE
-          COALESCE("t26"."contact_id", "t26"."link_contact_id") IS NOT NULL
-          AND TRUE
-          AND "t26"."name" IN ('email_click')
-          AND "t26"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t26"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS "t30"
-      INNER JOIN (
-        SELECT
-          COALESCE("t27"."contact_id", "t27"."link_contact_id") AS "cid_1",
-          "t27"."ts" AS "ts_1",
-          "t27"."event_id" AS "event_id_1"
-        FROM (
-          SELECT
-            "t9"."event_id",
-            "t9"."contact_id",
-            "t9"."anonymous_id",
-            "t9"."name",
-            "t9"."ts",
-            "t25"."link_anonymous_id",
-            "t25"."link_contact_id"
+            "t16"."link_anonymous_id",
+            "t16"."link_contact_id"
           FROM (
             SELECT
               "t1"."event_id",
@@ -133,46 +70,46 @@ FROM (
               "t1"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
               AND "t1"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
               AND "t1"."name" IN ('page_view')
-          ) AS "t9"
+          ) AS "t8"
           LEFT OUTER JOIN (
             SELECT
-              "t21"."anonymous_id" AS "link_anonymous_id",
-              MAX("t21"."contact_id") AS "link_contact_id"
+              "t14"."anonymous_id" AS "link_anonymous_id",
+              MAX("t14"."contact_id") AS "link_contact_id"
             FROM (
               SELECT
-                "t15"."anonymous_id",
-                "t15"."contact_id",
-                "t15"."linked_at",
-                "t19"."latest_at"
-              FROM "t11" AS "t15"
+                "t11"."anonymous_id",
+                "t11"."contact_id",
+                "t11"."linked_at",
+                "t13"."latest_at"
+              FROM "t9" AS "t11"
               INNER JOIN (
                 SELECT
-                  "t13"."anonymous_id",
-                  MAX("t13"."linked_at") AS "latest_at"
-                FROM "t11" AS "t13"
+                  "t10"."anonymous_id",
+                  MAX("t10"."linked_at") AS "latest_at"
+                FROM "t9" AS "t10"
                 GROUP BY
                   1
-              ) AS "t19"
-                ON "t15"."anonymous_id" = "t19"."anonymous_id"
-                AND "t15"."linked_at" = "t19"."latest_at"
-            ) AS "t21"
+              ) AS "t13"
+                ON "t11"."anonymous_id" = "t13"."anonymous_id"
+                AND "t11"."linked_at" = "t13"."latest_at"
+            ) AS "t14"
             GROUP BY
               1
-          ) AS "t25"
-            ON "t9"."anonymous_id" = "t25"."link_anonymous_id"
-        ) AS "t27"
+          ) AS "t16"
+            ON "t8"."anonymous_id" = "t16"."link_anonymous_id"
+        ) AS "t17"
         WHERE
-          COALESCE("t27"."contact_id", "t27"."link_contact_id") IS NOT NULL
+          COALESCE("t17"."contact_id", "t17"."link_contact_id") IS NOT NULL
           AND TRUE
-          AND "t27"."name" IN ('page_view')
-          AND "t27"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
-          AND "t27"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS "t31"
-        ON "t30"."cid_0" = "t31"."cid_1"
-        AND "t31"."ts_1" >= "t30"."ts_0"
-        AND "t31"."event_id_1" <> "t30"."event_id_0"
-        AND "t31"."ts_1" <= (
-          "t30"."ts_0" + INTERVAL '86400 SECOND'
+          AND "t17"."name" IN ('page_view')
+          AND "t17"."ts" > CAST('2026-10-31T12:00:00+00:00' AS TIMESTAMPTZ)
+          AND "t17"."ts" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t19"
+        ON "t7"."cid_0" = "t19"."cid_1"
+        AND "t19"."ts_1" >= "t7"."ts_0"
+        AND "t19"."event_id_1" <> "t7"."event_id_0"
+        AND "t19"."ts_1" <= (
+          "t7"."ts_0" + INTERVAL '86400 SECOND'
         )
     )
-) AS "t33"
+) AS "t21"
