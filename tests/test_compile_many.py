@@ -21,7 +21,8 @@ from tests.reference import evaluate
 from tests.world import load, make_world
 from workbench.expr.compile import (
     ALL_DAY_KEYS,
-    anniversary_runs,
+    KEY_CIRCLE,
+    anniversary_arc,
     count_columns,
     instants_sql,
     many_sql,
@@ -163,11 +164,22 @@ def test_random_sets_match_single_and_reference(store, world, rules):
         assert single(store, rule, world.as_of) == expected, key
 
 
-def test_anniversary_ranges_are_the_day_keys():
-    """Day keys as two ranges (so the SQL has one shape at every T) select the same days."""
+def test_anniversary_arc_is_the_day_keys():
+    """Day keys as one arc on the circle of keys (so the SQL has one shape at every T):
+    walking the calendar's keys from ``lo`` to ``hi`` gives exactly the days, and the
+    compiled test, ``(key - lo) mod 1300 <= (hi - lo) mod 1300``, picks exactly those."""
     for offset in range(0, 4 * 366, 3):
         today = date(2027, 1, 1) + timedelta(days=offset)
         for days in (*range(0, 70), 180, 300, 363, 364, 365, 400):
-            lo1, hi1, lo2, hi2 = anniversary_runs(today, days)
-            got = {k for k in ALL_DAY_KEYS if lo1 <= k <= hi1 or lo2 <= k <= hi2}
-            assert got == set(anniversary_keys(today, days)), (today, days)
+            lo, hi = anniversary_arc(today, days)
+            start = ALL_DAY_KEYS.index(lo)
+            walked = []
+            for i in range(len(ALL_DAY_KEYS)):
+                walked.append(ALL_DAY_KEYS[(start + i) % len(ALL_DAY_KEYS)])
+                if walked[-1] == hi:
+                    break
+            assert set(walked) == set(anniversary_keys(today, days)), (today, days)
+            picked = {
+                k for k in ALL_DAY_KEYS if (k - lo + KEY_CIRCLE) % KEY_CIRCLE <= (hi - lo + KEY_CIRCLE) % KEY_CIRCLE
+            }
+            assert picked == set(walked), (today, days)

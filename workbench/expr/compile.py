@@ -135,11 +135,12 @@ ALL_DAY_KEYS = tuple(
 
 
 @lru_cache(maxsize=1024)
-def anniversary_runs(today: date, days: int) -> tuple[int, int, int, int]:
-    """The day keys of :func:`anniversary_keys` as two ranges ``lo1, hi1, lo2, hi2`` of
-    ``month * 100 + day`` (the second empty unless the days run past 31 December).
+def anniversary_arc(today: date, days: int) -> tuple[int, int]:
+    """The day keys of :func:`anniversary_keys` (``month * 100 + day``) as one run ``lo,
+    hi`` on the calendar's circle of keys: it passes from 1231 to 101 when the days run
+    past 31 December (``hi < lo`` then).
 
-    Four numbers whatever ``today`` is, so the SQL has the same shape at every T.
+    Two numbers whatever ``today`` is, so the SQL has the same shape at every T.
     """
     keys = set(anniversary_keys(today, days))
     runs: list[list[int]] = []
@@ -150,9 +151,15 @@ def anniversary_runs(today: date, days: int) -> tuple[int, int, int, int]:
                 runs.append([key, key])
             runs[-1][1] = key
         previous = key in keys
-    assert len(runs) <= 2, (today, days, runs)
-    runs += [[1, 0]] * (2 - len(runs))  # lo > hi: an empty range
-    return (runs[0][0], runs[0][1], runs[1][0], runs[1][1])
+    if len(runs) == 1:
+        return runs[0][0], runs[0][1]
+    (first_lo, first_hi), (second_lo, second_hi) = runs
+    assert (first_lo, second_hi) == (ALL_DAY_KEYS[0], ALL_DAY_KEYS[-1]), (today, days, runs)
+    return second_lo, first_hi
+
+
+# keys run from 101 to 1231: a modulus above 1231 - 101 measures the arc without aliasing
+KEY_CIRCLE = 1300
 
 
 class ShiftedClock:
@@ -354,18 +361,19 @@ class Compiler:
             day = col if type_ == DATE else self.local_date_of(col)
             key = day.month() * 100 + day.day()
             days = int(value)
-            bounds = [
+            lo, hi = (
                 self.clock.value(
                     Moment(
                         ("anniversary", days, i),
-                        lambda at, i=i, tz=self.tz: anniversary_runs(local_date(at, tz), days)[i],
+                        lambda at, i=i, tz=self.tz: anniversary_arc(local_date(at, tz), days)[i],
                         days >= 365,
                     ),
                     INT,
                 )
-                for i in range(4)
-            ]
-            return key.between(bounds[0], bounds[1]) | key.between(bounds[2], bounds[3])
+                for i in range(2)
+            )
+            # the key read once: how far along the circle from lo, against the arc's length
+            return (key - lo + KEY_CIRCLE) % KEY_CIRCLE <= (hi - lo + KEY_CIRCLE) % KEY_CIRCLE
         if op == "within_last":
             if type_ == DATE:
                 low = self.local_day(Ago(value))

@@ -5,10 +5,21 @@ WHERE
   "t0"."created_at" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
   AND COALESCE(
     (
-      toMonth("t0"."birth_date") * 100
-    ) + toDayOfMonth("t0"."birth_date") BETWEEN 1130 AND 1207
-    OR (
-      toMonth("t0"."birth_date") * 100
-    ) + toDayOfMonth("t0"."birth_date") BETWEEN 1 AND 0,
+      (
+        (
+          (
+            (
+              toMonth("t0"."birth_date") * 100
+            ) + toDayOfMonth("t0"."birth_date")
+          ) - 1130
+        ) + 1300
+      ) % 1300
+    ) <= (
+      (
+        (
+          1207 - 1130
+        ) + 1300
+      ) % 1300
+    ),
     FALSE
   )

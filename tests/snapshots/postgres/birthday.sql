@@ -5,10 +5,21 @@ WHERE
   "t0"."created_at" <= CAST('2026-11-30T12:00:00+00:00' AS TIMESTAMPTZ)
   AND COALESCE(
     (
-      EXTRACT(month FROM "t0"."birth_date") * 100
-    ) + EXTRACT(day FROM "t0"."birth_date") BETWEEN 1130 AND 1207
-    OR (
-      EXTRACT(month FROM "t0"."birth_date") * 100
-    ) + EXTRACT(day FROM "t0"."birth_date") BETWEEN 1 AND 0,
+      (
+        (
+          (
+            (
+              EXTRACT(month FROM "t0"."birth_date") * 100
+            ) + EXTRACT(day FROM "t0"."birth_date")
+          ) - 1130
+        ) + 1300
+      ) % 1300
+    ) <= (
+      (
+        (
+          1207 - 1130
+        ) + 1300
+      ) % 1300
+    ),
     FALSE
   )
