@@ -166,6 +166,28 @@ SEQUENCE_CASES = {
     },
     "push-ignored-no-within": {"sequence": [{"event": "email_open"}, {"not": {"event": "email_click"}}]},
     "same-name-negated": {"sequence": [{"event": "page_view"}, {"not": {"event": "page_view"}}], "within": "24h"},
+    # one step repeated: counted when the window is within reach, chained otherwise
+    "repeat-in-reach": {
+        "sequence": [{"event": "page_view"}, {"event": "page_view"}],
+        "within": "30d",
+        "window": {"last": "30d"},
+        "match_on": "product_id",
+    },
+    "repeat-out-of-reach": {
+        "sequence": [{"event": "page_view"}, {"event": "page_view"}],
+        "within": "2d",
+        "window": {"last": "90d"},
+        "match_on": "product_id",
+    },
+    "repeat-three-no-within": {"sequence": [{"event": "purchase"}, {"event": "purchase"}, {"event": "purchase"}]},
+    "repeat-with-where": {
+        "sequence": [
+            {"event": "page_view", "where": [{"property": "category", "op": "eq", "value": "running"}]},
+            {"event": "page_view", "where": [{"property": "category", "op": "eq", "value": "running"}]},
+        ],
+        "within": "60d",
+        "window": {"last": "60d"},
+    },
 }
 
 GROUP_CASES = {

@@ -554,6 +554,8 @@ class Compiler:
     def sequence_members(self, seq: Sequence) -> ir.Column:
         if seq.is_negated:
             return self.abandoned(seq)
+        if _repeats_in_reach(seq):
+            return self.repeated(seq)
         span = self.window_span(seq.window)
         within = Duration.parse(seq.within) if seq.within else None
         steps = [
@@ -571,6 +573,13 @@ class Compiler:
                 preds.append(nxt[f"ts_{i}"] <= self.shift(chain.ts_0, within))
             chain = chain.join(nxt, preds)
         return chain.cid_0
+
+    def repeated(self, seq: Sequence) -> ir.Column:
+        """The same step n times, where any n events of the window are within reach of each
+        other: n distinct events of the window (per key) suffice, in time order."""
+        e = self.step_events(seq.steps[0], self.window_span(seq.window), seq.match_on)
+        per = e.group_by(["cid", "key"] if seq.match_on is not None else ["cid"]).aggregate(n=e.count())
+        return per.filter(per.n >= len(seq.steps)).cid
 
     def abandoned(self, seq: Sequence) -> ir.Column:
         first, negated = seq.steps
@@ -695,6 +704,20 @@ class Compiler:
             for i, sub in enumerate(subs)
         }
         return wide.aggregate(**{key: flag.sum() for key, flag in flags.items()})
+
+
+def _repeats_in_reach(seq: Sequence) -> bool:
+    """Whether a positive sequence repeats one step and its window is no longer than its
+    ``within`` (or it has no ``within``), so that any events of the window chain."""
+    if len({(step.event, step.where) for step in seq.steps}) != 1:
+        return False
+    if seq.within is None:
+        return True
+    within = Duration.parse(seq.within)
+    if not isinstance(seq.window, Last) or within.is_calendar:
+        return False
+    window = Duration.parse(seq.window.duration)
+    return not window.is_calendar and window.seconds <= within.seconds
 
 
 def _union_names(sets: Iterable[set[str] | None]) -> set[str] | None:
