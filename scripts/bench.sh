@@ -15,13 +15,12 @@ source "$ROOT/scripts/setup-env.sh"
 needs_pg=1
 for arg in "$@"; do
   case "$arg" in
-    --skip-pg|--pg|--pg=*|--help|-h|--show-sql|--show-sql=*) needs_pg=0 ;;
+    --skip-pg|--pg|--pg=*|--help|-h|--show-sql|--show-sql=*|--report|--report=*) needs_pg=0 ;;
   esac
 done
 if [ "$needs_pg" = 1 ] && [ -z "${WORKBENCH_TEST_PG:-}" ]; then
   echo "==> PostgreSQL (throwaway server; pass --skip-pg to leave it out)" >&2
   eval "$("$ROOT/scripts/pg-test-server.sh")"
-  stop_postgres() { runuser -u postgres -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR" -m immediate stop >/dev/null 2>&1 || true; }
   trap stop_postgres EXIT
 fi
 

@@ -12,7 +12,6 @@ ruff format --check workbench tests bench
 
 echo "==> PostgreSQL"
 eval "$("$ROOT/scripts/pg-test-server.sh")"
-stop_postgres() { runuser -u postgres -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR" -m immediate stop >/dev/null 2>&1 || true; }
 trap stop_postgres EXIT
 echo "    $WORKBENCH_TEST_PG"
 

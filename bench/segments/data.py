@@ -23,7 +23,8 @@ from pathlib import Path
 
 import workbench
 from workbench.sample import SAMPLE_AS_OF
-from workbench.sample.load import example_segment_files, load_sample
+from workbench.sample.load import load_sample
+from workbench.store.connection import StoreURL
 from workbench.store.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,19 +79,12 @@ def duckdb_dataset(
         return Dataset(f"duckdb://{final / 'store.duckdb'}", **_counts(info), built_s=None, cached=True, info=info)
     building = final.with_name(final.name + f".building-{uuid.uuid4().hex[:8]}")
     building.mkdir(parents=True)
-    url = f"duckdb://{building / 'store.duckdb'}"
     started = time.perf_counter()
-    ws = Workspace(url)
 
     def progress(done: int) -> None:
         log(f"  generated and written {done:,} / {contacts:,} contacts ({time.perf_counter() - started:.0f} s)")
 
-    try:
-        summary = load_sample(ws, contacts, seed=seed, as_of=AS_OF, save_segments=True, progress=progress)
-        info = {**_table_counts(ws), "summary": summary, "seed": seed, "as_of": AS_OF.isoformat()}
-    finally:
-        ws.close()
-    info["built_s"] = round(time.perf_counter() - started, 1)
+    info = _load(f"duckdb://{building / 'store.duckdb'}", contacts, seed, progress)
     (building / "dataset.json").write_text(json.dumps(info, indent=2))
     if final.exists():  # a concurrent run finished first: keep theirs
         shutil.rmtree(building)
@@ -103,11 +97,30 @@ def duckdb_dataset(
 
 def remember(dataset: Dataset, **facts) -> None:
     """Add facts about a cached DuckDB store to its ``dataset.json``."""
-    marker = Path(dataset.url.split("://", 1)[1]).with_name("dataset.json")
+    marker = StoreURL.parse(dataset.url).path.with_name("dataset.json")
     info = json.loads(marker.read_text())
     info.update(facts)
     dataset.info.update(facts)
     marker.write_text(json.dumps(info, indent=2))
+
+
+def _load(url: str, contacts: int, seed: int, progress=None) -> dict:
+    """Generate and import the sample into the store at ``url``; what it holds and took.
+    The example segments are saved by the benchmark's build phases, cached store or not."""
+    started = time.perf_counter()
+    ws = Workspace(url)
+    try:
+        summary = load_sample(ws, contacts, seed=seed, as_of=AS_OF, save_segments=False, progress=progress)
+        info = {**_table_counts(ws), "summary": summary, "seed": seed, "as_of": AS_OF.isoformat()}
+    finally:
+        ws.close()
+    info["built_s"] = round(time.perf_counter() - started, 1)
+    return info
+
+
+def libpq(url: str) -> str:
+    """A store URL as psycopg takes it."""
+    return url.replace("postgres://", "postgresql://", 1)
 
 
 def _counts(info: dict) -> dict:
@@ -119,11 +132,6 @@ def _table_counts(ws: Workspace) -> dict:
         return {name: int(con.execute(con.table(name).count())) for name in ("contacts", "events", "identities")}
 
 
-def save_examples(ws: Workspace) -> list[str]:
-    """Save the example segments again (they may have changed since the store was cached)."""
-    return [ws.save_segment(path).id for path in example_segment_files()]
-
-
 def postgres_dataset(
     admin_url: str, contacts: int, seed: int = DEFAULT_SEED, log=print, rebuild: bool = False
 ) -> Dataset:
@@ -132,38 +140,25 @@ def postgres_dataset(
     import psycopg
 
     name = "wb_bench_" + hashlib.sha256(cache_key(contacts, seed).encode()).hexdigest()[:16]
-    base = admin_url.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    conninfo = admin_url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and rebuild:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-    if exists:
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-            try:
-                row = conn.execute("SELECT info FROM bench_dataset").fetchone()
-            except psycopg.Error:
-                row = None
-        if row is not None:
-            info = json.loads(row[0])
-            return Dataset(url, **_counts(info), built_s=None, cached=True, info=info)
-        with psycopg.connect(conninfo, autocommit=True) as conn:  # an interrupted load: start again
-            conn.execute(f'DROP DATABASE "{name}"')
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(libpq(admin_url), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and not rebuild:
+            with psycopg.connect(libpq(url)) as conn:
+                try:
+                    row = conn.execute("SELECT info FROM bench_dataset").fetchone()
+                except psycopg.Error:
+                    row = None  # an interrupted load: start again
+            if row is not None:
+                info = json.loads(row[0])
+                return Dataset(url, **_counts(info), built_s=None, cached=True, info=info)
+        if exists:
+            admin.execute(f'DROP DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
     log(f"  loading {contacts:,} contacts into PostgreSQL database {name}")
-    started = time.perf_counter()
-    ws = Workspace(url)
-    try:
-        summary = load_sample(ws, contacts, seed=seed, as_of=AS_OF, save_segments=True)
-        info = {**_table_counts(ws), "summary": summary, "seed": seed, "as_of": AS_OF.isoformat()}
-    finally:
-        ws.close()
-    info["built_s"] = round(time.perf_counter() - started, 1)
+    info = _load(url, contacts, seed)
     # The completion marker: a table of the benchmark's own, outside the workbench's schema.
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+    with psycopg.connect(libpq(url)) as conn:
         conn.execute("CREATE TABLE bench_dataset (info text)")
         conn.execute("INSERT INTO bench_dataset VALUES (%s)", (json.dumps(info),))
         conn.execute("ANALYZE")

@@ -24,8 +24,9 @@ import duckdb
 import ibis
 
 from bench.segments import data, handwritten
-from workbench.expr import compile as compiler_module
-from workbench.expr.compile import compile_segment
+from workbench.expr.compile import compile_segment, segment_sql
+from workbench.sample.load import save_example_segments
+from workbench.store.connection import StoreURL
 from workbench.store.workspace import connect
 
 
@@ -119,7 +120,7 @@ def build_duckdb(contacts: int, seed: int, cache_dir: str, rebuild: bool = False
         data.remember(dataset, import_peak_rss_mb=round(peak_rss_mb()))
     ws = connect(dataset.url)
     try:
-        data.save_examples(ws)
+        save_example_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
@@ -129,7 +130,7 @@ def build_postgres(admin_url: str, contacts: int, seed: int, rebuild: bool = Fal
     dataset = data.postgres_dataset(admin_url, contacts, seed, log=log, rebuild=rebuild)
     ws = connect(dataset.url)
     try:
-        data.save_examples(ws)
+        save_example_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
@@ -169,16 +170,14 @@ def compiler(
             ibis.to_sql(expr, dialect=ws.dialect)
             sql_ms.append(ms_since(started))
         r["compile_ms"], r["sql_ms"] = median(compile_ms), median(sql_ms)
-        # The workspace's own rule -> SQL path, when it caches compiled SQL per process
-        # (``segment_sql``): what a count pays for compiling once the rule was seen.
-        segment_sql = getattr(compiler_module, "segment_sql", None)
-        if segment_sql is not None:
-            cached = []
-            for _ in range(1 if quick else repeats):
-                started = time.perf_counter()
-                segment_sql(segment, catalog=catalog, as_of=as_of, resolve=library.__getitem__, dialect=ws.dialect)
-                cached.append(ms_since(started))
-            r["sql_cached_ms"] = median(cached)
+        # The workspace's own rule -> SQL path (``segment_sql``, which keeps compiled SQL per
+        # process): what a count pays for compiling once the rule was seen.
+        cached = []
+        for _ in range(1 if quick else repeats):
+            started = time.perf_counter()
+            segment_sql(segment, catalog=catalog, as_of=as_of, resolve=library.__getitem__, dialect=ws.dialect)
+            cached.append(ms_since(started))
+        r["sql_cached_ms"] = median(cached)
         warm, e2e = ([r["count_cold_ms"]], [r["count_cold_e2e_ms"]]) if quick else ([], [])
         for _ in range(0 if quick else repeats):
             started = time.perf_counter()
@@ -206,7 +205,7 @@ def compiler(
 
 
 def _duckdb_path(url: str) -> str:
-    return url.split("://", 1)[1]
+    return str(StoreURL.parse(url).path)
 
 
 def _timed_count(con: duckdb.DuckDBPyConnection, sql: str, values: dict) -> tuple[float, int]:
@@ -270,43 +269,18 @@ def pandas_phase(url: str, segment_ids: list[str], as_of: datetime, repeats: int
 
 
 def one_pass(url: str, segment_ids: list[str], as_of: datetime, repeats: int, quick: bool = False) -> dict:
-    """Every segment counted in one call: ``Workspace.counts`` when the workspace has it,
-    else the app's ``Evaluator.count_each`` (one UNION ALL query of per-segment counts)."""
+    """Every segment counted in one call, ``Workspace.counts``: the API call against the API call."""
     ws = connect(url)
-    out: dict[str, Any] = {}
-    counts_api = getattr(ws, "counts", None)
-    if counts_api is not None:
-        out["method"] = "Workspace.counts(refs, as_of)"
-
-        def run() -> dict[str, int]:
-            return dict(counts_api(segment_ids, as_of))
-
+    out: dict[str, Any] = {"method": "Workspace.counts(refs, as_of)"}
+    started = time.perf_counter()
+    counts = ws.counts(segment_ids, as_of)
+    out["cold_e2e_ms"] = ms_since(started)
+    e2e = [out["cold_e2e_ms"]] if quick else []
+    for _ in range(0 if quick else repeats):
         started = time.perf_counter()
-        counts = run()
-        out["cold_e2e_ms"] = ms_since(started)
-        e2e = [out["cold_e2e_ms"]] if quick else []
-        for _ in range(0 if quick else repeats):
-            started = time.perf_counter()
-            counts = run()
-            e2e.append(ms_since(started))
-        out["e2e_ms"] = median(e2e)
-        out["query_ms"] = None
-    else:
-        from workbench.app.evaluate import Evaluator
-
-        out["method"] = "Evaluator.count_each (workbench/app/evaluate.py): one UNION ALL query"
-        evaluator = Evaluator.read(ws)
-        e2e, query = [], []
-        counts: dict[str, int] = {}
-        for i in range(1 if quick else repeats + 1):
-            started = time.perf_counter()
-            parts = {sid: evaluator.members(sid, as_of) for sid in segment_ids}
-            compiled = time.perf_counter()
-            counts = evaluator.count_each(parts)
-            if i or quick:  # the first is cold
-                query.append(ms_since(compiled))
-                e2e.append(ms_since(started))
-        out["e2e_ms"], out["query_ms"] = median(e2e), median(query)
+        counts = ws.counts(segment_ids, as_of)
+        e2e.append(ms_since(started))
+    out["e2e_ms"] = median(e2e)
     out["counts"] = {str(k): int(v) for k, v in counts.items()}
     ws.close()
     return out
@@ -375,7 +349,7 @@ def postgres(
     results = {}
     duck = connect(duck_url) if duck_url else None
     pg_info: dict[str, Any] = {}
-    conninfo = pg_url.replace("postgres://", "postgresql://", 1)
+    conninfo = data.libpq(pg_url)
     with psycopg.connect(conninfo) as conn:
         pg_info["version"] = conn.execute("SHOW server_version").fetchone()[0]
     for sid in segment_ids:

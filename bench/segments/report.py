@@ -229,10 +229,8 @@ class Report:
             out.append((f"builder edit → count shown ≤ {BUILDER_MS_MAX:.0f} ms median", "not measured", ""))
         if self.one_pass and segs:
             singles = {s: self.compiler[s] for s in segs}
-            if self.one_pass.get("query_ms") is not None:  # query alone against query alone
-                q, kind, key = self.one_pass["query_ms"], "query", "count_warm_ms"
-            else:  # the API call against the API call: catalog read, SQL, connection, query
-                q, kind, key = self.one_pass["e2e_ms"], "whole call", "count_e2e_ms"
+            # the API call against the API call: catalog read, SQL, connection, query
+            q, kind, key = self.one_pass["e2e_ms"], "whole call", "count_e2e_ms"
             slowest_id = max(singles, key=lambda s: singles[s][key])
             slowest = singles[slowest_id][key]
             out.append(
@@ -296,11 +294,9 @@ class Report:
     def extras_markdown(self) -> str:
         lines = []
         if self.one_pass:
-            q = self.one_pass.get("query_ms")
             lines.append(
                 f"- **All segments in one pass** ({self.one_pass['method']}): "
-                + (f"query {q:,.0f} ms, " if q is not None else "")
-                + f"compile + query {self.one_pass['e2e_ms']:,.0f} ms"
+                f"compile + query {self.one_pass['e2e_ms']:,.0f} ms"
             )
         if self.builder:
             per = ", ".join(f"{k} {v:,.0f}" for k, v in self.builder["per_segment_ms"].items())

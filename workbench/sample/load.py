@@ -22,6 +22,11 @@ def example_segment_files() -> list[Path]:
     return sorted(SEGMENTS_DIR.glob("*.json"))
 
 
+def save_example_segments(ws: Workspace) -> list[str]:
+    """Save (again) the example segments of ``sample_data/segments``; their ids."""
+    return [ws.save_segment(path).id for path in example_segment_files()]
+
+
 def load_sample(
     ws: Workspace,
     contacts: int = 5000,
@@ -42,7 +47,7 @@ def load_sample(
                 stored[kind] += ws.import_file(kind, path).stored
         if len(parts["events"]) > 1:  # each part is stored in order; the whole table is not
             ws.compact()
-    saved = [ws.save_segment(path).id for path in example_segment_files()] if save_segments else []
+    saved = save_example_segments(ws) if save_segments else []
     summary = (
         f"sample shop: {stored['contacts']} contacts, {stored['events']} events, "
         f"{stored['identities']} identity links; {len(saved)} example segments saved"
