@@ -38,6 +38,8 @@ def test_latest_link_wins_and_a_tie_goes_to_the_largest_contact_id(new_store_url
         T,
     )
     assert together.column("contact_id").to_pylist() == ["c1", "c3"]
+    assert together.column("viewers").to_pylist() == [True, True]
+    assert together.column("none").to_pylist() == [False, False]
 
 
 def buyers_sql_reads_identities(ws) -> bool:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
@@ -137,12 +136,3 @@ class Evaluator:
         sql = self.many_sql({f"s{i}": segments[key] for i, key in enumerate(keys)}, as_of, count_columns, "count")
         row = self.workspace.query(sql).iloc[0]
         return {key: int(0 if pd.isna(row[f"s{i}"]) else row[f"s{i}"]) for i, key in enumerate(keys)}
-
-    def count_each(self, parts: Mapping[str, ir.Table]) -> dict[str, int]:
-        """How many rows each table has, in one query (each counted, tagged, then unioned)."""
-        if not parts:
-            return {}
-        counted = [table.aggregate(n=table.count()).mutate(tag=ibis.literal(tag)) for tag, table in parts.items()]
-        union = ibis.union(*counted)
-        result = self.workspace.query(lambda _con: union)
-        return {str(row.tag): int(row.n) for row in result.itertuples(index=False)}

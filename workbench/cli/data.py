@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from workbench.cli.base import as_of_option, command, err, main, progress_bar
 from workbench.errors import SegmentError
 from workbench.expr.describe import describe
+from workbench.store.layout import worth_compacting
 from workbench.store.workspace import Workspace, connect
 
 
@@ -187,13 +188,13 @@ def compact_cmd(db: str | None, if_needed: bool) -> None:
         return
     since, total = ws.events_since_compaction()
     share = f"{since:,} of {total:,} events arrived since the last compaction"
+    if total == 0 or (if_needed and not worth_compacting(since, total)):
+        click.echo(f"nothing to do: {share}")
+        return
     with progress_bar("compacting events") as progress:
         progress.add_task("compact", total=None)
-        rows = ws.compact(if_needed=if_needed)
-    if rows:
-        click.echo(f"compacted {rows:,} events in (name, time) order ({share})")
-    else:
-        click.echo(f"nothing to do: {share}")
+        rows = ws.compact()
+    click.echo(f"compacted {rows:,} events in (name, time) order ({share})")
 
 
 @command(main, "export")

@@ -104,9 +104,7 @@ class Box:
 
     @property
     def names(self) -> set[str] | None:
-        if any(cond.names is None for cond in self.conditions):
-            return None
-        return {name for cond in self.conditions for name in cond.names}
+        return _union_names(None if cond.names is None else set(cond.names) for cond in self.conditions)
 
 
 def _identity(at: datetime) -> datetime:
@@ -639,24 +637,30 @@ class Compiler:
 
     def wide(self, rules: Iterable[Rule]) -> ir.Table:
         """The universe with one column per distinct event condition of ``rules`` (inlined):
-        one ``group_by`` over the stitched events, left-joined once."""
+        one ``group_by`` over the stitched events, joined once."""
         rules = list(rules)
         self.use(rules)
         for rule in rules:
             for node in rule.walk():
                 if isinstance(node, Event) and node not in self.event_columns:
                     self.event_columns[node] = f"ev{len(self.event_columns)}"
+        if not self.event_columns:
+            return self.universe()
+        # no member without events: only the contacts that have some need be joined
+        inner = all(holds_without_events(rule) is False for rule in rules)
+        return self.with_aggregates([(self, cond, name) for cond, name in self.event_columns.items()], inner)
+
+    def with_aggregates(self, conditions: list[tuple[Compiler, Event, str]], inner: bool = False) -> ir.Table:
+        """The universe and a column per (compiler, condition, name): the condition's
+        aggregate at that compiler's T, all of one ``group_by`` over the stitched events;
+        joined to the universe as a left join, or an inner join when ``inner``."""
         wide = self.universe()
-        if self.event_columns:
-            e = self.stitched_events(boxes=self.events_scan([(self, cond) for cond in self.event_columns]))
-            per_contact = e.group_by(e.cid).aggregate(
-                **{name: self.event_aggregate(e, cond) for cond, name in self.event_columns.items()}
-            )
-            # no member without events: only the contacts that have some need be joined
-            join = wide.join if all(holds_without_events(rule) is False for rule in rules) else wide.left_join
-            joined = join(per_contact, wide.contact_id == per_contact.cid)
-            wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for n in self.event_columns.values()])
-        return wide
+        e = self.stitched_events(boxes=self.events_scan([(sub, cond) for sub, cond, _ in conditions]))
+        per_contact = e.group_by(e.cid).aggregate(
+            **{name: sub.event_aggregate(e, cond) for sub, cond, name in conditions}
+        )
+        joined = (wide.join if inner else wide.left_join)(per_contact, wide.contact_id == per_contact.cid)
+        return joined.select(*[joined[c] for c in wide.columns], *[joined[name] for _, _, name in conditions])
 
     def compile(self, rule: Rule) -> ir.Table:
         rule = self.inline(rule)
@@ -690,15 +694,8 @@ class Compiler:
                 if isinstance(node, Event) and node not in sub.event_columns:
                     sub.event_columns[node] = f"ev{i}_{len(sub.event_columns)}"
             subs.append(sub)
-        wide = self.universe()
         conditions = [(sub, cond, name) for sub in subs for cond, name in sub.event_columns.items()]
-        if conditions:
-            e = self.stitched_events(boxes=self.events_scan([(sub, cond) for sub, cond, _ in conditions]))
-            per_contact = e.group_by(e.cid).aggregate(
-                **{name: sub.event_aggregate(e, cond) for sub, cond, name in conditions}
-            )
-            joined = wide.left_join(per_contact, wide.contact_id == per_contact.cid)
-            wide = joined.select(*[joined[c] for c in wide.columns], *[joined[n] for _, _, n in conditions])
+        wide = self.with_aggregates(conditions) if conditions else self.universe()
         flags = {
             f"n{i}": ((wide.created_at <= sub.ts(sub.now)) & sub.predicate(rule, wide)).ifelse(1, 0)
             for i, sub in enumerate(subs)

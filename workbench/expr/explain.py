@@ -20,7 +20,8 @@ import ibis.expr.types as ir
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import ZERO_WHEN_EMPTY, Compiler, compile_segment, tables
+from workbench.expr.compile import Compiler, compile_segment, tables
+from workbench.expr.emptiness import ZERO_WHEN_EMPTY
 from workbench.expr.rules import All, AnyOf, Attribute, Event, Not, Rule, Segment, Sequence, Step
 from workbench.expr.timeutil import parse_instant
 from workbench.store.workspace import SegmentLike, Workspace

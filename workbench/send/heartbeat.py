@@ -14,14 +14,11 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import ibis
-import pyarrow as pa
-
-from workbench.send.sendlog import process_alive, this_host
+from workbench.send.sendlog import owner_alive, this_host
 from workbench.send.tables import SCHEDULERS
 from workbench.store.connection import transaction
 from workbench.store.dml import delete_where
-from workbench.store.statements import update_where
+from workbench.store.statements import insert_new, update_where
 from workbench.store.workspace import Workspace
 
 ONCE_WINDOW = timedelta(minutes=5)
@@ -44,22 +41,17 @@ class SchedulerSeen:
         """Whether it still ticks: recently seen and, on this host, its process alive."""
         if self.every_s is None:
             return now - self.seen_at <= ONCE_WINDOW
-        if now - self.seen_at > 2 * timedelta(seconds=self.every_s) + MARGIN:
-            return False
-        return self.host != this_host() or process_alive(self.pid)
+        return owner_alive(self.host, self.pid, self.seen_at, now, lease=2 * timedelta(seconds=self.every_s) + MARGIN)
 
 
 def beat(ws: Workspace, now: datetime, every_s: float | None) -> None:
     """Record this process's tick at ``now``, and forget schedulers silent for a day."""
     host, pid = this_host(), os.getpid()
+    row = {"host": host, "pid": pid, "started_at": now, "seen_at": now, "every_s": every_s}
     with ws.connector.writing() as con, transaction(con):
-        rows = con.table("wb_schedulers")
-        mine = rows.filter((rows.host == host) & (rows.pid == pid))
-        if int(con.execute(mine.count())):
+        if not insert_new(con, "wb_schedulers", SCHEDULERS, row, ("host", "pid")):
             update_where(con, "wb_schedulers", {"seen_at": now, "every_s": every_s}, host=host, pid=pid)
-        else:
-            row = {"host": host, "pid": pid, "started_at": now, "seen_at": now, "every_s": every_s}
-            con.insert("wb_schedulers", ibis.memtable(pa.Table.from_pylist([row], schema=SCHEDULERS.to_pyarrow())))
+        rows = con.table("wb_schedulers")
         stale = con.to_pyarrow(rows.filter(rows.seen_at < now - FORGET_AFTER).select("host", "pid")).to_pylist()
         for old in stale:
             delete_where(con, "wb_schedulers", host=old["host"], pid=old["pid"])

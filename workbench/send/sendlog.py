@@ -60,11 +60,13 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def owner_alive(host: str, pid: int, heartbeat_at: datetime, now: datetime | None = None) -> bool:
+def owner_alive(
+    host: str, pid: int, heartbeat_at: datetime, now: datetime | None = None, lease: timedelta = LEASE
+) -> bool:
     """Whether a run or scheduler is still working: on this host its process must exist; anywhere,
     its heartbeat must be younger than the lease (which also catches a reused process id)."""
     now = now or datetime.now(UTC)
-    if now - heartbeat_at > LEASE:
+    if now - heartbeat_at > lease:
         return False
     return process_alive(pid) if host == this_host() else True
 

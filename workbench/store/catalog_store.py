@@ -63,9 +63,9 @@ def read_settings(con: BaseBackend) -> dict[str, str]:
 
 
 def write_setting(con: BaseBackend, key: str, value: str) -> None:
+    """Store a setting; a caller whose setting is part of the catalog bumps ``catalog``."""
     delete_where(con, "wb_settings", key=key)
     con.insert("wb_settings", ibis.memtable(pa.table({"key": [key], "value": [value]}, schema=SETTINGS.to_pyarrow())))
-    bump(con, "catalog")
 
 
 def register_field(con: BaseBackend, name: str, type_: str, label: str, description: str) -> Field:
@@ -110,6 +110,7 @@ def learn_events(
     now_identified = (identified | {e for e in learned if e not in known}) - anonymous
     if now_identified != identified:
         write_setting(con, IDENTIFIED_SETTING, json.dumps(sorted(now_identified)))
+        bump(con, "catalog")
     for event, props in learned.items():
         key = (event, None)
         row = current.setdefault(

@@ -102,11 +102,14 @@ def create_unique_index(con: BaseBackend, name: str, columns: Sequence[str]) -> 
     execute(con, exp.Create(this=index, kind="INDEX", unique=True, exists=True))
 
 
-def insert_new(con: BaseBackend, table: str, schema: ibis.Schema, row: Mapping[str, Any], key: str) -> bool:
-    """Insert ``row`` unless ``table`` has a row with the same ``key``; whether it was inserted.
-    Call inside the write transaction that must see no other such row."""
+def insert_new(
+    con: BaseBackend, table: str, schema: ibis.Schema, row: Mapping[str, Any], key: str | Sequence[str]
+) -> bool:
+    """Insert ``row`` unless ``table`` has a row with the same ``key`` (a column or several);
+    whether it was inserted. Call inside the write transaction that must see no other such row."""
     existing = con.table(table)
-    if int(con.execute(existing.filter(existing[key] == row[key]).count())):
+    keys = [key] if isinstance(key, str) else list(key)
+    if int(con.execute(existing.filter(*[existing[k] == row[k] for k in keys]).count())):
         return False
     con.insert(table, ibis.memtable(pa.Table.from_pylist([dict(row)], schema=schema.to_pyarrow())))
     return True

@@ -206,6 +206,7 @@ class Workspace:
         zone(name)
         with self.connector.writing() as con, transaction(con):
             catalog_store.write_setting(con, "timezone", name)
+            catalog_store.bump(con, "catalog")
 
     # --- segments -------------------------------------------------------------------------
 
@@ -307,7 +308,7 @@ class Workspace:
 
     def count_timed(self, ref: SegmentLike, as_of: datetime | str | None = None) -> tuple[int, float]:
         """The count and the query time alone, in milliseconds."""
-        with self.hold(), self.connector.reading() as con:  # one connection for state and query
+        with self.connector.hold() as con:  # one connection for state and query
             sql = count_of(self._members_sql(ref, as_of))
             started = time.perf_counter()
             count = int(run_sql(con, sql)[0][0])
@@ -315,7 +316,7 @@ class Workspace:
 
     def members(self, ref: SegmentLike, as_of: datetime | str | None = None) -> list[str]:
         """The member contact ids, sorted."""
-        with self.hold(), self.connector.reading() as con:
+        with self.connector.hold() as con:
             sql = sorted_by_contact(self._members_sql(ref, as_of))
             return [row[0] for row in run_sql(con, sql)]
 
@@ -324,7 +325,7 @@ class Workspace:
     ) -> pa.Table:
         """Members with the chosen ``contacts`` columns, as Arrow."""
         cols = list(columns)
-        with self.hold(), self.connector.reading() as con:
+        with self.connector.hold() as con:
             sql = self._members_sql(ref, as_of)
             expr = con.sql(sql, schema=MEMBERS_SCHEMA)
             if cols:
@@ -363,7 +364,7 @@ class Workspace:
         """How many members each segment has at ``as_of``, in one query that reads
         ``events`` once for all of them. Keys: the mapping's keys, or each reference as
         given (an id or a path) or the segment's id."""
-        with self.hold(), self.connector.reading() as con:
+        with self.connector.hold() as con:
             keys, sql = self._many_sql(refs, as_of, finish=count_columns, finish_key="count")
             if not keys:
                 return {}
@@ -376,7 +377,7 @@ class Workspace:
         """``contact_id`` and a boolean column per segment (named as in :meth:`counts`), for
         every contact that is a member of at least one, ordered by ``contact_id``; one query
         that reads ``events`` once."""
-        with self.hold(), self.connector.reading() as con:
+        with self.connector.hold() as con:
             keys, sql = self._many_sql(refs, as_of)
             schema = pa.schema([("contact_id", pa.string()), *((key, pa.bool_()) for key in keys)])
             if not keys:
@@ -601,24 +602,26 @@ def run_sql(con: BaseBackend, sql: str) -> list[tuple]:
     Compiled segments are SQL text (see ``workbench.expr.template``); wrapping them in
     Ibis again would cost the compile time the cache saves.
     """
-    if con.name == "duckdb":
-        return con.con.execute(sql).fetchall()
-    if con.name == "postgres":
-        with con.con.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-    return list(con.con.query(sql).result_rows)
+    return _run(con, sql)[1]
 
 
 def query_frame(con: BaseBackend, sql: str) -> pd.DataFrame:
     """The result of SQL text as a DataFrame."""
+    columns, rows = _run(con, sql)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of SQL text, on each engine's own driver."""
     if con.name == "duckdb":
-        return con.con.execute(sql).df()
+        result = con.con.execute(sql)
+        return [d[0] for d in result.description], result.fetchall()
     if con.name == "postgres":
         with con.con.cursor() as cursor:
             cursor.execute(sql)
-            return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description])
-    return con.con.query_df(sql)
+            return [d.name for d in cursor.description], cursor.fetchall()
+    result = con.con.query(sql)
+    return list(result.column_names), list(result.result_rows)
 
 
 def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:
