@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from workbench.app.evaluate import Evaluator
 from workbench.app.text import folded, plural
+from workbench.csvsafe import neutralise_frame
 from workbench.errors import WorkbenchError
 from workbench.expr.rules import SLUG_RE
 from workbench.store.schema import LIST_MEMBERS
@@ -180,5 +181,11 @@ def _with_contact_columns(evaluator: Evaluator, ids: ir.Table) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8, a header row, empty cells for missing values), as spreadsheets open them."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """CSV bytes (UTF-8, a header row, empty cells for missing values), as spreadsheets open them.
+
+    Text cells that a spreadsheet would run as formulas are neutralised (``workbench.csvsafe``).
+    Lines end in CRLF (RFC 4180): pandas quotes a cell holding a line break only when the
+    break is part of the line terminator, so with ``\n`` alone a cell's ``\r`` went unquoted
+    and split the row when read back.
+    """
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from workbench.cli.base import as_of_option, command, err, main, progress_bar
+from workbench.csvsafe import write_csv
 from workbench.errors import SegmentError
 from workbench.expr.describe import describe
 from workbench.store.layout import worth_compacting
@@ -123,7 +123,7 @@ def members_cmd(db: str | None, segment_ref: str, as_of: str | None, out: Path |
         return
     table = pa.table({"contact_id": pa.array(ids, pa.string())})
     if out.suffix == ".csv":
-        pa_csv.write_csv(table, out)
+        write_csv(table, out)  # text cells neutralised for spreadsheets; Parquet is written as is
     else:
         pq.write_table(table, out)
     err.print(f"wrote {len(ids)} contacts to {out}")

@@ -21,9 +21,9 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from ibis.backends import BaseBackend
 
+from workbench.csvsafe import write_csv
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
 from workbench.expr.compile import compile_segment, count_columns, many_sql, segment_sql
@@ -690,7 +690,7 @@ def write_rejects(path: Path, prepared: Prepared) -> Path:
             **{c: [r.raw.get(c) for r in prepared.rejects] for c in columns},
         }
     )
-    pa_csv.write_csv(table, out)
+    write_csv(table, out)  # the raw values came from someone else's file: formulas neutralised
     return out
 
 
