@@ -35,6 +35,7 @@ from workbench.triggers import (
     Dispatcher,
     Watcher,
     add_trigger,
+    allow_webhook_host,
     history,
     list_triggers,
     remove_trigger,
@@ -82,6 +83,7 @@ def test_enter_exit_reenter_is_recorded_with_its_times_and_fires_each_change_onc
         [event("anna", "add_to_cart", T0 - timedelta(minutes=10))],
     )
     ws.save_segment(RECENT_CART)
+    allow_webhook_host(ws, "127.0.0.1")  # the receiver runs here; webhooks go to public addresses only
     clock = Clock(T0)
     with WebhookReceiver() as hook:
         entered = add_trigger(ws, "in", segment="recent_cart", webhook=hook.url)
@@ -310,6 +312,7 @@ def test_quiet_hours_postpone_a_triggered_message_to_their_end(tmp_path):
 def test_a_failing_webhook_is_retried_with_backoff_and_a_refusing_one_fails(tmp_path):
     ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
     ws.save_segment(RECENT_CART)
+    allow_webhook_host(ws, "127.0.0.1")
     clock = Clock(T0)
     with WebhookReceiver(statuses=[503, 500]) as flaky, WebhookReceiver(statuses=[410]) as gone:
         add_trigger(ws, "flaky", segment="recent_cart", webhook=flaky.url)
@@ -344,6 +347,7 @@ def test_trigger_definitions_are_checked_and_tracking_is_kept_while_used(tmp_pat
         add_trigger(ws, "x", segment="recent_cart", campaign="nope")
     with pytest.raises(WorkbenchError, match="absolute http"):
         add_trigger(ws, "x", segment="recent_cart", webhook="file:///etc/passwd")
+    allow_webhook_host(ws, "127.0.0.1")
     with pytest.raises(WorkbenchError, match="no saved segment"):
         add_trigger(ws, "x", segment="missing", webhook="http://127.0.0.1:9/h")
     with pytest.raises(WorkbenchError, match="not a valid trigger id"):
@@ -364,6 +368,7 @@ def test_a_tracked_segment_deleted_meanwhile_is_skipped_and_the_others_are_still
     ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
     ws.save_segment(RECENT_CART)
     ws.save_segment({**RECENT_CART, "id": "carted_today", "rule": {"event": "add_to_cart", "window": {"last": "1d"}}})
+    allow_webhook_host(ws, "127.0.0.1")
     add_trigger(ws, "hook", segment="carted_today", webhook="http://127.0.0.1:9/h")
     track(ws, "recent_cart")
     assert deletion_blockers(ws, "carted_today") == ["trigger 'hook' fires on it"]
@@ -391,6 +396,7 @@ def test_the_command_line_tracks_adds_lists_watches_and_shows_history(tmp_path):
         assert result.exit_code == 0, result.output
         return result.output
 
+    assert run("trigger", "allow-host", "127.0.0.1") == "webhooks may reach 127.0.0.1\n"
     added = run(
         "trigger", "add", "hook", "--segment", "recent_cart", "--webhook", "http://127.0.0.1:9/h", "--delay", "10m"
     )
@@ -418,6 +424,7 @@ def test_a_round_killed_while_recording_leaves_nothing_half_written_and_the_next
 
     ws = shop(tmp_path / "s.duckdb", [contact("ala", "Ala")], [])
     ws.save_segment(RECENT_CART)
+    allow_webhook_host(ws, "127.0.0.1")
     add_trigger(ws, "hook", segment="recent_cart", webhook="http://127.0.0.1:9/h", delay=timedelta(hours=1))
     clock = Clock(T0)
     watcher = watcher_for(ws, clock, tmp_path)

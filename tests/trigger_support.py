@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,10 +88,15 @@ def campaign(ws: Workspace, folder: Path, campaign_id: str, segment: str, templa
 
 @dataclass
 class WebhookReceiver:
-    """An HTTP server on 127.0.0.1 keeping every POST; answers with ``statuses`` in turn (then 200)."""
+    """An HTTP server on 127.0.0.1 keeping every POST; answers with ``statuses`` in turn (then 200),
+    with a ``Location: redirect_to`` header when that is set. Any other request is kept in ``others``.
+    With ``tls`` (a server-side context) it speaks HTTPS."""
 
     statuses: list[int] = field(default_factory=list)
+    redirect_to: str | None = None
+    tls: ssl.SSLContext | None = None
     requests: list[tuple[dict, bytes]] = field(default_factory=list)  # (headers, body)
+    others: list[str] = field(default_factory=list)  # "GET /path", … (a client following a redirect)
 
     def __enter__(self) -> WebhookReceiver:
         receiver = self
@@ -101,13 +107,23 @@ class WebhookReceiver:
                 receiver.requests.append((dict(self.headers), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                receiver.others.append(f"{self.command} {self.path}")
+                self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/segments"
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if self.tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}/hooks/segments"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

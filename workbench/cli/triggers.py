@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from workbench.cli.base import command, err, main
-from workbench.errors import SegmentError
+from workbench.errors import SegmentError, WorkbenchError
 from workbench.expr.timeutil import Duration
 from workbench.store.workspace import connect
 
@@ -48,7 +48,7 @@ def untrack_cmd(db: str | None, segment_id: str) -> None:
 
 @main.group("trigger")
 def trigger_group() -> None:
-    """Actions on segment entry and exit: add, list, remove."""
+    """Actions on segment entry and exit: add, list, remove; hosts webhooks may reach."""
 
 
 @command(trigger_group, "add")
@@ -75,23 +75,26 @@ def trigger_add(
 ) -> None:
     """Define a trigger; a webhook trigger prints its signing secret (shown once)."""
     from workbench.send import define_campaign
-    from workbench.triggers import add_trigger
+    from workbench.triggers import TargetRefused, add_trigger
 
     ws = connect(db)
     if (channel is None) != (template is None) or (channel and not campaign):
         raise SegmentError.at("trigger add", "--channel and --template go together, with --campaign")
     if channel is not None:
         define_campaign(ws, campaign, segment=segment, channel=channel, template=template.resolve())
-    trigger = add_trigger(
-        ws,
-        trigger_id,
-        segment=segment,
-        on=on_change,
-        campaign=campaign,
-        webhook=webhook,
-        delay=_duration("--delay", delay) or timedelta(0),
-        repeat_after=_duration("--repeat-after", repeat_after),
-    )
+    try:
+        trigger = add_trigger(
+            ws,
+            trigger_id,
+            segment=segment,
+            on=on_change,
+            campaign=campaign,
+            webhook=webhook,
+            delay=_duration("--delay", delay) or timedelta(0),
+            repeat_after=_duration("--repeat-after", repeat_after),
+        )
+    except TargetRefused as exc:  # bad input, like any other invalid option: exit 2
+        raise SegmentError.at("--webhook", str(exc)) from exc
     click.echo(f"{trigger.trigger_id}: {trigger.describe()}")
     if trigger.secret:
         click.echo(f"signing secret (give it to the receiver; it is not shown again): {trigger.secret}")
@@ -131,6 +134,49 @@ def trigger_remove(db: str | None, trigger_id: str) -> None:
 
     remove_trigger(connect(db), trigger_id)
     click.echo(f"removed {trigger_id}")
+
+
+@command(trigger_group, "allow-host")
+@click.argument("hosts", metavar="HOST...", nargs=-1, required=True)
+def trigger_allow_host(db: str | None, hosts: tuple[str, ...]) -> None:
+    """Let webhooks reach HOST (name or address, as in the URL) even on a private network."""
+    from workbench.triggers import allow_webhook_host
+    from workbench.triggers.targets import normalise_host
+
+    for host in hosts:  # every one checked before any is stored
+        try:
+            normalise_host(host)
+        except WorkbenchError as exc:
+            raise SegmentError.at("HOST", str(exc)) from exc
+    ws = connect(db)
+    for host in hosts:
+        click.echo(f"webhooks may reach {allow_webhook_host(ws, host)}")
+
+
+@command(trigger_group, "disallow-host")
+@click.argument("hosts", metavar="HOST...", nargs=-1, required=True)
+def trigger_disallow_host(db: str | None, hosts: tuple[str, ...]) -> None:
+    """Stop allowing HOST; webhooks to it must reach a public address again."""
+    from workbench.triggers import disallow_webhook_host
+
+    ws = connect(db)
+    for host in hosts:
+        was = disallow_webhook_host(ws, host)
+        click.echo(f"{host} is no longer allowed" if was else f"{host} was not allowed")
+
+
+@command(trigger_group, "allowed-hosts")
+@click.option("--json", "as_json", is_flag=True)
+def trigger_allowed_hosts(db: str | None, as_json: bool) -> None:
+    """The hosts webhooks may reach besides public internet addresses."""
+    from workbench.triggers import webhook_allowed_hosts
+
+    hosts = webhook_allowed_hosts(connect(db))
+    if as_json:
+        click.echo(json.dumps(hosts))
+        return
+    for host in hosts:
+        click.echo(host)
 
 
 @command(main, "watch")

@@ -19,6 +19,12 @@ from workbench.triggers.definitions import (
 )
 from workbench.triggers.dispatch import Dispatcher
 from workbench.triggers.membership import Change, history, sizes
+from workbench.triggers.targets import (
+    TargetRefused,
+    allow_webhook_host,
+    disallow_webhook_host,
+    webhook_allowed_hosts,
+)
 from workbench.triggers.watcher import Tick, Watcher
 from workbench.triggers.webhooks import SIGNATURE_HEADER, verify_signature
 
@@ -26,10 +32,13 @@ __all__ = [
     "SIGNATURE_HEADER",
     "Change",
     "Dispatcher",
+    "TargetRefused",
     "Tick",
     "Trigger",
     "Watcher",
     "add_trigger",
+    "allow_webhook_host",
+    "disallow_webhook_host",
     "get_trigger",
     "history",
     "list_triggers",
@@ -39,4 +48,5 @@ __all__ = [
     "tracked_segments",
     "untrack",
     "verify_signature",
+    "webhook_allowed_hosts",
 ]

@@ -6,13 +6,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from workbench.errors import NotFound, WorkbenchError
 from workbench.store.connection import transaction
 from workbench.store.statements import delete_in, insert_new, update_where
 from workbench.store.workspace import Workspace
 from workbench.triggers.tables import TRACKED, TRIGGERS, ensure_tables, table
+from workbench.triggers.targets import Resolver, read_policy, system_resolver
 
 TRIGGER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 CHANGES = ("enter", "exit")
@@ -90,9 +90,15 @@ def add_trigger(
     webhook: str | None = None,
     delay: timedelta = timedelta(0),
     repeat_after: timedelta | None = None,
+    resolver: Resolver = system_resolver,
 ) -> Trigger:
     """Define a trigger (tracking its segment if needed). A webhook trigger gets a new signing
-    secret, returned in ``Trigger.secret``: give it to the receiver to check signatures."""
+    secret, returned in ``Trigger.secret``: give it to the receiver to check signatures.
+
+    A webhook URL must reach a public internet address, or a host the workspace allows
+    (``workbench.triggers.targets``); otherwise TargetRefused says why. ``resolver`` looks
+    host names up (the system's by default; tests give their own).
+    """
     if not TRIGGER_ID_RE.match(trigger_id):
         raise WorkbenchError(
             f"{trigger_id!r} is not a valid trigger id (lower-case letters, digits, '_' and '-', at most 100)"
@@ -110,7 +116,7 @@ def add_trigger(
 
         get_campaign(ws, campaign)  # NotFound names the stored campaigns
     if webhook is not None:
-        _check_url(webhook)
+        read_policy(ws, resolver).check_definition(webhook)
     ensure_tables(ws)
     track(ws, segment)
     trigger = Trigger(
@@ -183,9 +189,3 @@ def _read(row: dict) -> Trigger:
         timedelta(seconds=repeat) if repeat is not None else None,
         row["created_at"],
     )
-
-
-def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise WorkbenchError(f"webhook URL {url!r} must be an absolute http(s) URL")

@@ -33,7 +33,7 @@ from workbench.store.statements import update_in
 from workbench.store.workspace import Workspace
 from workbench.triggers.definitions import Trigger, list_triggers
 from workbench.triggers.tables import table
-from workbench.triggers.webhooks import WebhookPoster, post_changes
+from workbench.triggers.webhooks import WebhookPoster, checked_poster, post_changes
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class Dispatcher:
 
     def _webhook(self, trigger: Trigger, jobs: list[Job], now: datetime) -> dict[Job, Outcome]:
         jobs = jobs[:BATCH]
-        failure = post_changes(trigger, jobs, now, self.poster)
+        failure = post_changes(trigger, jobs, now, self.poster or checked_poster(self.ws))
         if failure is None:
             return {job: Outcome("sent") for job in jobs}
         if failure.permanent:
