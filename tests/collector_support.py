@@ -16,24 +16,42 @@ from pathlib import Path
 import httpx
 
 from tests.network import free_port
+from workbench.store.workspace import Workspace
 
 SITE = "http://shop.localhost:8000"  # the origin allowed to send beacons in the tests
 START_TIMEOUT_S = 60
+SERVE = """
+import datetime
+from workbench.collector import TimestampRange, serve
+serve({url!r}, port={port}, origins={origins!r}, public_url={base!r}, {kwargs})
+"""
 
 
 class CollectorProcess:
-    """``workbench collector`` in a subprocess; its output goes to ``log``."""
+    """``workbench collector`` in a subprocess; its output goes to ``log``.
 
-    def __init__(self, store_url: str, log: Path, origins: tuple[str, ...] = (SITE,)) -> None:
+    With ``serve_kwargs`` (Python source of keyword arguments, e.g. ``"ts_range=…"``) it runs
+    ``workbench.collector.serve(...)`` instead, for settings the command has no option for.
+    """
+
+    def __init__(
+        self, store_url: str, log: Path, origins: tuple[str, ...] = (SITE,), serve_kwargs: str | None = None
+    ) -> None:
         self.store_url = store_url
         self.log = log
         self.origins = origins
+        self.serve_kwargs = serve_kwargs
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> CollectorProcess:
-        command = [
+    def command(self) -> list[str]:
+        if self.serve_kwargs is not None:
+            code = SERVE.format(
+                url=self.store_url, port=self.port, origins=list(self.origins), base=self.base, kwargs=self.serve_kwargs
+            )
+            return [sys.executable, "-c", code]
+        return [
             sys.executable,
             "-m",
             "workbench.cli",
@@ -46,6 +64,9 @@ class CollectorProcess:
             "--public-url",
             self.base,
         ]
+
+    def start(self) -> CollectorProcess:
+        command = self.command()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -82,6 +103,38 @@ class CollectorProcess:
 def client(server: CollectorProcess, key: str | None = None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.Client(base_url=server.base, headers=headers, timeout=30)
+
+
+def events_where(ws: Workspace, **equals: str) -> list[dict]:
+    """Stored events whose columns equal the values, as dicts without nulls, by ts."""
+
+    def build(con):
+        t = con.table("events")
+        for column, value in equals.items():
+            t = t.filter(t[column] == value)
+        return t.order_by("ts")
+
+    with ws.connector.reading() as con:
+        rows = con.to_pyarrow(build(con)).to_pylist()
+    out = []
+    for row in rows:
+        row = {k: v for k, v in row.items() if v is not None}
+        if isinstance(row.get("properties"), str):
+            row["properties"] = json.loads(row["properties"])
+        out.append(row)
+    return out
+
+
+def contact(ws: Workspace, contact_id: str) -> dict | None:
+    with ws.connector.reading() as con:
+        t = con.table("contacts")
+        rows = con.to_pyarrow(t.filter(t.contact_id == contact_id)).to_pylist()
+    return rows[0] if rows else None
+
+
+def problems(response: httpx.Response) -> set[tuple[int | None, str, str]]:
+    """A refusal's problems as (index, field, message)."""
+    return {(p["index"], p["field"], p["message"]) for p in response.json()["errors"]}
 
 
 # A process that keeps evaluating a segment on the store, as a Voila kernel would, until

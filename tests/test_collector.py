@@ -27,7 +27,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.collector_support import SITE, CollectorProcess, Readers, Site, client
+from tests.collector_support import SITE, CollectorProcess, Readers, Site, client, contact, events_where, problems
 from workbench.cli import main
 from workbench.collector import Signer, TrackingLinks, create_write_key, revoke_write_key
 from workbench.collector.tracking import PIXEL
@@ -69,37 +69,6 @@ def server(store, key, site, tmp_path_factory):
 def api(server, key):
     with client(server, key) as c:
         yield c
-
-
-def events_where(ws: Workspace, **equals: str) -> list[dict]:
-    """Stored events whose columns equal the values, as dicts without nulls, by ts."""
-
-    def build(con):
-        t = con.table("events")
-        for column, value in equals.items():
-            t = t.filter(t[column] == value)
-        return t.order_by("ts")
-
-    with ws.connector.reading() as con:
-        rows = con.to_pyarrow(build(con)).to_pylist()
-    out = []
-    for row in rows:
-        row = {k: v for k, v in row.items() if v is not None}
-        if isinstance(row.get("properties"), str):
-            row["properties"] = json.loads(row["properties"])
-        out.append(row)
-    return out
-
-
-def contact(ws: Workspace, contact_id: str) -> dict | None:
-    with ws.connector.reading() as con:
-        t = con.table("contacts")
-        rows = con.to_pyarrow(t.filter(t.contact_id == contact_id)).to_pylist()
-    return rows[0] if rows else None
-
-
-def problems(response: httpx.Response) -> set[tuple[int | None, str, str]]:
-    return {(p["index"], p["field"], p["message"]) for p in response.json()["errors"]}
 
 
 # --- the service ---------------------------------------------------------------------------------

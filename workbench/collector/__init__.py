@@ -11,6 +11,7 @@ links and managing keys do not, so a send run can use them without it.
 
 from typing import Any
 
+from workbench.collector.config import TimestampRange
 from workbench.collector.keys import WriteKey, create_write_key, list_write_keys, revoke_write_key
 from workbench.collector.tokens import BadToken, Signer, TrackingLinks
 
@@ -31,6 +32,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BadToken",
     "Signer",
+    "TimestampRange",
     "TrackingLinks",
     "WriteKey",
     "create_app",

@@ -5,9 +5,14 @@
 ``{"error": ..., "errors": [{"index", "field", "message"}]}``:
 
 - 401 without a write key, 403 with one this workspace does not know;
+- 415 for a body not sent as ``application/json``;
 - 422 when events or contacts are invalid: each bad item (its index in the batch) and
   field is listed, and nothing of the batch is stored;
 - 400 for a body that is not JSON, 413 for one too large, 503 while the store is busy.
+
+The write key and the content type are checked before the body is read: the ``/v1``
+endpoints take their body from ``json_body``, a dependency that depends on the key, rather
+than as a FastAPI body parameter (which FastAPI reads and parses before any dependency).
 
 A 2xx is sent only after the data is committed.
 """
@@ -16,21 +21,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workbench.collector import models, tables
-from workbench.collector.config import resolve_config
+from workbench.collector.config import TimestampRange, resolve_config
 from workbench.collector.keys import KeyRing, WriteKey
-from workbench.collector.limits import MAX_BEACON, BodyLimit
+from workbench.collector.limits import API_MEDIA_TYPES, MAX_BEACON, BodyLimit, content_type_problem
 from workbench.collector.service import Ingestion, Rejected, batch_summary
 from workbench.collector.state import Collector, collector, rejection, validation_problems
 from workbench.collector.tokens import workspace_signer
@@ -56,12 +63,18 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         401: "No write key was sent",
         403: "The write key is unknown or revoked",
         413: "The body is too large",
+        415: "The body is not sent as application/json",
         422: "Invalid items, each listed; nothing was stored",
         503: "The store is busy; retry after a moment",
     }.items()
 }
 
+# What the /v1 endpoints read from their bodies; their request bodies in the schema.
+JSON_BODIES: tuple[type[BaseModel], ...] = (models.EventBatch, models.ContactBatch, models.Identify)
+
 bearer = HTTPBearer(auto_error=False, description="A write key (`workbench collector key create NAME`)")
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def _package_version() -> str:
@@ -86,21 +99,60 @@ async def require_write_key(
     return key
 
 
-def _startup(ws: Workspace, ingestion: Ingestion, origins: Iterable[str] | None, public_url: str | None) -> Collector:
+def json_body(model: type[Body]) -> Callable[..., Awaitable[Body]]:
+    """A dependency giving the request body as ``model``, read only after the write key is
+    accepted and the body is known to be JSON: a request without a valid key is refused
+    whatever its size, without a byte of its body being read."""
+
+    async def read(
+        request: Request,
+        c: Annotated[Collector, Depends(collector)],
+        _: Annotated[WriteKey, Depends(require_write_key)],
+    ) -> Body:
+        if problem := content_type_problem(request.headers.get("content-type"), API_MEDIA_TYPES):
+            raise StarletteHTTPException(415, problem)
+        try:
+            data = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            raise StarletteHTTPException(400, "the body is not valid JSON") from None
+        context = models.validation_context(c.config.ts_range, datetime.now(UTC))
+        try:
+            return model.model_validate(data, context=context)
+        except ValidationError as exc:  # answered by the handler of FastAPI's own body errors
+            raise RequestValidationError(exc.errors(include_url=False)) from None
+
+    return read
+
+
+def request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The schema's ``requestBody`` of an endpoint reading ``model`` with ``json_body``."""
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _startup(
+    ws: Workspace,
+    ingestion: Ingestion,
+    origins: Iterable[str] | None,
+    public_url: str | None,
+    ts_range: TimestampRange | None,
+) -> Collector:
     """Prepare the store and everything read from it (runs on the store thread)."""
     ws.init()
     tables.ensure_tables(ws)
-    config = resolve_config(ws, origins, public_url)
+    config = resolve_config(ws, origins, public_url, ts_range)
     keys = KeyRing(ws)
     keys.refresh()
     signer = workspace_signer(ws)
     _warm_up()
     log.info(
-        "collecting into %s; %d write key(s); beacons from %s; tracking links at %s",
+        "collecting into %s; %d write key(s); beacons from %s; tracking links at %s; event times from %s to %s ahead",
         ws.url.url,
         len(keys),
         ", ".join(config.origins) or "no origin (add --origin)",
         config.public_url or "(no --public-url yet)",
+        config.ts_range.earliest.isoformat(),
+        config.ts_range.ahead,
     )
     return Collector(ingestion, keys, signer, config)
 
@@ -121,11 +173,13 @@ def create_app(
     *,
     origins: Iterable[str] | None = None,
     public_url: str | None = None,
+    ts_range: TimestampRange | None = None,
 ) -> FastAPI:
     """The collector for the workspace at ``store`` (a URL as for ``wb.connect``, or a Workspace).
 
     ``origins`` are the site origins whose pages may send beacons, ``public_url`` the URL
-    tracking links point to; both are saved in the workspace, and read back when omitted.
+    tracking links point to, ``ts_range`` the event times ``/v1/events`` accepts; all are
+    saved in the workspace, and read back when omitted.
     """
     ws = store if isinstance(store, Workspace) else Workspace(store)
 
@@ -133,7 +187,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ingestion = Ingestion(ws)
         try:
-            app.state.collector = await ingestion.run(_startup, ws, ingestion, origins, public_url)
+            app.state.collector = await ingestion.run(_startup, ws, ingestion, origins, public_url, ts_range)
             yield
         finally:
             ingestion.close()
@@ -155,24 +209,49 @@ def _add_api_routes(app: FastAPI) -> None:
         """Whether the collector can read its store (needs no key, for load balancers)."""
         return models.Health(status="ok", store=await c.ingestion.run(c.ingestion.health))
 
-    @app.post("/v1/events", tags=["api"], dependencies=keyed, responses=REFUSALS)
-    async def post_events(batch: models.EventBatch, c: Annotated[Collector, Depends(collector)]) -> models.EventsStored:
+    @app.post(
+        "/v1/events",
+        tags=["api"],
+        dependencies=keyed,
+        responses=REFUSALS,
+        openapi_extra=request_body(models.EventBatch),
+    )
+    async def post_events(
+        batch: Annotated[models.EventBatch, Depends(json_body(models.EventBatch))],
+        c: Annotated[Collector, Depends(collector)],
+    ) -> models.EventsStored:
         """Store up to 1,000 events (SPEC §1); fields that are not columns go into `properties`.
 
         All or nothing: a 422 lists every bad event and field, and stores none. An event whose
         `event_id` is already stored is counted in `already_stored` (retries are safe)."""
         return await c.ingestion.run(c.ingestion.record_events, batch.events)
 
-    @app.post("/v1/contacts", tags=["api"], dependencies=keyed, responses=REFUSALS)
+    @app.post(
+        "/v1/contacts",
+        tags=["api"],
+        dependencies=keyed,
+        responses=REFUSALS,
+        openapi_extra=request_body(models.ContactBatch),
+    )
     async def post_contacts(
-        batch: models.ContactBatch, c: Annotated[Collector, Depends(collector)]
+        batch: Annotated[models.ContactBatch, Depends(json_body(models.ContactBatch))],
+        c: Annotated[Collector, Depends(collector)],
     ) -> models.ContactsStored:
         """Create or update up to 1,000 contacts. Fields left out keep their values, `null`
         clears one, custom fields must be in the catalog. All or nothing, as for events."""
         return await c.ingestion.run(c.ingestion.upsert_contacts, batch.contacts)
 
-    @app.post("/v1/identify", tags=["api"], dependencies=keyed, responses=REFUSALS)
-    async def identify(body: models.Identify, c: Annotated[Collector, Depends(collector)]) -> models.Linked:
+    @app.post(
+        "/v1/identify",
+        tags=["api"],
+        dependencies=keyed,
+        responses=REFUSALS,
+        openapi_extra=request_body(models.Identify),
+    )
+    async def identify(
+        body: Annotated[models.Identify, Depends(json_body(models.Identify))],
+        c: Annotated[Collector, Depends(collector)],
+    ) -> models.Linked:
         """Link an anonymous id to a contact: its events, past and future, count for the contact."""
         return await c.ingestion.run(c.ingestion.link, body.anonymous_id, body.contact_id)
 
@@ -209,14 +288,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, plus the beacon body, which the endpoint reads itself (browsers send
-    it as text/plain, which FastAPI would not parse)."""
+    """FastAPI's schema, plus the bodies the endpoints read themselves: the ``/v1`` bodies
+    (read after the write key) and the beacon (browsers send it as text/plain, which
+    FastAPI would not parse)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    beacon = models.Beacon.model_json_schema(ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(beacon.pop("$defs", {}))
-    components["Beacon"] = beacon
+    for model in (*JSON_BODIES, models.Beacon):
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}))
+        components[model.__name__] = body
     app.openapi_schema = json.loads(json.dumps(schema))
     return app.openapi_schema

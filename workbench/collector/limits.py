@@ -1,4 +1,5 @@
-"""Request size limits, enforced before a body is read into memory."""
+"""What a request must be before its body is read: within the size limit (enforced while
+the body streams in) and of a content type the endpoint reads."""
 
 from __future__ import annotations
 
@@ -14,6 +15,33 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY = 8 << 20  # 1,000 events with generous properties
 MAX_BEACON = 64 << 10  # a beacon from a browser is small; the endpoint has no key
+
+# /v1 reads JSON only: other types (a form, text/plain, other +json formats) are a client
+# error better named than "Input should be a valid dictionary".
+API_MEDIA_TYPES = ("application/json",)
+# track.js sends text/plain, which needs no CORS preflight; a page may post JSON with fetch.
+BEACON_MEDIA_TYPES = ("text/plain", "application/json")
+UTF8_NAMES = ("utf-8", "utf8")  # JSON travels as UTF-8 (RFC 8259)
+
+
+def content_type_problem(content_type: str | None, accepted: tuple[str, ...]) -> str | None:
+    """Why a body sent with this ``Content-Type`` is not read, or None: the media type must be
+    one of ``accepted`` (any case), and a charset, if given, UTF-8.
+
+    >>> content_type_problem("application/json; charset=UTF-8", API_MEDIA_TYPES) is None
+    True
+    >>> content_type_problem("text/plain", API_MEDIA_TYPES)
+    "send the body as application/json (UTF-8); this request's Content-Type is 'text/plain'"
+    """
+    wanted = f"send the body as {' or '.join(accepted)} (UTF-8)"
+    if not content_type:
+        return f"{wanted}; this request has no Content-Type"
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    pairs = (parameter.partition("=") for parameter in parameters)
+    charsets = [value.strip().strip('"').lower() for name, _, value in pairs if name.strip().lower() == "charset"]
+    if media_type.lower() not in accepted or any(c not in UTF8_NAMES for c in charsets):
+        return f"{wanted}; this request's Content-Type is {content_type!r}"
+    return None
 
 
 class BodyLimit:

@@ -1,15 +1,20 @@
 """The collector's request and response bodies, as pydantic models.
 
 They check shapes and types, and keep out what no store could hold (NUL characters, lone
-surrogates, infinite numbers, timestamps outside the calendar). What the store itself
-checks (required columns, allowed values, custom field types) is checked by
-``Workspace.append``, exactly as for an import file, so the API and ``workbench import``
-accept the same data.
+surrogates, infinite numbers, timestamps outside the calendar), property names the
+importer refuses too (``property_name_problem``), and event times outside the collector's
+``TimestampRange``. What the store itself checks (required columns, allowed values,
+custom field types) is checked by ``Workspace.append``, exactly as for an import file, so
+the API and ``workbench import`` accept the same data.
+
+Event times are checked against the range and the clock passed in the validation context
+(``validation_context``); without one, the default range and the current time apply.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -26,12 +31,15 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from workbench.collector.config import TimestampRange
+from workbench.store.importer import TIMESTAMP_RE, property_name_problem
 from workbench.store.schema import EVENT_SOURCES, GENDERS, MESSAGING_EVENTS
 
 MAX_EVENTS = 1000  # per POST /v1/events (and contacts per POST /v1/contacts)
 MAX_WEB_EVENTS = 50  # per beacon
 MAX_DEPTH = 16  # nesting of property values
 MAX_INT = 2**63  # property integers must fit 64 bits on every backend
+TIMESTAMP_EXAMPLE = "ISO 8601, e.g. 2026-03-01T12:30:00Z"
 
 
 # --- values every store can hold ------------------------------------------------------------
@@ -56,6 +64,53 @@ def utc_instant(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("is outside the supported range of years 1 to 9999") from None
+
+
+def iso_instant(value: Any) -> datetime:
+    """A timestamp written as import files write it (SPEC §2): ISO 8601 text, a date alone
+    meaning midnight, no offset meaning UTC.
+
+    A bare number is refused rather than read as a Unix time: seconds and milliseconds
+    are easily confused, and either reading would store a wrong time without a word.
+    """
+    if isinstance(value, datetime):  # from Python callers
+        return utc_instant(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(
+            f"{value!r} is not a timestamp: send ISO 8601 text, e.g. 2026-03-01T12:30:00Z"
+            " (a number could be seconds or milliseconds)"
+        )
+    text = value.strip().upper() if isinstance(value, str) else ""
+    parsed = _from_iso(text) if re.match(TIMESTAMP_RE, text) else None
+    if parsed is None:
+        raise ValueError(f"{value!r} is not a timestamp ({TIMESTAMP_EXAMPLE})")
+    return utc_instant(parsed)
+
+
+def _from_iso(text: str) -> datetime | None:
+    """The datetime of text in the importer's timestamp form, or None for a day that does
+    not exist (2026-02-30) or a time past 23:59:59."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def shown_name(name: str) -> str:
+    """A field name as a refusal names it: as sent, but for lone surrogates, which no UTF-8
+    answer can carry and which are written as the client wrote them, ``\\ud800``."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def property_name(name: Any) -> Any:
+    """A property name as the importer allows one (docs/collector.md, "What is refused")."""
+    if isinstance(name, str) and (reason := property_name_problem(name)):
+        raise ValueError(reason)
+    return name
 
 
 def json_value(value: Any, depth: int = 0) -> Any:
@@ -91,10 +146,11 @@ Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable
 Name = Annotated[
     str, Field(min_length=1, max_length=200, description="the event type, e.g. purchase"), AfterValidator(storable_text)
 ]
-Instant = Annotated[datetime, AfterValidator(utc_instant)]
+Instant = Annotated[datetime, BeforeValidator(iso_instant)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
+PropertyName = Annotated[str, BeforeValidator(property_name)]
 PropertyValue = Annotated[Any, AfterValidator(json_value)]
-Properties = dict[Annotated[str, AfterValidator(storable_text)], PropertyValue]
+Properties = dict[PropertyName, PropertyValue]
 Source = Annotated[Literal[EVENT_SOURCES], BeforeValidator(_lower)]  # type: ignore[valid-type]
 Gender = Annotated[Literal[GENDERS], BeforeValidator(_lower)]  # type: ignore[valid-type]
 # Ids the browser script makes up (its anonymous id, its message ids): random, URL-safe.
@@ -104,6 +160,15 @@ ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 def problem(field: str, message: str) -> PydanticCustomError:
     """A check of several fields, reported under the field the client should fix."""
     return PydanticCustomError("invalid", message, {"field": field})
+
+
+TS_RANGE = "ts_range"  # validation context: the TimestampRange to apply
+NOW = "now"  # validation context: the collector's clock when the request arrived
+
+
+def validation_context(ts_range: TimestampRange, now: datetime) -> dict[str, Any]:
+    """What ``model_validate(..., context=...)`` needs to check event times."""
+    return {TS_RANGE: ts_range, NOW: now}
 
 
 # --- /v1/events ------------------------------------------------------------------------------
@@ -129,7 +194,7 @@ class Event(BaseModel):
             "anyOf": [{"required": ["contact_id"]}, {"required": ["anonymous_id"]}],
         },
     )
-    __pydantic_extra__: dict[str, PropertyValue] = Field(init=False)
+    __pydantic_extra__: dict[PropertyName, PropertyValue] = Field(init=False)
 
     event_id: Id | None = Field(None, description="idempotency key: an event re-sent with the same id is stored once")
     # the schema says "a string, when given" and that one of the two ids is required
@@ -149,6 +214,25 @@ class Event(BaseModel):
     quantity: Number | None = None
     properties: Properties | None = None
     received_at: SkipJsonSchema[Any] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readable_names(cls, data: Any) -> Any:
+        # pydantic cannot even read a field name holding a lone surrogate, and says so without
+        # naming it: name it here (the other names are checked as the extras are validated)
+        for name in data if isinstance(data, dict) else ():
+            if isinstance(name, str) and _has_lone_surrogate(name):
+                raise problem(shown_name(name), str(property_name_problem(name)))
+        return data
+
+    @field_validator("ts")
+    @classmethod
+    def _ts_in_range(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        context = info.context or {}
+        accepted: TimestampRange = context.get(TS_RANGE) or TimestampRange()
+        if value is not None and (reason := accepted.problem(value, context.get(NOW) or datetime.now(UTC))):
+            raise ValueError(reason)
+        return value
 
     @field_validator("received_at")
     @classmethod

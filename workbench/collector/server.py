@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 import uvicorn
 
 from workbench.collector.app import create_app
+from workbench.collector.config import TimestampRange
 from workbench.collector.keys import create_write_key, list_write_keys, revoke_write_key
 from workbench.errors import WorkbenchError
 from workbench.store.workspace import Workspace
@@ -23,11 +24,13 @@ def serve(
     port: int = DEFAULT_PORT,
     origins: Iterable[str] | None = None,
     public_url: str | None = None,
+    ts_range: TimestampRange | None = None,
     log_level: str = "info",
 ) -> None:
-    """Serve the collector for ``store`` until interrupted (SIGINT or SIGTERM)."""
+    """Serve the collector for ``store`` until interrupted (SIGINT or SIGTERM); the settings
+    are those of ``create_app``."""
     logging.getLogger("workbench.collector").setLevel(getattr(logging, log_level.upper(), logging.INFO))
-    app = create_app(store, origins=origins, public_url=public_url)
+    app = create_app(store, origins=origins, public_url=public_url, ts_range=ts_range)
     # One process, one event loop: all store writes of a collector go through one thread
     # anyway, and several processes would just queue on the store's write lock.
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, timeout_graceful_shutdown=10)

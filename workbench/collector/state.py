@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from workbench.collector.config import CollectorConfig
 from workbench.collector.keys import KeyRing
+from workbench.collector.models import shown_name
 from workbench.collector.service import Ingestion, Problem
 from workbench.collector.tokens import Signer
 
@@ -45,10 +46,14 @@ def validation_problems(errors: Iterable[dict[str, Any]]) -> list[Problem]:
     """Pydantic's errors as problems: ``("body", "events", 3, "ts")`` is event 3, field ``ts``."""
     out = []
     for error in errors:
-        loc = [part for part in error.get("loc", ()) if part != "body"]
+        loc = list(error.get("loc", ()))
+        if loc[:1] == ["body"]:  # FastAPI's own body errors start with it
+            loc = loc[1:]
         index = None
         if len(loc) >= 2 and isinstance(loc[1], int) and loc[0] in ("events", "contacts"):
             index, loc = loc[1], loc[2:]
+        if loc and loc[-1] == "[key]":  # a bad name in a mapping: the name (as sent) is the field
+            loc = [*loc[:-2], shown_name(error["input"])]
         field = ".".join(str(part) for part in loc) or (error.get("ctx") or {}).get("field", "")
         if error.get("type") == "json_invalid":  # located at a character offset, not a field
             index, field = None, ""

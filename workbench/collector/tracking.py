@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from workbench.collector import models
+from workbench.collector.limits import BEACON_MEDIA_TYPES, content_type_problem
 from workbench.collector.state import Collector, collector, rejection, validation_problems
 from workbench.collector.tokens import MAX_TOKEN, BadToken, read_click, read_open
 
@@ -108,6 +109,7 @@ def _cors(origin: str) -> dict[str, str]:
             400: "The body is not JSON",
             403: "The page's origin is not allowed",
             413: "The body is too large",
+            415: "The body is not sent as text/plain or application/json",
             422: "Invalid messages, each listed; nothing was stored",
         }.items()
     },
@@ -118,6 +120,10 @@ async def beacon(request: Request, c: Annotated[Collector, Depends(collector)]) 
     origin = request.headers.get("origin")
     if not c.config.allows(origin):
         return rejection(403, f"beacons from origin {origin or '(none)'} are not allowed; start with --origin")
+    content_type = request.headers.get("content-type")
+    # a beacon of an untyped Blob comes without a Content-Type: read it as the text it is
+    if content_type and (problem := content_type_problem(content_type, BEACON_MEDIA_TYPES)):
+        return rejection(415, problem, headers=_cors(origin))
     try:
         data: Any = json.loads(await request.body())
     except (ValueError, RecursionError):

@@ -538,7 +538,34 @@ def _check_header(path: Path, kind: str, names: list[str], columns: list[_Column
     missing = [c for c in REQUIRED[kind] if c not in names]
     if missing:
         raise ImportFailed(f"{path}: missing required column(s) for {kind}: {', '.join(missing)}")
+    for name in unknown:  # unknown event columns become property names
+        if reason := property_name_problem(name):
+            raise ImportFailed(f"{path}: column {_shown(name)} cannot be an event property: {reason}")
     return {n: n for n in names if n in valid}, unknown
+
+
+MAX_PROPERTY_NAME = 200  # characters, as event names and ids
+
+
+def property_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name an event property, or None: the one rule of import columns
+    and of the collector's fields and properties (docs/collector.md).
+
+    A name is a label people pick in the builder and read in exports. Control characters
+    (C0, DEL, C1; NUL among them, which PostgreSQL cannot store) and lone surrogates have
+    no place in one, nor has an empty or huge name. Everything else (quotes, dots,
+    brackets, ``$``, ``*``, any script) is kept exactly.
+    """
+    if not name:
+        return "a property name cannot be empty"
+    if len(name) > MAX_PROPERTY_NAME:
+        return f"a property name can have at most {MAX_PROPERTY_NAME} characters; this one has {len(name)}"
+    control = next((c for c in name if c < " " or "\x7f" <= c <= "\x9f"), None)
+    if control is not None:
+        return f"a property name cannot contain control characters (it has U+{ord(control):04X})"
+    if any("\ud800" <= c <= "\udfff" for c in name):
+        return "a property name must be valid Unicode (it has a lone surrogate)"
+    return None
 
 
 def _source_class(t: pa.DataType) -> str:
