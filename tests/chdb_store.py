@@ -36,6 +36,7 @@ def _session() -> chdb.session.Session:
     if _SESSION is None:
         _SESSION = chdb.session.Session(tempfile.mkdtemp(prefix="workbench-chdb-"))
         _SESSION.query("SET join_use_nulls = 1")  # outer joins give NULL, as in SQL
+        _SESSION.query("SET max_query_size = 4194304")  # every conformance case in one pass is ~300 kB of SQL
     return _SESSION
 
 
@@ -63,6 +64,7 @@ class ChdbStore:
         self.timezone = "UTC"
         self.custom: tuple[Field, ...] = ()
         self.events: dict[str, EventType] = {}
+        self.decimal_properties: frozenset[str] = frozenset()
         self.url = type("URL", (), {"url": "chdb://memory", "kind": "clickhouse"})()
 
     # --- data ---------------------------------------------------------------------------
@@ -109,6 +111,7 @@ class ChdbStore:
             segments=frozenset(self.segments),
             lists=frozenset(self.lists),
             timezone=self.timezone,
+            decimal_properties=self.decimal_properties,
         )
 
     def init(self) -> None:

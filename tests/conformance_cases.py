@@ -133,6 +133,42 @@ EVENT_CASES = {
     "count-not-in": ev("page_view", op="not_in", value=[0, 1]),
 }
 
+
+def spent(fn, op, value=None, prop="amount"):
+    rule = ev("purchase", aggregate={"fn": fn, "property": prop}, op=op)
+    return rule if value is None else {**rule, "value": value}
+
+
+# Amounts are exact decimals (SPEC §1): the world's MONEY_EDGES sum to exactly 1001.00 and
+# 1000.00, where binary floating point misses by one unit in the last place.
+MONEY_CASES = {
+    f"money-{prop}-{case}": rule
+    for prop in ("amount", "price")
+    for case, rule in {
+        "sum-eq-1001": spent("sum", "eq", 1001, prop),
+        "sum-gt-1001": spent("sum", "gt", 1001, prop),
+        "sum-gte-1001": spent("sum", "gte", 1001.00, prop),
+        "sum-eq-1000": spent("sum", "eq", 1000, prop),
+        "sum-lt-1000": spent("sum", "lt", 1000, prop),
+        "sum-in": spent("sum", "in", [1000, 1001], prop),
+        "sum-between": spent("sum", "between", [1000.0, 1000.0], prop),
+        "avg-eq": spent("avg", "eq", 100.1, prop),
+        "avg-gte": spent("avg", "gte", 100.10, prop),
+        "avg-lt": spent("avg", "lt", 100.1, prop),
+        "avg-ne": spent("avg", "ne", 100.1, prop),
+        "avg-third-gt": spent("avg", "gt", 333.3333, prop),
+        "avg-third-lt": spent("avg", "lt", 333.3334, prop),
+        "avg-between": spent("avg", "between", [90.9, 100.1], prop),
+        "avg-in": spent("avg", "in", [100.1, 333.3333], prop),
+        "avg-not-in": spent("avg", "not_in", [100.1], prop),
+        "avg-is-set": spent("avg", "is_set", prop=prop),
+        "where-eq": ev("purchase", where=[{"property": prop, "op": "eq", "value": 0.1}], op="gte", value=10),
+        "where-in": ev("purchase", where=[{"property": prop, "op": "in", "value": [100.1, 99.99]}]),
+        "max-eq": spent("max", "eq", 999, prop),
+        "min-lte": spent("min", "lte", 0.1, prop),
+    }.items()
+}
+
 SEQUENCE_CASES = {
     "click-then-view-24h": {"sequence": [{"event": "email_click"}, {"event": "page_view"}], "within": "24h"},
     "view-then-view": {"sequence": [{"event": "page_view"}, {"event": "page_view"}], "within": "1h"},
@@ -228,7 +264,7 @@ GROUP_CASES = {
     },
 }
 
-CASES = {**ATTRIBUTE_CASES, **EVENT_CASES, **SEQUENCE_CASES, **GROUP_CASES}
+CASES = {**ATTRIBUTE_CASES, **EVENT_CASES, **MONEY_CASES, **SEQUENCE_CASES, **GROUP_CASES}
 
 # Complements: C with its negative operator selects exactly the contacts `not C` selects.
 NEGATION_PAIRS = {
@@ -239,4 +275,5 @@ NEGATION_PAIRS = {
     "not_within_last": (a("created_at", "within_last", "7d"), a("created_at", "not_within_last", "7d")),
     "is_not_set": (a("city", "is_set"), a("city", "is_not_set")),
     "event-ne": (ev("purchase", op="eq", value=1), ev("purchase", op="ne", value=1)),
+    "avg-ne": (spent("avg", "eq", 100.1), spent("avg", "ne", 100.1)),
 }

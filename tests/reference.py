@@ -22,11 +22,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 __all__ = ["evaluate"]
 
 MICROSECOND = timedelta(microseconds=1)
+
+# Amounts (SPEC §1): exact decimals of four places, below 10^14 in magnitude.
+AMOUNT_PLACES = Decimal("0.0001")
+AMOUNT_LIMIT = 10**14
 
 # SPEC §1 columns.
 CONTACT_COLUMNS = frozenset(
@@ -88,13 +94,15 @@ def evaluate(
     tz: str = "UTC",
     segments: dict[str, dict] | None = None,
     lists: dict[str, set[str]] | None = None,
+    decimal_properties: Iterable[str] = (),
 ) -> set[str]:
     """contact_ids matching `rule` at `as_of`.
 
     `segments` maps a segment id to its RULE dict (a whole segment document, with a
     ``"rule"`` key, is accepted too); `lists` maps a static list id to its contact ids.
     A reference cycle, an unknown segment or list, or a malformed node raises
-    ValueError.
+    ValueError. ``amount`` and the ``properties`` keys in `decimal_properties` hold
+    amounts: exact decimals, as the store keeps them.
     """
     ctx = _Context.build(
         contacts=contacts,
@@ -104,6 +112,7 @@ def evaluate(
         tz=tz,
         segments=segments or {},
         lists=lists or {},
+        decimal_properties=frozenset(decimal_properties),
     )
     return set(_eval(rule, ctx, stack=()))
 
@@ -125,7 +134,7 @@ class _Context:
     segment_cache: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, *, contacts, events, identities, as_of, tz, segments, lists) -> _Context:
+    def build(cls, *, contacts, events, identities, as_of, tz, segments, lists, decimal_properties) -> _Context:
         as_of = _utc(as_of)
         universe = {}
         fields = set(CONTACT_COLUMNS)
@@ -139,7 +148,7 @@ class _Context:
             owner = _owner(event, links)
             ts = _utc(event["ts"])
             if owner in universe and ts <= as_of:  # SPEC §4: only ts <= T exists
-                by_contact[owner].append({**event, "ts": ts})
+                by_contact[owner].append(_with_amounts({**event, "ts": ts}, decimal_properties))
         for evs in by_contact.values():
             evs.sort(key=lambda e: (e["ts"], str(e.get("event_id"))))
         return cls(
@@ -167,6 +176,25 @@ class _Context:
     def day_last(self, day: date) -> datetime:
         """Last instant (UTC, microsecond resolution) of a local day."""
         return self.day_start(day + timedelta(days=1)) - MICROSECOND
+
+
+def _amount(value):
+    """A number as the store keeps an amount: its decimal digits (a float's shortest
+    representation) rounded half away from zero to four places; None when too large."""
+    if not _is_number(value):
+        return value
+    exact = Decimal(repr(value) if isinstance(value, float) else value).quantize(AMOUNT_PLACES, ROUND_HALF_UP)
+    return exact if abs(exact) < AMOUNT_LIMIT else None
+
+
+def _with_amounts(event: dict, decimal_properties: frozenset[str]) -> dict:
+    """The event with its amounts exact: ``amount`` and the declared decimal properties."""
+    if event.get("amount") is not None:
+        event["amount"] = _amount(event["amount"])
+    properties = event.get("properties") or {}
+    if decimal_properties & set(properties):
+        event["properties"] = {k: _amount(v) if k in decimal_properties else v for k, v in properties.items()}
+    return event
 
 
 def _dedupe(events: Iterable[dict]) -> list[dict]:
@@ -352,8 +380,11 @@ def _aggregate(aggregate: dict, events: list[dict], ctx: _Context):
     numbers = [v for v in values if _kind(v) == "number"]
     if fn == "sum":  # events lacking the property (or all of them) add nothing
         return sum(numbers)
-    if fn == "avg":
-        return sum(numbers) / len(numbers) if numbers else None
+    if fn == "avg":  # amounts averaged exactly
+        if not numbers:
+            return None
+        exact = any(isinstance(v, Decimal) for v in numbers)
+        return Fraction(sum(numbers)) / len(numbers) if exact else sum(numbers) / len(numbers)
     if fn == "count_distinct":
         return len({_identity_key(v) for v in values})
     return _extreme(min if fn == "min" else max, values, numbers)
@@ -529,7 +560,7 @@ def _kind(value) -> str:
     """The operator family of a Python value (bool before int, datetime before date)."""
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal, Fraction)):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -592,17 +623,23 @@ STRING_OPS = {
 # -- number ----------------------------------------------------------------------------
 
 
+def _exact(number):
+    """A number compared by its value as written: a float by its shortest representation
+    (the order of floats is kept, and 100.1 equals the amount 100.1)."""
+    return Decimal(repr(number)) if isinstance(number, float) else number
+
+
 def _num_cmp(test: Callable[[float, float], bool]):
-    return lambda v, t, ctx: _is_number(t) and test(v, t)
+    return lambda v, t, ctx: _is_number(t) and test(_exact(v), _exact(t))
 
 
 def _num_between(v, t, ctx):
     lo, hi = t
-    return _is_number(lo) and _is_number(hi) and lo <= v <= hi
+    return _is_number(lo) and _is_number(hi) and _exact(lo) <= _exact(v) <= _exact(hi)
 
 
 def _num_in(v, t, ctx):
-    return any(_same(v, x) for x in t)
+    return any(_is_number(x) and _exact(v) == _exact(x) for x in t)
 
 
 NUMBER_OPS = {

@@ -11,6 +11,7 @@ import json
 import statistics
 import time
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -199,7 +200,7 @@ def test_fields_that_are_not_columns_go_to_properties_with_their_types(api, stor
     assert api.post("/v1/events", json={"events": [event]}).status_code == 200
     [row] = events_where(store, event_id="prop-1")
     assert row["properties"] == {"cart_id": "k9", "store": "Gdańsk", "items": 3, "gift": True}
-    assert (row["amount"], row["currency"], row["source"]) == (129.9, "PLN", "custom")
+    assert (row["amount"], row["currency"], row["source"]) == (Decimal("129.90"), "PLN", "custom")
     assert before <= row["ts"] <= row["received_at"] <= datetime.now(UTC)
     assert store.catalog.events["purchase"].properties["items"] == "number"
 

@@ -912,6 +912,49 @@ def test_not_of_aggregate_equals_negative_operator():
     assert run(negative, AGG_PEOPLE, AGG_EVENTS) == {"y", "z"}
 
 
+# Amounts are exact decimals of four places (SPEC §1). In binary floating point ten
+# purchases of 100.10 sum to 1000.9999999999999 and 0.10 × 10 + 999.00 to 999.9999999999999.
+MONEY_PEOPLE = [contact(cid) for cid in ("ten", "mix", "third", "half", "none")]
+MONEY_EVENTS = [
+    *(event("ten", "purchase", f"2026-05-{day:02d}T09:00:00", amount=100.10) for day in range(1, 11)),
+    *(event("mix", "purchase", f"2026-05-{day:02d}T09:00:00", amount=0.10) for day in range(1, 11)),
+    event("mix", "purchase", "2026-05-20T09:00:00", amount=999.00),
+    event("third", "purchase", "2026-05-01T09:00:00", amount=333.33),
+    event("third", "purchase", "2026-05-02T09:00:00", amount=333.33),
+    event("third", "purchase", "2026-05-03T09:00:00", amount=333.34),
+    # more than four places: rounded half away from zero (0.00005 → 0.0001), as stored
+    event("half", "purchase", "2026-05-01T09:00:00", amount=0.00005),
+    event("half", "purchase", "2026-05-02T09:00:00", properties={"price": -0.00005}),
+]
+MONEY_CASES = [
+    ("sum-eq-1001", agg("sum", "eq", 1001, "amount"), {"ten"}),
+    ("sum-gt-1001", agg("sum", "gt", 1001, "amount"), set()),
+    ("sum-eq-1000", agg("sum", "eq", 1000, "amount"), {"mix", "third"}),
+    ("sum-lt-1000", agg("sum", "lt", 1000, "amount"), {"half", "none"}),
+    ("avg-eq-100.10", agg("avg", "eq", 100.10, "amount"), {"ten"}),
+    ("avg-between", agg("avg", "between", [100.1, 100.1], "amount"), {"ten"}),
+    # 1000 / 11 = 90.9090…, 1000 / 3 = 333.3333…: no rounding of the average
+    ("avg-eq-rounded-third", agg("avg", "eq", 333.3333, "amount"), set()),
+    ("avg-gt-rounded-third", agg("avg", "gt", 333.3333, "amount"), {"third"}),
+    ("avg-lt-91", agg("avg", "lt", 90.91, "amount"), {"mix", "half"}),
+    ("half-rounds-up", agg("sum", "eq", 0.0001, "amount"), {"half"}),
+    ("half-rounds-away-from-zero", agg("min", "eq", -0.0001, "price"), {"half"}),
+    (
+        "where-amount-eq",
+        {**agg("count", "eq", 10), "where": [{"property": "amount", "op": "eq", "value": 0.1}]},
+        {"mix"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [pytest.param(rule, expected, id=name) for name, rule, expected in MONEY_CASES],
+)
+def test_amounts_are_exact_decimals(rule, expected):
+    assert run(rule, MONEY_PEOPLE, MONEY_EVENTS, decimal_properties=["price"]) == expected
+
+
 def test_resent_event_is_counted_once():
     people = [contact("x")]
     once = event("x", "purchase", "2026-05-01T10:00:00", eid="same")

@@ -6,7 +6,6 @@ review the diff like any other code change.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -16,11 +15,12 @@ from click.testing import CliRunner
 
 from tests.chdb_store import ChdbStore
 from tests.sample_store import build
+from tests.world import event_table
 from workbench.cli import main
 from workbench.expr.catalog import EventType
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import example_segment_files
-from workbench.store.schema import CONTACTS, EVENTS, IDENTITIES
+from workbench.store.schema import CONTACTS, IDENTITIES
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 EXAMPLES = [p.stem for p in example_segment_files()]
@@ -57,12 +57,9 @@ def test_sql_snapshot(sample, segment_id, dialect):
 def clickhouse(sample):
     store = ChdbStore()
     rows = sample.rows
-    events = [
-        {**e, "properties": None if e["properties"] is None else json.dumps(e["properties"])} for e in rows["events"]
-    ]
     tables = {
         "contacts": pa.Table.from_pylist(rows["contacts"], schema=CONTACTS.to_pyarrow()),
-        "events": pa.Table.from_pylist(events, schema=EVENTS.to_pyarrow()),
+        "events": event_table(rows["events"]),
         "identities": pa.Table.from_pylist(rows["identities"], schema=IDENTITIES.to_pyarrow()),
     }
     catalog = sample.ws.catalog

@@ -13,6 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pyarrow as pa
 
@@ -51,6 +52,15 @@ SOURCES = {
     "app_open": "custom",
 }
 CUSTOM_FIELDS = {"loyalty_points": "number", "vip": "boolean"}
+# a ``properties`` key holding amounts (declared decimal in every store the world is loaded into)
+DECIMAL_PROPERTIES = ("price",)
+# Purchases whose amounts add up exactly to 1001.00, 1000.00 and 1000.00 (averages 100.10,
+# 90.9090…, 333.3333…), where binary floating point sums to 1000.9999999999999 and friends.
+MONEY_EDGES = (
+    (100.10,) * 10,
+    (0.10,) * 10 + (999.00,),
+    (333.33, 333.33, 333.34),
+)
 
 
 def edge_instants(as_of: datetime = T) -> list[datetime]:
@@ -78,6 +88,7 @@ class World:
             "events": self.events,
             "identities": self.identities,
             "as_of": self.as_of,
+            "decimal_properties": DECIMAL_PROPERTIES,
             **extra,
         }
 
@@ -172,6 +183,7 @@ def make_world(seed: int, n_contacts: int = 40, n_events: int = 400, as_of: date
                 "properties": props,
             }
         )
+    _add_money_edges(world, as_of)
     # events carrying both ids make a link too
     for event in world.events:
         if event["contact_id"] is not None and event["anonymous_id"] is not None:
@@ -179,6 +191,33 @@ def make_world(seed: int, n_contacts: int = 40, n_events: int = 400, as_of: date
                 {"anonymous_id": event["anonymous_id"], "contact_id": event["contact_id"], "linked_at": event["ts"]}
             )
     return world
+
+
+def _add_money_edges(world: World, as_of: datetime) -> None:
+    """Purchases of :data:`MONEY_EDGES` for the first contacts of the universe, each amount also as the
+    ``price`` property; every purchase and cart of the world gets its amount as ``price``."""
+    for event in world.events:
+        if event["amount"] is not None:
+            event["properties"] = {**(event["properties"] or {}), "price": event["amount"]}
+    buyers = [c["contact_id"] for c in world.contacts if c["created_at"] <= as_of]
+    for i, amounts in enumerate(MONEY_EDGES):
+        for j, amount in enumerate(amounts):
+            world.events.append(
+                {
+                    "event_id": f"m{i}-{j:02d}",
+                    "contact_id": buyers[i],
+                    "anonymous_id": None,
+                    "source": "custom",
+                    "name": "purchase",
+                    "ts": as_of - timedelta(days=1 + j),
+                    "received_at": as_of,
+                    **dict.fromkeys(("url", "category", "product_id", "campaign_id", "channel", "duration_s")),
+                    "currency": "PLN",
+                    "amount": amount,
+                    "quantity": 1.0,
+                    "properties": {"price": amount},
+                }
+            )
 
 
 def _json_type(value) -> str:
@@ -200,6 +239,19 @@ def learned_properties(events: list[dict]) -> tuple[dict[str, dict[str, str]], d
     return learned, sources
 
 
+def event_table(events: list[dict]) -> pa.Table:
+    """Event rows as the store holds them: ``properties`` as JSON text, amounts as decimals."""
+    rows = [
+        {
+            **e,
+            "properties": None if e["properties"] is None else json.dumps(e["properties"]),
+            "amount": Decimal(repr(e["amount"])) if isinstance(e.get("amount"), float) else e.get("amount"),
+        }
+        for e in events
+    ]
+    return pa.Table.from_pylist(rows, schema=EVENTS.to_pyarrow())
+
+
 def load(ws, world: World, all_event_names: bool = True) -> Catalog:
     """Replace the store's rows by the world's (and register custom fields); returns the catalog.
 
@@ -208,12 +260,9 @@ def load(ws, world: World, all_event_names: bool = True) -> Catalog:
     contacts_schema = pa.schema(
         [*CONTACTS.to_pyarrow(), pa.field("loyalty_points", pa.float64()), pa.field("vip", pa.bool_())]
     )
-    events = [
-        {**e, "properties": None if e["properties"] is None else json.dumps(e["properties"])} for e in world.events
-    ]
     tables = {
         "contacts": pa.Table.from_pylist(world.contacts, schema=contacts_schema),
-        "events": pa.Table.from_pylist(events, schema=EVENTS.to_pyarrow()),
+        "events": event_table(world.events),
         "identities": pa.Table.from_pylist(world.identities, schema=IDENTITIES.to_pyarrow()),
     }
     learned, sources = learned_properties(world.events)
@@ -222,9 +271,11 @@ def load(ws, world: World, all_event_names: bool = True) -> Catalog:
             learned.setdefault(name, {})
             sources.setdefault(name, SOURCES[name])
     if not isinstance(ws, Workspace):
+        ws.decimal_properties = frozenset(DECIMAL_PROPERTIES)
         custom = tuple(Field(name, type_, name, custom=True) for name, type_ in CUSTOM_FIELDS.items())
         ws.load_tables(tables, custom, {n: EventType(n, sources[n], learned[n]) for n in learned})
         return ws.catalog
+    ws.set_decimal_properties(DECIMAL_PROPERTIES)
     existing = {f.name for f in ws.catalog.custom_fields}
     for name, type_ in CUSTOM_FIELDS.items():
         if name not in existing:

@@ -100,6 +100,8 @@ class Catalog:
     lists: frozenset[str] = frozenset()
     timezone: str = "UTC"
     currency: str = "PLN"
+    # ``properties`` keys whose numbers are amounts: read, summed and compared exactly
+    decimal_properties: frozenset[str] = frozenset()
 
     @classmethod
     def standard(cls, custom: tuple[Field, ...] = (), **kwargs) -> Catalog:

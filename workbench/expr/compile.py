@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Context, Decimal
 from functools import lru_cache, reduce
 
 import ibis
@@ -28,7 +29,7 @@ import ibis.expr.types as ir
 
 from workbench.errors import SegmentError
 from workbench.expr.catalog import FIELD_DTYPES, Catalog
-from workbench.expr.dialects import dialect_for
+from workbench.expr.dialects import DECIMAL, dialect_for
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY, holds_without_events
 from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
 from workbench.expr.rules import (
@@ -321,6 +322,9 @@ class Compiler:
         return self.positive(col, type_, op, value).fill_null(False)
 
     def positive(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
+        if type_ == NUMBER and col.type().is_decimal():
+            scale = col.type().scale
+            value = _numbers(value, lambda v: exact_number(v, scale))  # compared as decimals, not as doubles
         if op == "is_set":
             if type_ == STRING:
                 return col.notnull() & (col != "")
@@ -485,10 +489,20 @@ class Compiler:
         return type_
 
     def prop_value(self, e: ir.Table, names: tuple[str, ...] | None, prop: str) -> ir.Value:
-        """An event column, or a ``properties`` key read as its catalogued type."""
+        """An event column, or a ``properties`` key read as its catalogued type (a number
+        the catalog declares decimal as an exact amount)."""
         if prop in EVENT_COLUMN_TYPES:
             return e[prop]
-        return self.dialect.json_value(e.properties, prop, self.prop_type(names, prop))
+        type_ = self.prop_type(names, prop)
+        exact = type_ == NUMBER and self.is_decimal(prop)
+        return self.dialect.json_value(e.properties, prop, DECIMAL if exact else type_)
+
+    def is_decimal(self, prop: str) -> bool:
+        """Whether a property holds exact amounts: a decimal column (``amount``), or a
+        ``properties`` key the catalog declares decimal."""
+        if prop in EVENT_COLUMN_TYPES:
+            return EVENTS[prop].is_decimal()
+        return prop in self.catalog.decimal_properties
 
     def event_match(
         self, e: ir.Table, names: tuple[str, ...] | None, where: tuple[Prop, ...] | None
@@ -499,11 +513,18 @@ class Compiler:
             preds.append(self.compare(self.prop_value(e, names, prop.property), type_, prop.op, prop.value))
         return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
-    def event_aggregate(self, e: ir.Table, cond: Event) -> ir.Value:
-        names, agg = cond.names, cond.agg
-        mask = self.event_match(e, names, cond.where) & self.in_span(self.window_span(cond.window), e.ts)
+    def counted(self, e: ir.Table, cond: Event) -> ir.BooleanValue:
+        """Whether an event counts for the condition: its names, ``where`` and window."""
+        mask = self.event_match(e, cond.names, cond.where) & self.in_span(self.window_span(cond.window), e.ts)
         if self.later_events and isinstance(cond.window, Between):
             mask = mask & (e.ts <= self.ts(self.now))  # events of a later instant share the scan
+        return mask
+
+    def event_aggregate(self, e: ir.Table, cond: Event) -> ir.Value:
+        """The condition's aggregate over each contact's events (an average in the
+        engine's own arithmetic: for display; see :meth:`condition_column`)."""
+        names, agg = cond.names, cond.agg
+        mask = self.counted(e, cond)
         if agg.fn == "count":
             return e.count(where=mask)
         if agg.fn == "distinct_days":
@@ -516,6 +537,25 @@ class Compiler:
         if agg.fn == "sum":
             return value.sum(where=mask)  # over no events it is 0 on every engine once filled
         return self.dialect.aggregate(value, {"avg": "mean", "min": "min", "max": "max"}[agg.fn], mask)
+
+    def condition_column(self, e: ir.Table, cond: Event) -> ir.Value:
+        """What the per-contact table keeps for a condition: its aggregate; for an average
+        of exact amounts, whether the positive twin of its comparison holds, decided as
+        ``sum op value × count`` (engines average decimals in binary floating point)."""
+        if not self.exact_average(cond):
+            return self.event_aggregate(e, cond)
+        mask = self.counted(e, cond)
+        value = self.prop_value(e, cond.names, cond.agg.property)
+        total, n = value.sum(where=mask), value.count(where=mask)
+        op, target = cond.comparison
+        positive = NEGATIVE.get(op, op)
+        if positive == "is_set":
+            return n > 0
+        scaled = _numbers(target, lambda v: exact_number(v, total.type().scale) * n)
+        return (n > 0) & self.positive(total, NUMBER, positive, scaled)
+
+    def exact_average(self, cond: Event) -> bool:
+        return cond.agg.fn == "avg" and self.is_decimal(cond.agg.property)
 
     def aggregate_type(self, cond: Event) -> str:
         agg = cond.agg
@@ -618,6 +658,9 @@ class Compiler:
             return self.compare(wide[rule.field], field.type, rule.op, rule.value)
         if isinstance(rule, Event):
             col = wide[self.event_columns[rule]]
+            if self.exact_average(rule):  # compared in the aggregation
+                holds = col.fill_null(False)
+                return ~holds if rule.comparison[0] in NEGATIVE else holds
             if rule.agg.fn in ZERO_WHEN_EMPTY:
                 col = col.fill_null(0)
             op, value = rule.comparison
@@ -657,7 +700,7 @@ class Compiler:
         wide = self.universe()
         e = self.stitched_events(boxes=self.events_scan([(sub, cond) for sub, cond, _ in conditions]))
         per_contact = e.group_by(e.cid).aggregate(
-            **{name: sub.event_aggregate(e, cond) for sub, cond, name in conditions}
+            **{name: sub.condition_column(e, cond) for sub, cond, name in conditions}
         )
         joined = (wide.join if inner else wide.left_join)(per_contact, wide.contact_id == per_contact.cid)
         return joined.select(*[joined[c] for c in wide.columns], *[joined[name] for _, _, name in conditions])
@@ -701,6 +744,28 @@ class Compiler:
             for i, sub in enumerate(subs)
         }
         return wide.aggregate(**{key: flag.sum() for key, flag in flags.items()})
+
+
+# More places than any amount has: a rule's number keeps its digits up to here.
+MAX_LITERAL_SCALE = 18
+_WIDE_CONTEXT = Context(prec=60)
+
+
+def exact_number(value: int | float, scale: int = 0) -> ir.DecimalScalar:
+    """A rule's number as an exact decimal literal: the digits written (for a float, its
+    shortest representation: 100.1, not 100.099999…), to at most ``MAX_LITERAL_SCALE``
+    places and with at least ``scale`` (a decimal of that scale then compares with it)."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    scale = max(scale, min(-number.as_tuple().exponent, MAX_LITERAL_SCALE))
+    number = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE_CONTEXT)
+    return ibis.literal(number, type=dt.Decimal(38, scale))
+
+
+def _numbers(value: Value | ir.Value, convert: Callable[[int | float], ir.Value]) -> Value | ir.Value:
+    """``value`` (a number, or a list or pair of them) with each Python number converted."""
+    if isinstance(value, tuple):
+        return tuple(_numbers(v, convert) for v in value)
+    return convert(value) if isinstance(value, int | float) else value
 
 
 def _repeats_in_reach(seq: Sequence) -> bool:
@@ -784,6 +849,7 @@ def catalog_key(catalog: Catalog) -> tuple:
         return entry[1]
     key = (
         catalog.timezone,
+        tuple(sorted(catalog.decimal_properties)),
         tuple((f.name, f.type, f.custom) for f in catalog.fields.values()),
         tuple(
             sorted((name, tuple(sorted(et.properties.items())), et.anonymous) for name, et in catalog.events.items())

@@ -1,8 +1,10 @@
 """The few things the compiler says differently per SQL engine.
 
-Ibis covers almost everything; what it does not (JSON property access on ClickHouse, and
-converting instants to a time zone's wall clock) is declared here as builtin functions of
-each engine, so the compiler stays one visitor for all of them.
+Ibis covers almost everything; what it does not is declared here as builtin functions of
+each engine, so the compiler stays one visitor for all of them: reading a ``properties``
+key as exactly that key (Ibis writes DuckDB keys into a JSONPath, where ``a.b`` is a path),
+reading a JSON number as an exact amount, and converting instants to a time zone's wall
+clock.
 """
 
 from __future__ import annotations
@@ -13,14 +15,22 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from workbench.store.schema import MONEY
+
 UTC_TS = dt.Timestamp(timezone="UTC")
 
 
 class Dialect(Protocol):
     """How the compiler reads JSON properties and local calendars on one engine."""
 
+    def json_key(self, key: str) -> str:
+        """The text that names exactly the key ``key`` in this engine's JSON functions:
+        every property key reaches SQL through here, as a bound string literal, so a key
+        means itself whatever characters it holds (``.``, ``$``, ``*``, quotes…)."""
+
     def json_value(self, properties: ir.Value, key: str, type_: str) -> ir.Value:
-        """``properties[key]`` as ``string``/``number``/``boolean``; null when absent or of another type."""
+        """``properties[key]`` as ``string``/``number``/``boolean``, or ``decimal`` (an exact
+        amount, see :func:`exact_amount`); null when absent or of another type."""
 
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
         """The calendar date of an instant in ``zone``."""
@@ -31,6 +41,32 @@ class Dialect(Protocol):
     def aggregate(self, value: ir.Column, method: str, mask: ir.BooleanValue) -> ir.Scalar:
         """``method`` (min, max, mean, sum) of ``value`` over the rows where ``mask`` holds;
         null when there are none."""
+
+
+DECIMAL = "decimal"
+# The widest exact decimal every engine has; amounts are read into it before the checks.
+WIDE_DECIMAL = dt.Decimal(38, MONEY.scale)
+AMOUNT_LIMIT = 10 ** (MONEY.precision - MONEY.scale)
+
+
+def exact_amount(number: ir.DecimalValue) -> ir.DecimalValue:
+    """A number already rounded to the places of :data:`~workbench.store.schema.MONEY` as an
+    amount: null (not set) where its magnitude does not fit one."""
+    return ibis.ifelse(number.abs() < AMOUNT_LIMIT, number, ibis.null(WIDE_DECIMAL)).cast(MONEY)
+
+
+# Places kept before rounding text with an exponent (see duckdb_amount).
+EXPONENT_PLACES = 18
+
+
+def duckdb_amount(text: ir.StringValue) -> ir.DecimalValue:
+    """DuckDB: number text (``100.10``, ``-5``, ``1.5e3``) as an amount: its digits rounded
+    half away from zero to the amount's places; null when it is no number or does not fit.
+
+    DuckDB's cast of text with an exponent to a DECIMAL rounds wrongly (``'5e-10'`` gives
+    0.0001), so such text is read to ``EXPONENT_PLACES`` places first and rounded from there."""
+    scientific = text.try_cast(dt.Decimal(38, EXPONENT_PLACES)).round(MONEY.scale).cast(WIDE_DECIMAL)
+    return exact_amount(ibis.ifelse(text.re_search("[eE]"), scientific, text.try_cast(WIDE_DECIMAL)))
 
 
 # DuckDB and PostgreSQL both have timezone(zone, timestamptz) → local wall time and
@@ -45,12 +81,8 @@ def _instant_of(zone_name: str, ts: dt.timestamp) -> UTC_TS:
     """The instant at which the wall clock of ``zone_name`` shows ``ts``."""
 
 
-class Standard:
-    """DuckDB and PostgreSQL: Ibis's JSON operations and ``timezone()``."""
-
-    def json_value(self, properties: ir.Value, key: str, type_: str) -> ir.Value:
-        raw = properties[key]
-        return {"number": raw.float, "boolean": raw.bool}.get(type_, raw.str)
+class _Calendar:
+    """DuckDB and PostgreSQL: ``timezone()`` and Ibis's own aggregates."""
 
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
         return ts.date() if zone == "UTC" else _wall_clock(zone, ts).date()
@@ -65,14 +97,63 @@ class Standard:
         return getattr(value, method)(where=mask)
 
 
+@ibis.udf.scalar.builtin(name="json_extract")
+def _duckdb_json_at(doc: dt.json, pointer: str) -> dt.json:
+    """DuckDB: the JSON value at a JSON Pointer (RFC 6901)."""
+
+
+@ibis.udf.scalar.builtin(name="json_type")
+def _duckdb_json_type(value: dt.json) -> dt.string:
+    """DuckDB: the type of a JSON value (``VARCHAR``, ``BIGINT``, ``DOUBLE``…)."""
+
+
+@ibis.udf.scalar.builtin(name="jsonb_typeof")
+def _postgres_json_type(value: dt.json) -> dt.string:
+    """PostgreSQL: the type of a JSON value (``string``, ``number``…)."""
+
+
+class DuckDB(_Calendar):
+    """DuckDB reads keys by JSON Pointer: by JSONPath (``$.a.b``) a key ``a.b`` is a path."""
+
+    NUMBER_TYPES = ("BIGINT", "UBIGINT", "HUGEINT", "DOUBLE")
+
+    def json_key(self, key: str) -> str:
+        return "/" + key.replace("~", "~0").replace("/", "~1")
+
+    def json_value(self, properties: ir.Value, key: str, type_: str) -> ir.Value:
+        raw = _duckdb_json_at(properties, self.json_key(key))
+        if type_ == DECIMAL:  # from the number's JSON text
+            numeric = _duckdb_json_type(raw).isin(self.NUMBER_TYPES)
+            return ibis.ifelse(numeric, duckdb_amount(raw.cast(dt.string)), ibis.null(MONEY))
+        return {"number": raw.float, "boolean": raw.bool}.get(type_, raw.str)
+
+
+class Postgres(_Calendar):
+    """PostgreSQL reads keys with ``jsonb_extract_path``, which takes a key, not a path."""
+
+    def json_key(self, key: str) -> str:
+        return key
+
+    def json_value(self, properties: ir.Value, key: str, type_: str) -> ir.Value:
+        raw = properties[self.json_key(key)]
+        if type_ == DECIMAL:  # jsonb keeps numbers as exact numerics
+            number = raw.cast(dt.string).cast(dt.Decimal())
+            # the cast rounds half away from zero; the bound keeps it from overflowing
+            rounded = ibis.ifelse(number.abs() < AMOUNT_LIMIT * 2, number, ibis.null(number.type())).cast(WIDE_DECIMAL)
+            return ibis.ifelse(_postgres_json_type(raw) == "number", exact_amount(rounded), ibis.null(MONEY))
+        return {"number": raw.float, "boolean": raw.bool}.get(type_, raw.str)
+
+
 @ibis.udf.scalar.builtin(name="JSONType")
 def _json_type(json: dt.string, key: dt.string) -> dt.string:
     """ClickHouse: the JSON type name of a key (``String``, ``Int64``, ``Double``, ``Bool``…)."""
 
 
-@ibis.udf.scalar.builtin(name="JSONExtractString")
-def _json_string(json: dt.string, key: dt.string) -> dt.string:
-    """ClickHouse: a string value."""
+# Not JSONExtractString: sqlglot reads that one as a JSON path and writes the key back
+# unescaped (a quote in a key would end the literal). The typed JSONExtract is a plain call.
+@ibis.udf.scalar.builtin(name="JSONExtract")
+def _json_typed(json: dt.string, key: dt.string, type_name: dt.string) -> dt.string:
+    """ClickHouse: a value as the named ClickHouse type (here always ``String``)."""
 
 
 @ibis.udf.scalar.builtin(name="JSONExtractFloat")
@@ -83,6 +164,16 @@ def _json_float(json: dt.string, key: dt.string) -> dt.float64:
 @ibis.udf.scalar.builtin(name="JSONExtractBool")
 def _json_bool(json: dt.string, key: dt.string) -> dt.boolean:
     """ClickHouse: a boolean value."""
+
+
+@ibis.udf.scalar.builtin(name="JSONExtractRaw")
+def _json_raw(json: dt.string, key: dt.string) -> dt.string:
+    """ClickHouse: a value's JSON text."""
+
+
+@ibis.udf.scalar.builtin(name="toDecimal128OrNull")
+def _ch_decimal(text: dt.string, scale: dt.uint8) -> dt.Decimal(38, 8):
+    """ClickHouse: text as a decimal of ``scale`` places (digits beyond are cut, not rounded)."""
 
 
 @ibis.udf.scalar.builtin(name="toTimeZone")
@@ -106,13 +197,24 @@ class ClickHouse:
     JSON_TYPES: ClassVar[dict[str, tuple[str, ...]]] = {
         "string": ("String",),
         "number": ("Int64", "UInt64", "Double"),
+        DECIMAL: ("Int64", "UInt64", "Double"),
         "boolean": ("Bool",),
     }
 
+    def json_key(self, key: str) -> str:
+        return key
+
     def json_value(self, properties: ir.Value, key: str, type_: str) -> ir.Value:
-        text = properties.cast(dt.string)
+        text, key = properties.cast(dt.string), self.json_key(key)
         matches = _json_type(text, key).isin(list(self.JSON_TYPES.get(type_, self.JSON_TYPES["string"])))
-        value = {"number": _json_float, "boolean": _json_bool}.get(type_, _json_string)(text, key)
+        if type_ == DECIMAL:
+            # cut to 8 places, then rounded half away from zero to the amount's: the same as
+            # rounding the number itself, since cutting never crosses a half of the last place
+            value = exact_amount(_ch_decimal(_json_raw(text, key), 8).round(MONEY.scale).cast(WIDE_DECIMAL))
+        elif type_ in ("number", "boolean"):
+            value = (_json_float if type_ == "number" else _json_bool)(text, key)
+        else:
+            value = _json_typed(text, key, "String")
         return ibis.cases((matches, value), else_=ibis.null(value.type()))
 
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
@@ -127,7 +229,7 @@ class ClickHouse:
         return getattr(ibis.cases((mask, value), else_=ibis.null(value.type())), method)()
 
 
-DIALECTS: dict[str, Dialect] = {"duckdb": Standard(), "postgres": Standard(), "clickhouse": ClickHouse()}
+DIALECTS: dict[str, Dialect] = {"duckdb": DuckDB(), "postgres": Postgres(), "clickhouse": ClickHouse()}
 
 
 def dialect_for(name: str) -> Dialect:

@@ -7,12 +7,16 @@ derives every negative one as the exact complement of its twin (``negates``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from workbench.expr.rules import Ago, Value
 from workbench.expr.timeutil import Duration, is_date_text, parse_date, parse_instant
 
 STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY = "string", "number", "boolean", "date", "timestamp", "array"
+# Numbers in rules are below this magnitude: every engine compares them exactly with amounts.
+NUMBER_DIGITS = 20
+NUMBER_LIMIT = 10**NUMBER_DIGITS
 TYPES = (STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY)
 TEMPORAL = frozenset({DATE, TIMESTAMP})
 ALL_TYPES = frozenset(TYPES)
@@ -102,6 +106,8 @@ def _scalar_problem(type_: str, value: Value) -> str | None:
         return f"expected a string, got {value!r}"
     if type_ == NUMBER and not _is_number(value):
         return f"expected a number, got {value!r}"
+    if type_ == NUMBER and not (math.isfinite(value) and abs(value) < NUMBER_LIMIT):
+        return f"expected a number of magnitude below 10^{NUMBER_DIGITS}, got {value!r}"
     return None
 
 

@@ -55,6 +55,7 @@ def read_catalog(con: BaseBackend, segments: frozenset[str], lists: frozenset[st
         lists=lists,
         timezone=settings.get("timezone", "UTC"),
         currency=settings.get("currency", "PLN"),
+        decimal_properties=frozenset(json.loads(settings.get(DECIMAL_SETTING, "[]"))),
     )
 
 
@@ -82,6 +83,9 @@ def register_field(con: BaseBackend, name: str, type_: str, label: str, descript
     bump(con, "catalog")
     return Field(name, type_, label, description, custom=True)
 
+
+DECIMAL_SETTING = "decimal_properties"
+"""The ``properties`` keys whose numbers are amounts (JSON list), read as exact decimals."""
 
 IDENTIFIED_SETTING = "identified_events"
 """The event names every stored event of which had a contact, since the store first saw

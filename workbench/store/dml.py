@@ -7,6 +7,7 @@ text; values travel as driver parameters.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 import sqlglot.expressions as exp
@@ -45,6 +46,16 @@ def add_column(con: BaseBackend, table: str, column: str, type_: str) -> None:
         actions=[exp.ColumnDef(this=exp.to_identifier(column, quoted=True), kind=dtype)],
     )
     _execute(con, statement, [])
+
+
+def alter_column_type(
+    con: BaseBackend, table: str, column: str, dtype: dt.DataType, using: exp.Expression | None = None
+) -> None:
+    """``ALTER TABLE table ALTER COLUMN column SET DATA TYPE <dtype> [USING using]`` (DuckDB, PostgreSQL)."""
+    action = exp.AlterColumn(
+        this=exp.to_identifier(column, quoted=True), dtype=con.compiler.type_mapper.from_ibis(dtype), using=using
+    )
+    _execute(con, exp.Alter(this=exp.to_table(table), kind="TABLE", actions=[action]), [])
 
 
 def insert_rows(con: BaseBackend, table: str, rows: ir.Table) -> None:

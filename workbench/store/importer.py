@@ -59,6 +59,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -76,7 +77,9 @@ import pyarrow.parquet as pq
 
 from workbench.errors import ImportFailed
 from workbench.expr.catalog import FIELD_DTYPES
-from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES
+from workbench.expr.dialects import duckdb_amount
+from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES, MONEY_SCALE
+from workbench.store.schema import MONEY as MONEY_DTYPE
 
 __all__ = ["KINDS", "Prepared", "Reject", "prepare"]
 
@@ -93,9 +96,10 @@ EVENT_ID_HASH = "md5"
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
-STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY, JSON = (
+STRING, NUMBER, MONEY, BOOLEAN, DATE, TIMESTAMP, ARRAY, JSON = (
     "string",
     "number",
+    "money",
     "boolean",
     "date",
     "timestamp",
@@ -106,13 +110,17 @@ CUSTOM_TYPES = (STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY)
 ARROW_TYPES = {
     STRING: pa.string(),
     NUMBER: pa.float64(),
+    MONEY: MONEY_DTYPE.to_pyarrow(),
     BOOLEAN: pa.bool_(),
     DATE: pa.date32(),
     TIMESTAMP: pa.timestamp("us", tz="UTC"),
     ARRAY: pa.list_(pa.string()),
     JSON: pa.string(),
 }
-IBIS_TYPES = {**FIELD_DTYPES, JSON: dt.json}
+IBIS_TYPES = {**FIELD_DTYPES, MONEY: MONEY_DTYPE, JSON: dt.json}
+# Amounts of this magnitude or more (after rounding to MONEY_SCALE places) do not fit MONEY.
+MONEY_DIGITS = MONEY_DTYPE.precision - MONEY_SCALE
+MONEY_LIMIT = 10**MONEY_DIGITS
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
 
@@ -258,6 +266,8 @@ def _logical(dtype: dt.DataType) -> str:
         return STRING
     if dtype.is_floating():
         return NUMBER
+    if dtype.is_decimal():
+        return MONEY
     if dtype.is_boolean():
         return BOOLEAN
     if dtype.is_date():
@@ -502,8 +512,8 @@ def _simple_type(t: pa.DataType) -> pa.DataType:
         return _simple_type(t.value_type)
     if pa.types.is_large_string(t) or pa.types.is_string_view(t) or pa.types.is_null(t):
         return pa.string()
-    if pa.types.is_decimal(t):
-        return pa.float64()
+    if pa.types.is_decimal256(t):  # DuckDB reads 38 digits at most; text keeps every digit
+        return pa.string()
     if pa.types.is_large_list(t) or pa.types.is_list_view(t) or pa.types.is_fixed_size_list(t):
         return pa.list_(_simple_type(t.value_type))
     if pa.types.is_list(t):
@@ -575,6 +585,8 @@ def _source_class(t: pa.DataType) -> str:
         return "int"
     if pa.types.is_floating(t):
         return "float"
+    if pa.types.is_decimal(t):
+        return "decimal"
     if pa.types.is_boolean(t):
         return "bool"
     if pa.types.is_timestamp(t):
@@ -590,7 +602,8 @@ def _source_class(t: pa.DataType) -> str:
 
 ACCEPTS = {
     STRING: {"text", "int"},
-    NUMBER: {"text", "int", "float"},
+    NUMBER: {"text", "int", "float", "decimal"},
+    MONEY: {"text", "int", "float", "decimal"},
     BOOLEAN: {"text", "int", "bool"},
     DATE: {"text", "date", "timestamp"},
     TIMESTAMP: {"text", "date", "timestamp"},
@@ -711,6 +724,8 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
     """The column's values by pyarrow (null where absent or unusable), or None: use DuckDB."""
     t = arr.type
     target = ARROW_TYPES[col.type]
+    if col.type == MONEY:  # exact from integers and decimals; text and doubles are parsed in DuckDB
+        return _money(arr) if pa.types.is_integer(t) or pa.types.is_decimal(t) else None
     if pa.types.is_integer(t) and col.type in (STRING, BOOLEAN):
         arr, t = pc.cast(arr, pa.string()), pa.string()
     if pa.types.is_string(t):
@@ -727,6 +742,8 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
         return None  # parsed in DuckDB
     if pa.types.is_floating(t):
         return pc.cast(_nulls_where(arr, pc.or_(pc.is_nan(arr), pc.is_inf(arr))), target)
+    if pa.types.is_decimal(t):
+        return pc.cast(arr, target, safe=False)  # a number column: binary floating point by design
     if col.type == ARRAY:  # a list of strings: no null items
         arr = arr.combine_chunks()
         flat = pc.list_flatten(arr)
@@ -742,6 +759,18 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
         arr = pc.cast(arr, pa.timestamp(t.unit, tz="UTC"))  # a date is then the UTC date
     # integer -> number; bool; date -> date or timestamp; timestamp -> timestamp or date
     return pc.cast(arr, options=pc.CastOptions(target_type=target, allow_time_truncate=True))
+
+
+def _money(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Integers and decimals as MONEY: rounded half away from zero to its places, exactly;
+    null where they do not fit. (Floating-point amounts are read from their text in DuckDB,
+    as the CSV text is: see :func:`_parse`.)"""
+    wide = pa.decimal128(38, MONEY_SCALE)
+    if pa.types.is_integer(arr.type):
+        arr = pc.cast(arr, pa.decimal128(38, 0))
+    rounded = pc.cast(pc.round(arr, MONEY_SCALE, round_mode="half_towards_infinity"), wide)
+    too_big = pc.greater_equal(pc.abs(rounded), pa.scalar(Decimal(MONEY_LIMIT), wide))
+    return pc.cast(_nulls_where(rounded, too_big), ARROW_TYPES[MONEY], safe=False)
 
 
 def _duckdb_values(
@@ -778,7 +807,9 @@ def _duckdb_values(
 
 def _parse(src: ibis.Value, col: _Column) -> ibis.Value:
     """A text (or struct/map) column's value; null when absent or unparsable."""
-    if not src.type().is_string():  # a struct or a map for properties
+    if src.type().is_floating():  # an amount, read as the shortest text of its double
+        src = src.cast(dt.string)
+    elif not src.type().is_string():  # a struct or a map for properties
         return to_json(src).cast(dt.string)
     s = src.nullif("")
     text = s.strip()
@@ -786,6 +817,8 @@ def _parse(src: ibis.Value, col: _Column) -> ibis.Value:
         ok = text.re_search(NUMBER_RE)
         num = ibis.ifelse(ok, text.try_cast(dt.float64), ibis.null(dt.float64))
         return ibis.ifelse(num.isinf(), ibis.null(dt.float64), num)
+    if col.type == MONEY:
+        return ibis.ifelse(text.re_search(NUMBER_RE), duckdb_amount(text), ibis.null(IBIS_TYPES[MONEY]))
     if col.type == DATE:
         ok = text.re_search(DATE_RE)
         return ibis.ifelse(ok, text.try_cast(dt.date), ibis.null(dt.date))
@@ -854,7 +887,10 @@ def _derive_event_ids(con, table: pa.Table) -> pa.Table:
     for name in content.column_names:
         if content[name].null_count == content.num_rows:
             continue  # adds nothing to any row
-        text = (epoch_us(t[name]) if name == "ts" else t[name]).cast(dt.string)
+        value = epoch_us(t[name]) if name == "ts" else t[name]
+        if value.type().is_decimal():  # printed as a DOUBLE: the ids of amounts stored before they were exact
+            value = value.cast(dt.float64)
+        text = value.cast(dt.string)
         encoded = encoded + (f"\x1f{name}=" + text).fill_null("")
     result = con.to_pyarrow(t.select(id="ev_" + encoded.hexdigest(EVENT_ID_HASH).substr(0, 24)))
     derived = result["id"].combine_chunks()
@@ -882,9 +918,12 @@ def _problem(what: str, col: _Column, value: str | None) -> str:
     shown = _shown(value if value is not None else "")
     if col.choices:
         return f"{col.name}: {shown} is not one of {', '.join(col.choices)}"
+    if col.type == MONEY and _is_finite_number(value):
+        return f"{col.name}: {shown} is too large for an amount (at most {MONEY_DIGITS} digits before the point)"
     expected = {
         STRING: "text",
         NUMBER: "a number",
+        MONEY: "a number",
         BOOLEAN: "a boolean (true/false, yes/no, 1/0)",
         DATE: "a date (YYYY-MM-DD)",
         TIMESTAMP: "a timestamp",
@@ -892,6 +931,13 @@ def _problem(what: str, col: _Column, value: str | None) -> str:
         JSON: "a JSON object",
     }[col.type]
     return f"{col.name}: {shown} is not {expected}"
+
+
+def _is_finite_number(text: str | None) -> bool:
+    try:
+        return text is not None and re.match(NUMBER_RE, text) is not None and math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _as_text(value) -> str | None:

@@ -11,6 +11,12 @@ import ibis.expr.datatypes as dt
 
 TIMESTAMP = dt.Timestamp(timezone="UTC")
 
+MONEY_SCALE = 4
+MONEY = dt.Decimal(precision=18, scale=MONEY_SCALE)
+"""Amounts of money: exact decimals with four places, below 10^14 in magnitude. Sums,
+averages and comparisons of them are exact and the same on every engine (SPEC §1); an
+amount given with more places is rounded half away from zero when it is stored."""
+
 CONTACTS = ibis.schema(
     {
         "contact_id": dt.String(nullable=False),
@@ -49,7 +55,7 @@ EVENTS = ibis.schema(
         "campaign_id": dt.string,
         "channel": dt.string,
         "currency": dt.string,
-        "amount": dt.float64,
+        "amount": MONEY,
         "duration_s": dt.float64,
         "quantity": dt.float64,
         "properties": dt.JSON(binary=True),

@@ -31,7 +31,7 @@ from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
-from workbench.store import catalog_store, clickhouse, library
+from workbench.store import catalog_store, clickhouse, library, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
@@ -128,9 +128,12 @@ class Workspace:
         required = set(CANONICAL) | set(INTERNAL) | ({VERSIONS_TABLE} if self.dialect != "clickhouse" else set())
         if self.url.path is not None and self.url.path.exists():
             with self.connector.reading() as con:
-                if required <= set(con.list_tables()):
+                if required <= set(con.list_tables()) and not upgrade.outdated(con):
                     return
         with self.connector.writing() as con:
+            if "events" in con.list_tables() and self.dialect != "clickhouse":
+                with transaction(con):
+                    upgrade.upgrade(con)
             catalog_store.ensure_versions(con)
             existing = set(con.list_tables())
             for name, schema in {**CANONICAL, **INTERNAL}.items():
@@ -207,6 +210,16 @@ class Workspace:
         with self.connector.writing() as con, transaction(con):
             catalog_store.write_setting(con, "timezone", name)
             catalog_store.bump(con, "catalog")
+
+    def set_decimal_properties(self, keys: Iterable[str]) -> None:
+        """Declare which ``properties`` keys hold amounts of money (say ``price``,
+        ``refund_amount``): segments then read their numbers as exact decimals of four
+        places, as they read the ``amount`` column, on every engine."""
+        keys = sorted(set(keys))
+        with self.connector.writing() as con, transaction(con):
+            catalog_store.write_setting(con, catalog_store.DECIMAL_SETTING, json.dumps(keys))
+            catalog_store.bump(con, "catalog")
+        log.info("decimal properties: %s", ", ".join(keys) or "none")
 
     # --- segments -------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ FROM (
                 "t4"."event_id" AS "event_id",
                 CASE
                   WHEN JSONType(CAST("t4"."properties" AS Nullable(String)), 'cart_id') IN ('String')
-                  THEN JSONExtractString(CAST("t4"."properties" AS Nullable(String)), 'cart_id')
+                  THEN JSONExtract(CAST("t4"."properties" AS Nullable(String)), 'cart_id', 'String')
                   ELSE CAST(NULL AS Nullable(String))
                 END AS "key"
               FROM (
@@ -77,7 +77,7 @@ FROM (
             "t3"."event_id" AS "event_id",
             CASE
               WHEN JSONType(CAST("t3"."properties" AS Nullable(String)), 'cart_id') IN ('String')
-              THEN JSONExtractString(CAST("t3"."properties" AS Nullable(String)), 'cart_id')
+              THEN JSONExtract(CAST("t3"."properties" AS Nullable(String)), 'cart_id', 'String')
               ELSE CAST(NULL AS Nullable(String))
             END AS "key"
           FROM (

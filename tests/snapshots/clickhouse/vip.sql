@@ -51,4 +51,4 @@ FROM (
     ON "t4"."contact_id" = "t6"."cid"
 ) AS "t7"
 WHERE
-  COALESCE(COALESCE("t7"."ev0", 0) > 1000, FALSE)
+  COALESCE(COALESCE("t7"."ev0", 0) > toDecimal128(1000.0000, 4), FALSE)
