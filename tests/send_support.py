@@ -194,7 +194,8 @@ class ProviderServer:
 # --- the shop -----------------------------------------------------------------------------------
 
 
-def _contact(contact_id: str, first_name: str, **extra) -> dict:
+def contact_row(contact_id: str, first_name: str, **extra) -> dict:
+    """A contact of the test shop in Testowo (so a member of ``send_test``), with consent on every channel."""
     base = {
         "contact_id": contact_id,
         "email": f"{contact_id}@example.org",
@@ -231,17 +232,17 @@ HAND_MADE = {
 
 def _hand_made_rows() -> tuple[list[dict], list[dict]]:
     contacts = [
-        _contact("t_ok_1", "Zofia"),
-        _contact("t_ok_2", "Jan"),
-        _contact("t_no_address", "Ala", email=None, phone=None, push_token=None),
-        _contact("t_no_consent", "Ola", email_consent=False, sms_consent=False, push_consent=False),
-        _contact("t_unsub", "Ewa"),
-        _contact("t_unsub_all", "Iga"),
-        _contact("t_hard_bounce", "Piotr"),
-        _contact("t_soft_bounce", "Adam"),
-        _contact("t_cap_day", "Kasia"),
-        _contact("t_cap_week", "Marek"),
-        _contact("t_cap_old", "Lena"),
+        contact_row("t_ok_1", "Zofia"),
+        contact_row("t_ok_2", "Jan"),
+        contact_row("t_no_address", "Ala", email=None, phone=None, push_token=None),
+        contact_row("t_no_consent", "Ola", email_consent=False, sms_consent=False, push_consent=False),
+        contact_row("t_unsub", "Ewa"),
+        contact_row("t_unsub_all", "Iga"),
+        contact_row("t_hard_bounce", "Piotr"),
+        contact_row("t_soft_bounce", "Adam"),
+        contact_row("t_cap_day", "Kasia"),
+        contact_row("t_cap_week", "Marek"),
+        contact_row("t_cap_old", "Lena"),
     ]
 
     def event(contact_id: str, name: str, ts: datetime, channel: str | None = "email", **props) -> dict:

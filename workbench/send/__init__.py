@@ -15,9 +15,11 @@ from workbench.send.campaigns import CHANNELS, Campaign, define_campaign, get_ca
 from workbench.send.compose import Composer, OutgoingMessage
 from workbench.send.errors import (
     ChannelConfigError,
+    MessageError,
     PermanentError,
     ProviderUnavailable,
     TemplateError,
+    TemplateLimitError,
     TransientError,
 )
 from workbench.send.heartbeat import SchedulerSeen, running_schedulers
@@ -40,6 +42,7 @@ __all__ = [
     "Composer",
     "Delivery",
     "FunctionTracker",
+    "MessageError",
     "NoTracking",
     "OutgoingMessage",
     "PermanentError",
@@ -57,6 +60,7 @@ __all__ = [
     "SendSettings",
     "SmtpSettings",
     "TemplateError",
+    "TemplateLimitError",
     "TemplateSet",
     "Tracker",
     "TransientError",

@@ -82,7 +82,7 @@ def write_recipients(path: Path, audience: Audience, report: Any | None = None) 
         if row["reason"] is not None:
             status = None
         elif d is not None:
-            status = "dry_run" if report.dry_run else d.status
+            status = "dry_run" if report.dry_run and d.status == "sent" else d.status  # a dry run's failures show
         elif row["contact_id"] in elsewhere:
             status = "claimed_elsewhere"
         else:

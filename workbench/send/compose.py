@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from workbench.send.campaigns import Campaign
+from workbench.send.errors import ChannelConfigError
+from workbench.send.headers import header_problem
 from workbench.send.recipients import Audience
 from workbench.send.settings import SendSettings
 from workbench.send.templates import TemplateSet
@@ -67,6 +69,21 @@ class Composer:
             subject = quote(f"unsubscribe {self.campaign.campaign_id} {contact_id}")
             links.append(f"mailto:{self.settings.unsubscribe_mailto}?subject={subject}")
         return tuple(links)
+
+    def check_links(self) -> None:
+        """Refuse unsubscribe settings that would break every message — a placeholder other
+        than ``{campaign_id}`` / ``{contact_id}``, a line break — before anything is sent, so
+        that a configuration mistake stops the run instead of failing each recipient."""
+        try:
+            links = self.unsubscribe_links("contact")
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ChannelConfigError(
+                f"WORKBENCH_UNSUBSCRIBE_URL {self.settings.unsubscribe_url!r} cannot be filled in "
+                f"({type(exc).__name__}: {exc}); use {{campaign_id}} and {{contact_id}}"
+            ) from exc
+        for link in links:
+            if problem := header_problem(link):
+                raise ChannelConfigError(f"unsubscribe link {link!r}: {problem}")
 
     def context(self, row: dict) -> dict:
         """The template variables for one audience row."""

@@ -9,6 +9,11 @@ class TemplateError(WorkbenchError):
     """A template that cannot be used: missing part, syntax error, unknown variable."""
 
 
+class TemplateLimitError(TemplateError):
+    """Rendering went past a limit on size or work (see :mod:`workbench.send.limits`): during a
+    send that recipient fails; when checking or previewing a template, the template is refused."""
+
+
 class ChannelConfigError(WorkbenchError):
     """A channel that cannot work as configured (no server, refused login, no TLS); stops the run."""
 
@@ -39,6 +44,12 @@ class PermanentError(DeliveryError):
     def __init__(self, reason: str, bounce: bool = False) -> None:
         super().__init__(reason)
         self.bounce = bounce
+
+
+class MessageError(PermanentError):
+    """This recipient's message cannot be put in the channel's form — a header value with a line
+    break, an address the channel cannot carry — so it fails without being handed over, and the
+    run goes on. ``reason`` names the field."""
 
 
 class ProviderUnavailable(WorkbenchError):

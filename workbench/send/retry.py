@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from workbench.send.channels import Session
 from workbench.send.compose import OutgoingMessage
-from workbench.send.errors import PermanentError, TransientError
+from workbench.send.errors import MessageError, PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ def deliver_with_retry(
         try:
             provider_id = session.deliver(message)
         except PermanentError as exc:
-            return _outcome(message, "failed", attempt, exc.reason, bounce=exc.bounce)
+            tried = 0 if isinstance(exc, MessageError) else attempt  # refused before it was handed over
+            return _outcome(message, "failed", tried, exc.reason, bounce=exc.bounce)
         except TransientError as exc:
             reason = exc.reason
             if attempt == policy.attempts:

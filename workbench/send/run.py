@@ -158,6 +158,7 @@ def prepare_send(
     audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel), contacts)
     templates.check(audience.variables())
     composer = Composer(campaign, audience, templates, settings, tracker or current_tracker(ws))
+    composer.check_links()
     log.info("campaign %s: %s", campaign.campaign_id, audience.counts())
     return SendPlan(ws, campaign, templates, audience, composer, settings, recovery, dry_run)
 
@@ -289,18 +290,34 @@ def _deliver(
 
 
 def _send_one(plan: SendPlan, session, row: dict, limiter: RateLimiter, options: SendOptions) -> Delivery:
+    """One recipient's outcome. A message that cannot be composed (the template fails on this
+    recipient's values, or goes past a limit) or put in the channel's form (a header value with
+    a line break: ``MessageError`` from the session) fails this recipient only; a channel that
+    cannot work stops the run as before."""
     try:
         message = plan.composer.compose(row)
-    except TemplateError as exc:  # e.g. a filter given a value it cannot take: this recipient only
-        domain = plan.settings.sender_domain
-        return Delivery(
-            row["contact_id"],
-            row["address"],
-            "failed",
-            0,
-            message_id(plan.campaign.campaign_id, row["contact_id"], domain),
-            datetime.now(UTC),
-            reason=f"template: {exc}",
-        )
+    except (ChannelConfigError, ProviderUnavailable):
+        raise
+    except Exception as exc:  # this recipient's values break the message: it alone fails, the run goes on
+        return _not_composed(plan, row, exc)
     limiter.wait()
     return deliver_with_retry(session, message, options.retry)
+
+
+def _not_composed(plan: SendPlan, row: dict, exc: Exception) -> Delivery:
+    """The failed outcome of a message that could not be composed, with the reason."""
+    reason = f"template: {exc}" if isinstance(exc, TemplateError) else f"message: {type(exc).__name__}: {exc}"
+    return Delivery(
+        row["contact_id"],
+        row["address"],
+        "failed",
+        0,
+        message_id(plan.campaign.campaign_id, row["contact_id"], plan.settings.sender_domain),
+        datetime.now(UTC),
+        reason=_shortened(reason),
+    )
+
+
+def _shortened(reason: str, limit: int = 500) -> str:
+    """A reason short enough for the send log and the journal (an error may quote a long value)."""
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"

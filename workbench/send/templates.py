@@ -5,14 +5,18 @@ for email; ``text.txt`` for SMS; ``title.txt``, ``body.txt`` for push), or one J
 mapping part names to template text, or for SMS one ``.txt`` file.
 
 Templates run in Jinja's immutable sandbox (no attribute tricks, no mutation of the data)
-with strict undefined variables. Before a send, :meth:`TemplateSet.check` walks each part's
+with strict undefined variables, under the limits on size and work of
+:mod:`workbench.send.limits`. Before a send, :meth:`TemplateSet.check` walks each part's
 syntax tree and refuses any variable, or attribute of ``contact`` / ``segment`` /
-``campaign``, that the audience does not provide, naming the part and the variable.
+``campaign``, that the audience does not provide, naming the part and the variable; then it
+renders each part once with every variable null and refuses a template that goes past a
+limit even so (``{{ 'x' * 10**9 }}``): that is the template's doing, not a recipient's.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,11 +24,11 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import jinja2
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 
-from workbench.send.errors import TemplateError
+from workbench.send.errors import TemplateError, TemplateLimitError
+from workbench.send.limits import LimitedEnvironment, admit_printed, render_limited
 
 PARTS = {"email": ("subject", "html", "text"), "sms": ("text",), "push": ("title", "body", "url")}
 REQUIRED = {"email": ("subject",), "sms": ("text",), "push": ("title", "body")}
@@ -40,17 +44,29 @@ CAMPAIGN_VARIABLES = {
 
 
 def _finalize(value: Any) -> Any:
-    return "" if value is None else value  # a missing attribute (null column) prints as nothing
+    if value is None:
+        return ""  # a missing attribute (null column) prints as nothing
+    return admit_printed(value)
 
 
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+def _environment(autoescape: bool) -> LimitedEnvironment:
+    return LimitedEnvironment(
         undefined=StrictUndefined, autoescape=autoescape, finalize=_finalize, keep_trailing_newline=False
     )
 
 
 _TEXT_ENV = _environment(autoescape=False)
 _HTML_ENV = _environment(autoescape=True)
+# Functions every template may call (range, dict, …): known names, not the audience's variables.
+_CALLABLE_NAMES = dict.fromkeys(_TEXT_ENV.globals)
+
+
+@functools.lru_cache(maxsize=64)
+def _compile(source: str, html: bool) -> tuple[nodes.Template, Template]:
+    """The syntax tree (for checking) and the compiled template of one part's source; compiled
+    once per process, not once per recipient."""
+    env = _HTML_ENV if html else _TEXT_ENV
+    return env.parse(source), env.compile_limited(source)
 
 
 @dataclass(frozen=True)
@@ -67,17 +83,18 @@ class TemplateSet:
         text = json.dumps(dict(sorted(self.parts.items())), ensure_ascii=False)
         return sha256(text.encode()).hexdigest()[:16]
 
-    def _compiled(self, part: str):
-        env = _HTML_ENV if part in HTML_PARTS else _TEXT_ENV
+    def _compiled(self, part: str) -> tuple[nodes.Template, Template]:
         try:
-            return env.parse(self.parts[part]), env.from_string(self.parts[part])
+            return _compile(self.parts[part], part in HTML_PARTS)
         except TemplateSyntaxError as exc:
             raise TemplateError(f"{self.source} part {part!r} line {exc.lineno}: {exc.message}") from exc
 
     def check(self, variables: Mapping[str, object]) -> None:
         """Refuse the template if any part uses a variable not in ``variables`` (a tree of
-        known names, leaves None), listing every unknown one with its part."""
-        known = {**CAMPAIGN_VARIABLES, **variables}
+        known names, leaves None), listing every unknown one with its part; then refuse it
+        if a part goes past a rendering limit with every variable null."""
+        values = {**CAMPAIGN_VARIABLES, **variables}
+        known = {**_CALLABLE_NAMES, **values}
         problems = []
         for part in self.parts:
             tree, _ = self._compiled(part)
@@ -88,16 +105,36 @@ class TemplateSet:
                 f"template {self.source} uses variables the recipients do not have; nothing was sent:\n  "
                 + "\n  ".join(problems)
             )
+        excesses = [f"{part}: {reason}" for part, reason in self._limits_passed(_null_values(values))]
+        if excesses:
+            raise TemplateLimitError(
+                f"template {self.source} goes past the rendering limits whoever the recipient; nothing was sent:\n  "
+                + "\n  ".join(excesses)
+            )
+
+    def _limits_passed(self, context: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+        """(part, reason) for each part that goes past a limit when rendered with ``context``."""
+        for part in self.parts:
+            _, template = self._compiled(part)
+            try:
+                render_limited(template, context)
+            except TemplateLimitError as exc:
+                yield part, str(exc)
+            except Exception:  # e.g. a filter given null: real values may well suit it
+                continue
 
     def render(self, context: Mapping[str, Any]) -> dict[str, str]:
-        """Every part rendered for one recipient; errors name the part."""
+        """Every part rendered for one recipient; any error, limits included, names the part."""
         out = {}
         for part in self.parts:
             _, template = self._compiled(part)
             try:
-                out[part] = template.render(context).strip() if part != "html" else template.render(context)
-            except (UndefinedError, SecurityError, TypeError, ValueError) as exc:
-                raise TemplateError(f"part {part!r}: {exc}") from exc
+                text = render_limited(template, context)
+            except TemplateLimitError as exc:
+                raise TemplateLimitError(f"part {part!r}: {exc}") from exc
+            except Exception as exc:  # whatever a recipient's values make a template do fails that message only
+                raise TemplateError(f"part {part!r}: {_explain(exc)}") from exc
+            out[part] = text if part in HTML_PARTS else text.strip()
         return out
 
 
@@ -131,6 +168,19 @@ def load_templates(path: str | Path, channel: str) -> TemplateSet:
     for part in parts:
         templates._compiled(part)  # syntax errors now, not mid-send
     return templates
+
+
+def _null_values(variables: Mapping[str, object]) -> dict[str, Any]:
+    """The variable tree with every leaf null: a recipient about whom nothing is known."""
+    return {name: _null_values(v) if isinstance(v, Mapping) else None for name, v in variables.items()}
+
+
+def _explain(exc: Exception) -> str:
+    """An error's message, with its kind where the message alone would not say what went wrong
+    (``OverflowError: (34, 'Numerical result out of range')``)."""
+    if isinstance(exc, (jinja2.TemplateError, TypeError, ValueError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _folder_parts(folder: Path, channel: str) -> dict[str, str]:

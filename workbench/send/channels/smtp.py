@@ -13,19 +13,51 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
 from workbench.send.compose import OutgoingMessage
-from workbench.send.errors import ChannelConfigError, PermanentError, TransientError
+from workbench.send.errors import ChannelConfigError, MessageError, PermanentError, TransientError
+from workbench.send.headers import header_problem
 from workbench.send.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 
 
 def build_email(message: OutgoingMessage, mail_from: str) -> EmailMessage:
-    """The MIME message: text and/or HTML, with List-Unsubscribe (RFC 2369, 8058)."""
-    email = EmailMessage()
+    """The MIME message: text and/or HTML, with List-Unsubscribe (RFC 2369, 8058).
+
+    A recipient's value that cannot be a header (see :mod:`workbench.send.headers`), or
+    anything else the email library cannot write, fails this message with
+    :class:`MessageError` naming the field; a From address that cannot be a header is the
+    configuration's fault and stops the run (:class:`ChannelConfigError`).
+    """
+    if problem := header_problem(mail_from):
+        raise ChannelConfigError(f"WORKBENCH_MAIL_FROM {mail_from!r}: {problem}")
+    for field, value in _recipient_headers(message):
+        if problem := header_problem(value):
+            raise MessageError(f"{field}: {problem}")
+    try:
+        email = _mime_message(message, mail_from)
+        bytes(email)  # written once here, so what the email library refuses fails this message, not the batch
+    except Exception as exc:  # building touches no server: whatever fails here is this message's
+        raise MessageError(f"the email cannot be written: {type(exc).__name__}: {exc}") from exc
+    return email
+
+
+def _recipient_headers(message: OutgoingMessage) -> list[tuple[str, str]]:
+    """(field, value) of the headers whose values come from the recipient and the template."""
+    return [
+        ("subject", message.content["subject"]),
+        ("recipient name (first_name last_name)", message.recipient_name or ""),
+        ("address", message.to),
+    ]
+
+
+def _mime_message(message: OutgoingMessage, mail_from: str) -> EmailMessage:
+    # An address beyond ASCII needs UTF-8 headers (SMTPUTF8), as smtplib writes them when sending.
+    email = EmailMessage(policy=email_policy.default.clone(utf8=not message.to.isascii()))
     email["From"] = mail_from
     email["To"] = formataddr((message.recipient_name or "", message.to))
     email["Subject"] = message.content["subject"]
@@ -114,11 +146,13 @@ class SmtpSession:
         return conn
 
     def deliver(self, message: OutgoingMessage) -> str | None:
+        email = build_email(message, self.transport.mail_from)  # before connecting: a bad message fails alone
         if self.connection is None:
             self.connection = self._connect()
-        email = build_email(message, self.transport.mail_from)
         try:
             self.connection.send_message(email, from_addr=self.transport.envelope_from, to_addrs=[message.to])
+        except smtplib.SMTPNotSupportedError as exc:  # raised before any command: the connection is fine
+            raise PermanentError(f"the server cannot take this address: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             reason = f"recipient refused: {code} {_text(text)}"

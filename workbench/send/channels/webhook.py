@@ -27,7 +27,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from workbench.send.compose import OutgoingMessage
-from workbench.send.errors import ChannelConfigError, PermanentError, TransientError
+from workbench.send.errors import ChannelConfigError, DeliveryError, MessageError, PermanentError, TransientError
 from workbench.send.settings import SendSettings
 
 
@@ -147,7 +147,7 @@ class HttpSession:
         return self.connections[key]
 
     def deliver(self, message: OutgoingMessage) -> str | None:
-        request = self.adapter.request(message)
+        request = self._request(message)
         parts = urlsplit(request.url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn = self._connection(parts.scheme, parts.netloc)
@@ -161,6 +161,15 @@ class HttpSession:
             raise TransientError(f"{parts.netloc}: {exc}") from exc
         headers = {k.lower(): v for k, v in response.getheaders()}
         return self.adapter.outcome(response.status, headers, body)
+
+    def _request(self, message: OutgoingMessage) -> HttpRequest:
+        """The adapter's request for ``message``; one it cannot make fails this message alone."""
+        try:
+            return self.adapter.request(message)
+        except (DeliveryError, ChannelConfigError):
+            raise
+        except Exception as exc:  # making the request touches no server: whatever fails is this message's
+            raise MessageError(f"the provider's request cannot be made: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         for conn in self.connections.values():
