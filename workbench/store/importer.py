@@ -555,6 +555,8 @@ def _check_header(path: Path, kind: str, names: list[str], columns: list[_Column
 
 
 MAX_PROPERTY_NAME = 200  # characters, as event names and ids
+# An empty name or one with a control character: property_name_problem, in DuckDB's regex.
+BAD_NAME_RE = r"^$|[\x00-\x1f\x7f-\x9f]"
 
 
 def property_name_problem(name: str) -> str | None:
@@ -810,7 +812,7 @@ def _parse(src: ibis.Value, col: _Column) -> ibis.Value:
     if src.type().is_floating():  # an amount, read as the shortest text of its double
         src = src.cast(dt.string)
     elif not src.type().is_string():  # a struct or a map for properties
-        return to_json(src).cast(dt.string)
+        src = to_json(src).cast(dt.string)
     s = src.nullif("")
     text = s.strip()
     if col.type == NUMBER:
@@ -835,9 +837,10 @@ def _parse(src: ibis.Value, col: _Column) -> ibis.Value:
         strings = (types.length() == 0) | ((distinct.length() == 1) & (distinct[0] == "VARCHAR"))
         ok = (json_type(j) == "ARRAY") & strings
         return ibis.ifelse(ok, j.cast(dt.Array(dt.string)), ibis.null(dt.Array(dt.string)))
-    # JSON: an object
+    # JSON: an object whose keys are property names
     j = ibis.ifelse(json_valid(s), s.cast(dt.json), ibis.null(dt.json))
-    return ibis.ifelse(json_type(j) == "OBJECT", s, ibis.null(dt.string))
+    bad_names = json_keys(j).filter(lambda k: k.re_search(BAD_NAME_RE) | (k.length() > MAX_PROPERTY_NAME))
+    return ibis.ifelse((json_type(j) == "OBJECT") & (bad_names.length() == 0), s, ibis.null(dt.string))
 
 
 def _extra_value(src: ibis.Value) -> ibis.Value:
@@ -918,6 +921,8 @@ def _problem(what: str, col: _Column, value: str | None) -> str:
     shown = _shown(value if value is not None else "")
     if col.choices:
         return f"{col.name}: {shown} is not one of {', '.join(col.choices)}"
+    if col.type == JSON and (bad := _bad_property_name(value)):
+        return f"{col.name}: {_shown(bad[0])} cannot name a property: {bad[1]}"
     if col.type == MONEY and _is_finite_number(value):
         return f"{col.name}: {shown} is too large for an amount (at most {MONEY_DIGITS} digits before the point)"
     expected = {
@@ -931,6 +936,16 @@ def _problem(what: str, col: _Column, value: str | None) -> str:
         JSON: "a JSON object",
     }[col.type]
     return f"{col.name}: {shown} is not {expected}"
+
+
+def _bad_property_name(text: str | None) -> tuple[str, str] | None:
+    """The first key of a JSON object that cannot name a property, with the reason."""
+    try:
+        keys = json.loads(text or "")
+    except ValueError:
+        return None
+    problems = ((key, property_name_problem(key)) for key in keys if isinstance(keys, dict))
+    return next(((key, reason) for key, reason in problems if reason), None)
 
 
 def _is_finite_number(text: str | None) -> bool:
