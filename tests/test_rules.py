@@ -186,3 +186,86 @@ DESCRIBE_CASES = {
 def test_describe_reads_as_english(case):
     rule, sentence = DESCRIBE_CASES[case]
     assert wb.describe(rule_from_dict(rule)) == sentence
+
+
+# --- nesting: bounded, refused with the path, never a RecursionError ----------------------
+
+
+def nested_nots(depth: int) -> dict:
+    rule: dict = {"attribute": "city", "op": "eq", "value": "Gdańsk"}
+    for _ in range(depth):
+        rule = {"not": rule}
+    return rule
+
+
+def test_rules_nest_at_most_max_depth_and_the_deeper_node_is_named():
+    from workbench.errors import SegmentError
+    from workbench.expr.rules import MAX_DEPTH
+
+    assert MAX_DEPTH == 32
+    rule_from_dict(nested_nots(MAX_DEPTH - 1))  # 31 nots and the condition: 32 levels
+    for depth in (MAX_DEPTH, 300, 100_000):
+        with pytest.raises(SegmentError) as caught:
+            rule_from_dict(nested_nots(depth))
+        [problem] = caught.value.problems
+        assert problem.path == "rule" + ".not" * MAX_DEPTH
+        assert problem.message == "rules nest at most 32 levels deep; this one goes deeper"
+
+
+def test_a_value_nested_arbitrarily_deep_is_refused():
+    from workbench.errors import SegmentError
+
+    value: list = []
+    for _ in range(100_000):
+        value = [value]
+    with pytest.raises(SegmentError, match=r"rule\.value\[0\]: list items must be"):
+        rule_from_dict({"attribute": "city", "op": "in", "value": value})
+
+
+def test_segments_that_use_each_other_nest_at_most_the_inlined_limit():
+    from workbench.errors import SegmentError
+    from workbench.expr.catalog import Catalog
+    from workbench.expr.validate import MAX_INLINED_DEPTH, validate
+
+    # a chain of segments, each 31 levels of not over a reference to the next
+    chain = {}
+    for i in range(6):
+        inner: dict = {"in_segment": f"s{i + 1}"} if i < 5 else {"attribute": "city", "op": "is_set"}
+        for _ in range(30):
+            inner = {"not": inner}
+        chain[f"s{i}"] = Segment.from_dict({"id": f"s{i}", "name": f"s{i}", "rule": inner})
+    catalog = Catalog.standard(segments=frozenset(chain))
+    validate(chain["s3"], catalog, chain.__getitem__)  # 3 x 31 levels: fine
+    assert MAX_INLINED_DEPTH == 100
+    with pytest.raises(SegmentError, match="with the segments it uses, this rule nests more than 100 levels deep"):
+        validate(chain["s0"], catalog, chain.__getitem__)
+    # a long chain of bare references is refused too, before any recursion runs out
+    refs = {
+        f"r{i}": Segment.from_dict({"id": f"r{i}", "name": f"r{i}", "rule": {"in_segment": f"r{i + 1}"}})
+        for i in range(2000)
+    }
+    refs["r2000"] = Segment.from_dict({"id": "r2000", "name": "r2000", "rule": {"attribute": "city", "op": "is_set"}})
+    with pytest.raises(SegmentError):
+        validate(refs["r0"], Catalog.standard(segments=frozenset(refs)), refs.__getitem__)
+
+
+def test_the_cli_refuses_a_deep_document_with_exit_2_naming_the_path(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    db = f"duckdb://{tmp_path / 'wb.duckdb'}"
+    CliRunner().invoke(main, ["--db", db, "init"], catch_exceptions=False)
+    for name, text in {
+        "nots.json": json.dumps({"id": "deep", "name": "deep", "rule": nested_nots(300)}),
+        "arrays.json": '{"id": "deep", "name": "deep", "rule": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    }.items():
+        path = tmp_path / name
+        path.write_text(text)
+        result = CliRunner().invoke(main, ["--db", db, "count", str(path)], catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        expected = "rule" + ".not" * 32 + ": rules nest at most 32" if name == "nots.json" else "document: "
+        assert expected in result.output

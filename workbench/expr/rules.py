@@ -404,11 +404,18 @@ AGG_FNS = ("count", "sum", "avg", "min", "max", "count_distinct", "distinct_days
 AGG_WITH_PROPERTY = ("sum", "avg", "min", "max", "count_distinct")
 
 
+MAX_DEPTH = 32
+"""Levels of rules a document may nest (a group or ``not`` is a level, so is a condition):
+far beyond what a person writes or the builder makes, and a bound on the work of every
+recursive reader of the tree. With the segments it uses inlined, see ``validate``."""
+
+
 class _Reader:
     """Parses JSON into nodes, collecting problems instead of stopping at the first."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.depth = 0  # of the rule being read
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -482,6 +489,16 @@ class _Reader:
         return Segment(seg_id or "", name or seg_id or "", rule, description, 1)
 
     def rule(self, data: AnyType, path: str) -> Rule:
+        if self.depth == MAX_DEPTH:
+            self.fail(path, f"rules nest at most {MAX_DEPTH} levels deep; this one goes deeper")
+            return All()
+        self.depth += 1
+        try:
+            return self._rule(data, path)
+        finally:
+            self.depth -= 1
+
+    def _rule(self, data: AnyType, path: str) -> Rule:
         if not isinstance(data, dict):
             self.fail(path, f"a rule must be a JSON object with one of the keys {', '.join(RULE_KINDS)}")
             return All()
@@ -520,6 +537,7 @@ class _Reader:
             for i, item in enumerate(raw):
                 if isinstance(item, list) or (isinstance(item, dict) and set(item) != {"ago"}):
                     self.fail(f"{path}.value[{i}]", "list items must be strings, numbers, booleans or times")
+                    return UNSET  # not frozen: a list may nest arbitrarily deep
         return freeze(raw)
 
     def rule_attribute(self, data: dict, path: str) -> Rule:

@@ -165,6 +165,9 @@ class Validator:
                     break
 
     def in_segment(self, rule: InSegment, path: str, stack: tuple[str, ...]) -> None:
+        if len(stack) > MAX_INLINED_DEPTH:
+            self.fail(f"{path}.in_segment", f"segments use each other more than {MAX_INLINED_DEPTH} levels deep")
+            return
         if rule.segment in stack:
             cycle = " → ".join((*stack, rule.segment))
             self.fail(f"{path}.in_segment", f"segment reference cycle: {cycle}")
@@ -183,13 +186,29 @@ class Validator:
                 self.fail(f"{path}.in_segment", f"segment {rule.segment!r} is invalid: {problem}")
 
 
+MAX_INLINED_DEPTH = 100
+"""Levels of rules with every segment a rule uses inlined, as the compiler sees it (it
+compiles beyond 200; each saved segment is at most ``rules.MAX_DEPTH``)."""
+
+
+def _deeper_than(rule: Rule, limit: int, resolve: Resolver | None, depth: int = 1) -> bool:
+    """Whether ``rule``, with the segments it uses inlined, nests more than ``limit`` levels.
+    Stops as soon as it knows, so its own recursion never goes deeper than ``limit``."""
+    if depth > limit:
+        return True
+    if isinstance(rule, InSegment):  # a reference is a level too: chains of references stay short
+        return resolve is not None and _deeper_than(resolve(rule.segment).rule, limit, resolve, depth + 1)
+    children = rule.rules if isinstance(rule, (All, AnyOf)) else (rule.rule,) if isinstance(rule, Not) else ()
+    return any(_deeper_than(child, limit, resolve, depth + 1) for child in children)
+
+
 def validate(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None = None) -> None:
     """Raise SegmentError naming every problem of ``segment``; return None when it is valid."""
     validator = Validator(catalog, resolve)
-    if isinstance(segment, Segment):
-        validator.rule(segment.rule, "rule", (segment.id,))
-    else:
-        validator.rule(segment, "rule")
+    rule = segment.rule if isinstance(segment, Segment) else segment
+    validator.rule(rule, "rule", (segment.id,) if isinstance(segment, Segment) else ())
+    if not validator.problems and _deeper_than(rule, MAX_INLINED_DEPTH, resolve):
+        validator.fail("rule", f"with the segments it uses, this rule nests more than {MAX_INLINED_DEPTH} levels deep")
     if validator.problems:
         raise SegmentError(validator.problems)
 

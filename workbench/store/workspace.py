@@ -689,6 +689,8 @@ def load_document(path: Path) -> Segment:
         raise SegmentError.at(
             "document", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError as exc:  # the JSON parser's own limit, far beyond MAX_DEPTH
+        raise SegmentError.at("document", f"{path} nests JSON too deeply to be a segment") from exc
     return Segment.from_dict(data)
 
 
