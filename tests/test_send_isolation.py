@@ -149,6 +149,42 @@ def test_a_line_break_in_a_name_or_address_fails_that_contact_alone_and_a_rerun_
     assert {line["contact_id"]: line["reason"] for line in lines if line["status"] == "failed"} == REASONS
 
 
+def test_the_first_recipients_values_breaking_the_template_stop_neither_the_previews_nor_the_send(ws, tmp_path):
+    """The send notebook previews its first recipients before sending: a message that cannot be
+    made for one of them is shown with its reason there, and that recipient fails alone."""
+    first = "c_0000000a"  # before every contact of the sample shop
+    with_contacts(ws, [contact_row(first, "Ala")])
+    recipients = recipients_of(ws)
+    assert recipients[0] == first
+    breaks_for_first = "{% if contact.contact_id == '" + first + "' %}{{ 1 // 0 }}{% endif %}"
+    template = write_template(
+        tmp_path / "tpl", {**EMAIL_TEMPLATE, "body.txt": breaks_for_first + EMAIL_TEMPLATE["body.txt"]}
+    )
+    send = ["--db", ws.url.url, "send", "--segment", SEGMENT_ID, "--channel", "email", "--template", str(template),
+            "--campaign", "first-breaks", "--as-of", AS_OF.isoformat(), "--max-per-day", "0",
+            "--max-per-week", "0", "--runs-dir", str(tmp_path / "runs")]  # fmt: skip
+    with SmtpSink() as sink:
+        result = CliRunner().invoke(main, send, env=sink.env(), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert len(sink.messages) == len(recipients) - 1
+    log = {r["contact_id"]: r for r in ws.table("wb_send_log").to_pylist()}
+    assert (log[first]["status"], log[first]["reason"]) == (
+        "failed",
+        "template: part 'text': ZeroDivisionError: integer division or modulo by zero",
+    )
+    assert f"sent: {len(recipients) - 1}" in result.output and "failed: 1" in result.output
+
+    campaign = define_campaign(ws, "first-breaks-preview", segment=SEGMENT_ID, channel="email", template=template)
+    plan = prepare_send(ws, campaign, as_of=AS_OF, policy=NO_CAPS)
+    previews = plan.previews(3)
+    assert previews[0] == {
+        "contact_id": first,
+        "to": Rows.of(ws).contact(first)["email"],
+        "error": "template: part 'text': ZeroDivisionError: integer division or modulo by zero",
+    }
+    assert all("error" not in p and "Cześć" in p["text"] for p in previews[1:])
+
+
 def test_a_dry_run_reports_the_contacts_whose_messages_cannot_be_written_and_writes_the_others(ws, tmp_path):
     with_contacts(ws, HOSTILE_CONTACTS)
     recipients = recipients_of(ws)

@@ -159,11 +159,10 @@ def preview_campaign(ws: Workspace, campaign: Campaign, as_of: datetime, message
     except (TemplateError, ChannelConfigError) as exc:
         audience = select_audience(ws, campaign, as_of, resolve_policy(ws, campaign.channel))
         return CampaignPreview(audience_preview(audience, campaign.segment), [], str(exc))
-    try:
-        rendered = plan.previews(messages)
-        problem = None
-    except TemplateError as exc:  # a filter that fails on some recipient's value
-        rendered, problem = [], str(exc)
+    rendered = plan.previews(messages)
+    # one recipient's values may break their message (they alone would fail); on everyone shown, the template
+    failed = [message["error"] for message in rendered if "error" in message]
+    problem = failed[0] if failed and len(failed) == len(rendered) else None
     return CampaignPreview(audience_preview(plan.audience, campaign.segment), rendered, problem)
 
 

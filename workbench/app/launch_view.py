@@ -60,7 +60,14 @@ def preview_html(preview: RecipientPreview) -> str:
 
 
 PART_ORDER = ("subject", "title", "body", "url", "html", "text")
-PART_LABELS = {"subject": "Subject", "title": "Title", "body": "Body", "url": "Link", "text": "Text"}
+PART_LABELS = {
+    "subject": "Subject",
+    "title": "Title",
+    "body": "Body",
+    "url": "Link",
+    "text": "Text",
+    "error": "Cannot be sent to this contact",
+}
 
 
 def messages_html(messages: list[dict]) -> str:

@@ -109,10 +109,18 @@ class SendPlan:
     dry_run: bool
 
     def previews(self, n: int = 3) -> list[dict]:
-        """The first ``n`` recipients' messages, rendered without tracking."""
+        """The first ``n`` recipients' messages, rendered without tracking. A recipient whose
+        message cannot be composed has the reason under ``error`` instead, as the send would
+        record it: that recipient fails alone, so a preview must not stop the send either."""
         out = []
         for row in self.audience.recipients()[:n]:
-            message = self.composer.compose(row, track=False)
+            try:
+                message = self.composer.compose(row, track=False)
+            except (ChannelConfigError, ProviderUnavailable):
+                raise
+            except Exception as exc:
+                out.append({"contact_id": row["contact_id"], "to": row["address"], "error": _reason(exc)})
+                continue
             out.append({"contact_id": message.contact_id, "to": message.to, **message.content})
         return out
 
@@ -304,9 +312,13 @@ def _send_one(plan: SendPlan, session, row: dict, limiter: RateLimiter, options:
     return deliver_with_retry(session, message, options.retry)
 
 
+def _reason(exc: Exception) -> str:
+    """Why a recipient's message could not be composed, short enough for the send log."""
+    return _shortened(f"template: {exc}" if isinstance(exc, TemplateError) else f"message: {type(exc).__name__}: {exc}")
+
+
 def _not_composed(plan: SendPlan, row: dict, exc: Exception) -> Delivery:
     """The failed outcome of a message that could not be composed, with the reason."""
-    reason = f"template: {exc}" if isinstance(exc, TemplateError) else f"message: {type(exc).__name__}: {exc}"
     return Delivery(
         row["contact_id"],
         row["address"],
@@ -314,7 +326,7 @@ def _not_composed(plan: SendPlan, row: dict, exc: Exception) -> Delivery:
         0,
         message_id(plan.campaign.campaign_id, row["contact_id"], plan.settings.sender_domain),
         datetime.now(UTC),
-        reason=_shortened(reason),
+        reason=_reason(exc),
     )
 
 
