@@ -85,9 +85,11 @@ def event_rows(properties_by_contact: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def load(store, properties_by_contact: dict[str, dict]):
-    """Store the contacts and their events the way each engine's store takes them."""
-    contacts, events = contact_rows(properties_by_contact), event_rows(properties_by_contact)
+def load(store, properties_by_contact: dict[str, dict], cities: dict[str, str] | None = None):
+    """Store the contacts (with ``cities``, when given) and their events the way each
+    engine's store takes them."""
+    contacts = [{**c, "city": (cities or {}).get(c["contact_id"])} for c in contact_rows(properties_by_contact)]
+    events = event_rows(properties_by_contact)
     if isinstance(store, ChdbStore):
         full = [
             {
@@ -252,3 +254,85 @@ def test_rule_numbers_beyond_every_engine_are_refused_naming_the_path():
             doc = {"id": "x", "name": "x", "rule": {**refund_sum("amount", value), "event": "purchase"}}
             validate(Segment.from_dict(doc), catalog)
     assert Decimal(repr(1e19))  # the largest that passes has an exact decimal literal
+
+
+# --- hostile values: bound, never SQL; compared as the contract says --------------------------
+
+CITIES = [
+    "O'Neil",
+    'say "hi"',
+    "back\\slash",
+    "100%",
+    "a_b",
+    "50% off_",
+    "x' OR '1'='1",
+    "Łódź",
+    "żółw",
+    "\t tab",
+    "line\nbreak",
+]
+VALUE_TEXT = st.text(st.sampled_from("'\"\\%_ ab\tŁłżŻ\n1="), max_size=8)
+
+
+@pytest.fixture(scope="module")
+def cities(store):
+    """Contacts whose city is one of CITIES, stored beside the hostile-key contacts."""
+    cities = {f"city-{i}": city for i, city in enumerate(CITIES)}
+    load(store, {cid: {"seen": "v"} for cid in cities}, cities)
+    return cities
+
+
+def expected_cities(cities: dict[str, str], op: str, value) -> set[str]:
+    """SPEC §3: eq/in exact; contains, starts_with, ends_with ignore case."""
+    low = value.lower() if isinstance(value, str) else None
+    test = {
+        "eq": lambda c: c == value,
+        "in": lambda c: c in value,
+        "contains": lambda c: low in c.lower(),
+        "starts_with": lambda c: c.lower().startswith(low),
+        "ends_with": lambda c: c.lower().endswith(low),
+    }[op]
+    return {cid for cid, city in cities.items() if test(city)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    op=st.sampled_from(["eq", "contains", "starts_with", "ends_with", "in"]),
+    value=st.one_of(st.sampled_from(CITIES), VALUE_TEXT),
+)
+def test_hostile_values_are_compared_as_values(store, cities, op, value):
+    rule_value = [value, "none"] if op == "in" else value
+    got = members(store, {"attribute": "city", "op": op, "value": rule_value}) & set(cities)
+    assert got == expected_cities(cities, op, rule_value)
+
+
+def test_a_nul_in_a_rule_value_is_refused_naming_the_path(tmp_path):
+    from workbench.cli import main
+
+    db = f"duckdb://{tmp_path / 'wb.duckdb'}"
+    CliRunner().invoke(main, ["--db", db, "init"], catch_exceptions=False)
+    path = tmp_path / "nul.json"
+    path.write_text(
+        json.dumps({"id": "n", "name": "n", "rule": {"attribute": "city", "op": "in", "value": ["a", "b\u0000"]}})
+    )
+    result = CliRunner().invoke(main, ["--db", db, "count", str(path)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "rule.value: text values cannot contain NUL (U+0000)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("first_name", "a\u0000b"), ("tags", ["x\u0000"]), ("city", "Gda\u0000ńsk")],
+)
+def test_a_nul_in_contact_data_fails_its_row_alone_on_every_engine(backend_name, new_store_url, field, value):
+    """PostgreSQL cannot store a NUL in text: once it stopped the whole import there."""
+    if backend_name == "clickhouse":
+        pytest.skip("the importer is the same for every engine; ClickHouse is written through no other path")
+    ws = Workspace(new_store_url())
+    ws.init()
+    rows = [{**row, field: value} if row["contact_id"] == "bad" else row for row in contact_rows(["ok1", "bad", "ok2"])]
+    report = ws.append("contacts", rows)
+    assert [(line, reason.split(":")[0]) for line, reason in report.rejects] == [(2, field)]
+    assert "contains NUL (U+0000), which no text can hold" in report.rejects[0][1]
+    assert sorted(r["contact_id"] for r in ws.table("contacts").to_pylist()) == ["ok1", "ok2"]
+    ws.close()

@@ -338,7 +338,7 @@ class Compiler:
         if op == "in":
             return col.isin(list(value))
         if op in ("contains", "starts_with", "ends_with"):
-            lowered, needle = col.lower(), str(value).lower()
+            lowered, needle = self.dialect.lower(col), str(value).lower()
             if op == "contains":
                 return lowered.contains(needle)
             return lowered.startswith(needle) if op == "starts_with" else lowered.endswith(needle)

@@ -32,6 +32,9 @@ class Dialect(Protocol):
         """``properties[key]`` as ``string``/``number``/``boolean``, or ``decimal`` (an exact
         amount, see :func:`exact_amount`); null when absent or of another type."""
 
+    def lower(self, text: ir.StringValue) -> ir.StringValue:
+        """``text`` in lower case, every letter of every script (``Łódź`` → ``łódź``)."""
+
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
         """The calendar date of an instant in ``zone``."""
 
@@ -82,7 +85,10 @@ def _instant_of(zone_name: str, ts: dt.timestamp) -> UTC_TS:
 
 
 class _Calendar:
-    """DuckDB and PostgreSQL: ``timezone()`` and Ibis's own aggregates."""
+    """DuckDB and PostgreSQL: ``timezone()``, and Ibis's own aggregates and ``lower``."""
+
+    def lower(self, text: ir.StringValue) -> ir.StringValue:
+        return text.lower()
 
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
         return ts.date() if zone == "UTC" else _wall_clock(zone, ts).date()
@@ -176,6 +182,11 @@ def _ch_decimal(text: dt.string, scale: dt.uint8) -> dt.Decimal(38, 8):
     """ClickHouse: text as a decimal of ``scale`` places (digits beyond are cut, not rounded)."""
 
 
+@ibis.udf.scalar.builtin(name="lowerUTF8")
+def _ch_lower(text: dt.string) -> dt.string:
+    """ClickHouse: lower case of every script (its ``lower`` changes only ASCII letters)."""
+
+
 @ibis.udf.scalar.builtin(name="toTimeZone")
 def _in_zone(ts: UTC_TS, zone_name: str) -> UTC_TS:
     """ClickHouse: the same instant, with calendar functions working in ``zone_name``."""
@@ -216,6 +227,9 @@ class ClickHouse:
         else:
             value = _json_typed(text, key, "String")
         return ibis.cases((matches, value), else_=ibis.null(value.type()))
+
+    def lower(self, text: ir.StringValue) -> ir.StringValue:
+        return _ch_lower(text)
 
     def local_date(self, ts: ir.TimestampValue, zone: str) -> ir.DateValue:
         return _ch_date(_in_zone(ts, zone))

@@ -99,11 +99,18 @@ def _time_problem(value: Value) -> str | None:
     return None
 
 
+def _text_problem(value: str) -> str | None:
+    """No stored text holds a NUL (PostgreSQL's cannot), and no engine takes one in a query."""
+    return "text values cannot contain NUL (U+0000)" if "\x00" in value else None
+
+
 def _scalar_problem(type_: str, value: Value) -> str | None:
     if type_ in TEMPORAL:
         return _time_problem(value)
     if type_ == STRING and not isinstance(value, str):
         return f"expected a string, got {value!r}"
+    if type_ == STRING:
+        return _text_problem(value)
     if type_ == NUMBER and not _is_number(value):
         return f"expected a number, got {value!r}"
     if type_ == NUMBER and not (math.isfinite(value) and abs(value) < NUMBER_LIMIT):
@@ -122,7 +129,7 @@ def value_problem(op_key: str, type_: str, value: Value, unset: bool) -> str | N
     if kind == "scalar":
         return _scalar_problem(type_, value)
     if kind == "item":
-        return None if isinstance(value, str) else f"expected a string, got {value!r}"
+        return _text_problem(value) if isinstance(value, str) else f"expected a string, got {value!r}"
     if kind in ("list", "items"):
         if not isinstance(value, tuple) or not value:
             return f"'{op_key}' takes a non-empty list"

@@ -130,6 +130,9 @@ TIMESTAMP_RE = (
 )
 DATE_RE = r"^\s*\d{4}-\d{2}-\d{2}\s*$"
 NUMBER_RE = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+NUL = "\x00"
+# A NUL escaped in JSON text: \u0000 after an even number of backslashes (\\u0000 is text)
+JSON_NUL_RE = r"(^|[^\\])(\\\\)*\\u0000"
 
 # Columns that must carry a value in every row (not nullable, no default).
 REQUIRED = {
@@ -730,6 +733,8 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
         return _money(arr) if pa.types.is_integer(t) or pa.types.is_decimal(t) else None
     if pa.types.is_integer(t) and col.type in (STRING, BOOLEAN):
         arr, t = pc.cast(arr, pa.string()), pa.string()
+    if pa.types.is_string(t) and pc.any(pc.match_substring(arr, NUL)).as_py():
+        arr = _nulls_where(arr, pc.fill_null(pc.match_substring(arr, NUL), False))  # reported as such
     if pa.types.is_string(t):
         if col.choices:
             low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
@@ -749,7 +754,7 @@ def _fast_value(arr: pa.ChunkedArray, col: _Column) -> pa.ChunkedArray | None:
     if col.type == ARRAY:  # a list of strings: no null items
         arr = arr.combine_chunks()
         flat = pc.list_flatten(arr)
-        holes = pc.filter(pc.list_parent_indices(arr), pc.is_null(flat))
+        holes = pc.filter(pc.list_parent_indices(arr), pc.fill_null(pc.match_substring(flat, NUL), True))
         if not len(holes):
             return arr
         mask = np.zeros(len(arr), dtype=bool)
@@ -830,6 +835,8 @@ def _parse(src: ibis.Value, col: _Column) -> ibis.Value:
         # DuckDB wants seconds before an offset: 10:00+02:00 -> 10:00:00+02:00
         full = up.re_replace(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(Z|[+-]|$)", r"\1 \2:00\3")
         return ibis.ifelse(up.re_search(TIMESTAMP_RE), full.try_cast(target), ibis.null(target))
+    if col.type in (ARRAY, JSON):  # no text field of any engine can hold a NUL (PostgreSQL's cannot)
+        s = ibis.ifelse(s.re_search(JSON_NUL_RE), ibis.null(dt.string), s)
     if col.type == ARRAY:
         j = ibis.ifelse(json_valid(s), s.cast(dt.json), ibis.null(dt.json))
         types = json_types_at(j, "$[*]")
@@ -919,10 +926,12 @@ def _problem(what: str, col: _Column, value: str | None) -> str:
     if what == "missing":
         return f"{col.name}: missing required value"
     shown = _shown(value if value is not None else "")
-    if col.choices:
-        return f"{col.name}: {shown} is not one of {', '.join(col.choices)}"
     if col.type == JSON and (bad := _bad_property_name(value)):
         return f"{col.name}: {_shown(bad[0])} cannot name a property: {bad[1]}"
+    if value is not None and (NUL in value or re.search(JSON_NUL_RE, value)):
+        return f"{col.name}: {shown} contains NUL (U+0000), which no text can hold"
+    if col.choices:
+        return f"{col.name}: {shown} is not one of {', '.join(col.choices)}"
     if col.type == MONEY and _is_finite_number(value):
         return f"{col.name}: {shown} is too large for an amount (at most {MONEY_DIGITS} digits before the point)"
     expected = {

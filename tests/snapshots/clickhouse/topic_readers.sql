@@ -1,29 +1,34 @@
-WITH "t8" AS (
+WITH "t5" AS (
+  SELECT
+    *
+  FROM "events" AS "t1"
+  WHERE
+    "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+    AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
+    AND "t1"."name" IN ('page_view')
+    AND TRUE
+    AND COALESCE(startsWith(lowerUTF8("t1"."url"), '/blog/'), FALSE)
+    AND COALESCE("t1"."category" = 'running', FALSE)
+), "t10" AS (
   SELECT
     *
   FROM "identities" AS "t2"
   WHERE
     CAST("t2"."anonymous_id" IN (
       SELECT
-        "t1"."anonymous_id" AS "anonymous_id"
-      FROM "events" AS "t1"
+        "t6"."anonymous_id" AS "anonymous_id"
+      FROM "t5" AS "t6"
       WHERE
-        "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-        AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
-        AND "t1"."name" IN ('page_view')
-        AND TRUE
-        AND COALESCE(startsWith(LOWER("t1"."url"), '/blog/'), FALSE)
-        AND COALESCE("t1"."category" = 'running', FALSE)
-        AND isNull("t1"."contact_id")
+        isNull("t6"."contact_id")
     ) AS Nullable(Bool))
 )
 SELECT
-  "t20"."contact_id" AS "contact_id"
+  "t22"."contact_id" AS "contact_id"
 FROM (
   SELECT
     "t4"."contact_id" AS "contact_id",
     "t4"."created_at" AS "created_at",
-    "t19"."ev0" AS "ev0"
+    "t21"."ev0" AS "ev0"
   FROM (
     SELECT
       "t0"."contact_id" AS "contact_id",
@@ -34,94 +39,87 @@ FROM (
   ) AS "t4"
   INNER JOIN (
     SELECT
-      "t17"."cid" AS "cid",
+      "t19"."cid" AS "cid",
       countIf(
         TRUE
-        AND "t17"."name" IN ('page_view')
-        AND COALESCE(startsWith(LOWER("t17"."url"), '/blog/'), FALSE)
-        AND COALESCE("t17"."category" = 'running', FALSE)
+        AND "t19"."name" IN ('page_view')
+        AND COALESCE(startsWith(lowerUTF8("t19"."url"), '/blog/'), FALSE)
+        AND COALESCE("t19"."category" = 'running', FALSE)
         AND (
           TRUE
           AND (
-            "t17"."ts" > parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
+            "t19"."ts" > parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
           )
           AND (
-            "t17"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
+            "t19"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
           )
         )
       ) AS "ev0"
     FROM (
       SELECT
-        "t16"."contact_id" AS "contact_id",
-        "t16"."anonymous_id" AS "anonymous_id",
-        "t16"."name" AS "name",
-        "t16"."ts" AS "ts",
-        "t16"."url" AS "url",
-        "t16"."category" AS "category",
-        "t16"."link_anonymous_id" AS "link_anonymous_id",
-        "t16"."link_contact_id" AS "link_contact_id",
-        COALESCE("t16"."contact_id", "t16"."link_contact_id") AS "cid"
+        "t18"."contact_id" AS "contact_id",
+        "t18"."anonymous_id" AS "anonymous_id",
+        "t18"."name" AS "name",
+        "t18"."ts" AS "ts",
+        "t18"."url" AS "url",
+        "t18"."category" AS "category",
+        "t18"."link_anonymous_id" AS "link_anonymous_id",
+        "t18"."link_contact_id" AS "link_contact_id",
+        COALESCE("t18"."contact_id", "t18"."link_contact_id") AS "cid"
       FROM (
         SELECT
-          "t7"."contact_id" AS "contact_id",
-          "t7"."anonymous_id" AS "anonymous_id",
-          "t7"."name" AS "name",
-          "t7"."ts" AS "ts",
-          "t7"."url" AS "url",
-          "t7"."category" AS "category",
-          "t15"."link_anonymous_id" AS "link_anonymous_id",
-          "t15"."link_contact_id" AS "link_contact_id"
+          "t9"."contact_id" AS "contact_id",
+          "t9"."anonymous_id" AS "anonymous_id",
+          "t9"."name" AS "name",
+          "t9"."ts" AS "ts",
+          "t9"."url" AS "url",
+          "t9"."category" AS "category",
+          "t17"."link_anonymous_id" AS "link_anonymous_id",
+          "t17"."link_contact_id" AS "link_contact_id"
         FROM (
           SELECT
-            "t1"."contact_id" AS "contact_id",
-            "t1"."anonymous_id" AS "anonymous_id",
-            "t1"."name" AS "name",
-            "t1"."ts" AS "ts",
-            "t1"."url" AS "url",
-            "t1"."category" AS "category"
-          FROM "events" AS "t1"
-          WHERE
-            "t1"."ts" <= parseDateTimeBestEffort('2026-11-30T12:00:00+00:00', 'UTC')
-            AND "t1"."ts" >= parseDateTimeBestEffort('2026-11-23T12:00:00+00:00', 'UTC')
-            AND "t1"."name" IN ('page_view')
-            AND TRUE
-            AND COALESCE(startsWith(LOWER("t1"."url"), '/blog/'), FALSE)
-            AND COALESCE("t1"."category" = 'running', FALSE)
-        ) AS "t7"
+            "t6"."contact_id" AS "contact_id",
+            "t6"."anonymous_id" AS "anonymous_id",
+            "t6"."name" AS "name",
+            "t6"."ts" AS "ts",
+            "t6"."url" AS "url",
+            "t6"."category" AS "category"
+          FROM "t5" AS "t6"
+        ) AS "t9"
         LEFT OUTER JOIN (
           SELECT
-            "t13"."anonymous_id" AS "link_anonymous_id",
-            MAX("t13"."contact_id") AS "link_contact_id"
+            "t15"."anonymous_id" AS "link_anonymous_id",
+            MAX("t15"."contact_id") AS "link_contact_id"
           FROM (
             SELECT
-              "t10"."anonymous_id" AS "anonymous_id",
-              "t10"."contact_id" AS "contact_id",
-              "t10"."linked_at" AS "linked_at",
-              "t12"."latest_at" AS "latest_at"
-            FROM "t8" AS "t10"
+              "t12"."anonymous_id" AS "anonymous_id",
+              "t12"."contact_id" AS "contact_id",
+              "t12"."linked_at" AS "linked_at",
+              "t14"."latest_at" AS "latest_at"
+            FROM "t10" AS "t12"
             INNER JOIN (
               SELECT
-                "t9"."anonymous_id" AS "anonymous_id",
-                MAX("t9"."linked_at") AS "latest_at"
-              FROM "t8" AS "t9"
+                "t11"."anonymous_id" AS "anonymous_id",
+                MAX("t11"."linked_at") AS "latest_at"
+              FROM "t10" AS "t11"
               GROUP BY
-                "t9"."anonymous_id"
-            ) AS "t12"
-              ON "t10"."anonymous_id" = "t12"."anonymous_id"
-              AND "t10"."linked_at" = "t12"."latest_at"
-          ) AS "t13"
+                "t11"."anonymous_id"
+            ) AS "t14"
+              ON "t12"."anonymous_id" = "t14"."anonymous_id"
+              AND "t12"."linked_at" = "t14"."latest_at"
+          ) AS "t15"
           GROUP BY
-            "t13"."anonymous_id"
-        ) AS "t15"
-          ON "t7"."anonymous_id" = "t15"."link_anonymous_id"
-      ) AS "t16"
+            "t15"."anonymous_id"
+        ) AS "t17"
+          ON "t9"."anonymous_id" = "t17"."link_anonymous_id"
+      ) AS "t18"
       WHERE
-        isNotNull(COALESCE("t16"."contact_id", "t16"."link_contact_id"))
-    ) AS "t17"
+        isNotNull(COALESCE("t18"."contact_id", "t18"."link_contact_id"))
+    ) AS "t19"
     GROUP BY
-      "t17"."cid"
-  ) AS "t19"
-    ON "t4"."contact_id" = "t19"."cid"
-) AS "t20"
+      "t19"."cid"
+  ) AS "t21"
+    ON "t4"."contact_id" = "t21"."cid"
+) AS "t22"
 WHERE
-  COALESCE(COALESCE("t20"."ev0", 0) >= 3, FALSE)
+  COALESCE(COALESCE("t22"."ev0", 0) >= 3, FALSE)
