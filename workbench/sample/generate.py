@@ -44,6 +44,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from workbench.store.schema import CONTACTS, EVENTS, IDENTITIES
+
 __all__ = [
     "BLOG_CATEGORIES",
     "CROSS_SELL_PAIR",
@@ -72,56 +74,10 @@ _LOCAL = _HOUR  # Polish local time is taken as UTC+1 for daily rhythms
 
 TS = pa.timestamp("us", tz="UTC")
 
-CONTACTS_SCHEMA = pa.schema(
-    [
-        pa.field("contact_id", pa.string(), nullable=False),
-        pa.field("email", pa.string()),
-        pa.field("phone", pa.string()),
-        pa.field("push_token", pa.string()),
-        pa.field("first_name", pa.string()),
-        pa.field("last_name", pa.string()),
-        pa.field("gender", pa.string()),
-        pa.field("birth_date", pa.date32()),
-        pa.field("city", pa.string()),
-        pa.field("country", pa.string()),
-        pa.field("language", pa.string()),
-        pa.field("status", pa.string()),
-        pa.field("tags", pa.list_(pa.string())),
-        pa.field("email_consent", pa.bool_(), nullable=False),
-        pa.field("sms_consent", pa.bool_(), nullable=False),
-        pa.field("push_consent", pa.bool_(), nullable=False),
-        pa.field("created_at", TS, nullable=False),
-        pa.field("updated_at", TS, nullable=False),
-    ]
-)
-EVENTS_SCHEMA = pa.schema(
-    [
-        pa.field("event_id", pa.string(), nullable=False),
-        pa.field("contact_id", pa.string()),
-        pa.field("anonymous_id", pa.string()),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=False),
-        pa.field("ts", TS, nullable=False),
-        pa.field("received_at", TS, nullable=False),
-        pa.field("url", pa.string()),
-        pa.field("category", pa.string()),
-        pa.field("product_id", pa.string()),
-        pa.field("campaign_id", pa.string()),
-        pa.field("channel", pa.string()),
-        pa.field("currency", pa.string()),
-        pa.field("amount", pa.float64()),
-        pa.field("duration_s", pa.float64()),
-        pa.field("quantity", pa.float64()),
-        pa.field("properties", pa.string()),
-    ]
-)
-IDENTITIES_SCHEMA = pa.schema(
-    [
-        pa.field("anonymous_id", pa.string(), nullable=False),
-        pa.field("contact_id", pa.string(), nullable=False),
-        pa.field("linked_at", TS, nullable=False),
-    ]
-)
+# The canonical tables' own schemas (SPEC §1), as the store keeps them.
+CONTACTS_SCHEMA = CONTACTS.to_pyarrow()
+EVENTS_SCHEMA = EVENTS.to_pyarrow()
+IDENTITIES_SCHEMA = IDENTITIES.to_pyarrow()
 SCHEMAS = {"contacts": CONTACTS_SCHEMA, "events": EVENTS_SCHEMA, "identities": IDENTITIES_SCHEMA}
 
 # --------------------------------------------------------------------------------------
@@ -734,6 +690,11 @@ def _take(vocab: pa.Array, codes: np.ndarray) -> pa.Array:
 def _floats(x: np.ndarray) -> pa.Array:
     nan = np.isnan(x)
     return pa.array(x, type=pa.float64(), mask=nan if nan.any() else None)
+
+
+def _amounts(x: np.ndarray) -> pa.Array:
+    """Amounts (already whole grosze) as the store's exact decimals."""
+    return pc.cast(_floats(x), EVENTS_SCHEMA.field("amount").type, safe=False)
 
 
 def _ts(x: np.ndarray) -> pa.Array:
@@ -1550,7 +1511,7 @@ class _Batch:
             "campaign_id": _take(ctx.v_campaigns, e["campaign"][order]),
             "channel": _take(ctx.v_channels, e["channel"][order]),
             "currency": pc.if_else(pa.array(~np.isnan(amount)), pa.scalar("PLN"), pa.scalar(None, pa.string())),
-            "amount": _floats(amount),
+            "amount": _amounts(amount),
             "duration_s": _floats(e["duration"][order]),
             "quantity": _floats(e["quantity"][order]),
             "properties": _take(e["props_vocab"], e["props"][order]),
