@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench.store.importer import prepare
 from workbench.store.workspace import Workspace
@@ -198,3 +201,83 @@ def test_a_parallel_sum_gives_the_exact_answer_every_time(tmp_path):
         assert ws.count(segment(more), as_of=as_of) == contacts - spent_030
         assert ws.count(segment(average), as_of=as_of) == spent_030
     ws.close()
+
+
+# --- any amounts: sums and averages compared exactly, on every engine ------------------------
+
+CENTS = st.integers(min_value=-(10**9), max_value=10**9)  # up to ten million PLN either way, in grosze
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres", "clickhouse"])
+def money_store(request, tmp_path_factory):
+    from tests.chdb_store import ChdbStore
+    from tests.conftest import new_postgres_database
+
+    if request.param == "clickhouse":
+        return ChdbStore()
+    url = (
+        new_postgres_database()
+        if request.param == "postgres"
+        else f"duckdb://{tmp_path_factory.mktemp('money')}/wb.duckdb"
+    )
+    ws = Workspace(url)
+    ws.init()
+    return ws
+
+
+_examples = iter(range(10**9))
+
+
+def store_purchases(store, purchases: dict[str, list[Decimal]]) -> None:
+    """Each contact's purchases, stored the way its engine's store takes them."""
+    from tests.chdb_store import ChdbStore
+    from tests.world import event_table
+    from workbench.expr.catalog import EventType
+    from workbench.store.schema import CONTACTS
+
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    events = [
+        {"event_id": f"{cid}-{i}", "contact_id": cid, "source": "custom", "name": "purchase",
+         "ts": datetime(2026, 5, 1, tzinfo=UTC), "received_at": datetime(2026, 5, 1, tzinfo=UTC), "amount": amount}
+        for cid, amounts in purchases.items()
+        for i, amount in enumerate(amounts)
+    ]  # fmt: skip
+    if isinstance(store, ChdbStore):
+        blank = dict.fromkeys(["anonymous_id", "url", "category", "product_id", "campaign_id", "channel", "currency",
+                               "duration_s", "quantity", "properties"])  # fmt: skip
+        contacts = [{**dict.fromkeys(CONTACTS.names), "contact_id": cid, "created_at": created, "updated_at": created,
+                     "email_consent": False, "sms_consent": False, "push_consent": False} for cid in purchases]  # fmt: skip
+        store.load_tables(
+            {"contacts": pa.Table.from_pylist(contacts, schema=CONTACTS.to_pyarrow()),
+             "events": event_table([{**blank, **e} for e in events])},
+            (),
+            {"purchase": EventType("purchase", "custom")},
+        )  # fmt: skip
+        return
+    store.append("contacts", [{"contact_id": cid, "created_at": created} for cid in purchases])
+    report = store.append("events", [{**e, "amount": str(e["amount"])} for e in events])
+    assert not report.rejects
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cents=st.lists(st.lists(CENTS, min_size=1, max_size=12), min_size=1, max_size=4),
+    pick=st.integers(min_value=0, max_value=3),
+    nudge=st.sampled_from([0, 0, 1, -1]),
+)
+def test_any_amounts_are_summed_and_averaged_exactly(money_store, cents, pick, nudge):
+    """Thresholds sit exactly on a contact's sum or average (or one grosz beside it), where
+    binary floating point answers by luck."""
+    n = next(_examples)
+    purchases = {f"m{n}-{i}": [Decimal(c).scaleb(-2) for c in amounts] for i, amounts in enumerate(cents)}
+    store_purchases(money_store, purchases)
+    target = list(purchases.values())[pick % len(purchases)]
+    total = sum(target) + Decimal(nudge).scaleb(-2)
+    mean = sum(target) / len(target)  # exact when it fits 28 digits: a whole number of grosze / n
+    for fn, value, exact in (("sum", total, lambda a: sum(a)), ("avg", mean, lambda a: Fraction(sum(a)) / len(a))):
+        for op, test in (("eq", lambda x, v: x == v), ("gte", lambda x, v: x >= v), ("lt", lambda x, v: x < v)):
+            rule = {"event": "purchase", "aggregate": {"fn": fn, "property": "amount"}, "op": op, "value": float(value)}
+            if Decimal(repr(float(value))) != value:
+                continue  # a threshold no JSON number can write exactly
+            got = set(money_store.members(segment(rule), datetime(2026, 6, 1, tzinfo=UTC))) & set(purchases)
+            assert got == {c for c, a in purchases.items() if test(exact(a), value)}, (fn, op, value)
