@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.network import free_port
+from workbench.collector.loader import wait_for_collected
 from workbench.store.workspace import Workspace
 
 SITE = "http://shop.localhost:8000"  # the origin allowed to send beacons in the tests
@@ -106,7 +107,9 @@ def client(server: CollectorProcess, key: str | None = None) -> httpx.Client:
 
 
 def events_where(ws: Workspace, **equals: str) -> list[dict]:
-    """Stored events whose columns equal the values, as dicts without nulls, by ts."""
+    """Stored events whose columns equal the values, as dicts without nulls, by ts; after
+    waiting, as the watcher and the send path do, for what the collector has answered for."""
+    wait_for_collected(ws)
 
     def build(con):
         t = con.table("events")

@@ -1,4 +1,4 @@
-"""The collector's edges (issue 14): which property names it keeps exactly and which it
+"""The collector's edges (issues 14, 15): which property names it keeps exactly and which it
 refuses, the content types it reads, the write key checked before the body is read, and
 the range of event times it accepts. Over real HTTP against a ``workbench collector``
 process per backend, as in tests/test_collector.py; the store is read back through the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from tests.collector_support import SITE, CollectorProcess, client, events_where, problems
 from workbench.collector import TimestampRange, create_write_key
 from workbench.collector.models import Event
+from workbench.collector.policy import name_problem
 from workbench.collector.service import WEB_COLUMNS
 from workbench.errors import ImportFailed
 from workbench.store.importer import prepare
@@ -134,22 +136,44 @@ def test_fields_beside_the_columns_have_the_same_name_rules_as_properties(api, s
     assert stored_properties(store, contact_id) == []
     assert "a\x00b" not in store.catalog.properties_of(("edge_field",))
 
+    # The collector learns no new name outside its rule (issue 15: letters, digits, _ . : -,
+    # at most 64 characters), naming the field; once the catalog knows such a name (from an
+    # import file, whose rule is the one above), the collector keeps it exactly.
     beside = [{"contact_id": contact_id, "name": "edge_field", name: 1} for name in KEPT_NAMES]
     inside = [{"contact_id": contact_id, "name": "edge_field", "properties": {name: 2}} for name in KEPT_NAMES]
-    assert post_json(api, "/v1/events", {"events": beside + inside}).status_code == 200
+    refused = post_json(api, "/v1/events", {"events": beside + inside})
+    assert refused.status_code == 422
+    fields = {(i, field) for i, field, _ in problems(refused)}
+    outside = [name for name in KEPT_NAMES if name_problem(name)]
+    assert set(outside) == set(KEPT_NAMES) - {"a.b"}
+    assert fields == {(KEPT_NAMES.index(n), n) for n in outside} | {
+        (len(KEPT_NAMES) + KEPT_NAMES.index(n), f"properties.{n}") for n in outside
+    }
+    assert stored_properties(store, contact_id) == []
+    imported = {"contact_id": someone(), "source": "custom", "name": "edge_field", "ts": "2026-01-01"}
+    store.append("events", [{**imported, "properties": dict.fromkeys(KEPT_NAMES, 0)}])
+    assert accepted_once_known(api, {"events": beside + inside}).status_code == 200
     assert sorted(map(json.dumps, stored_properties(store, contact_id))) == sorted(
         json.dumps({name: value}) for name in KEPT_NAMES for value in (1, 2)
     )
+
+
+def accepted_once_known(api: httpx.Client, body: dict, seconds: float = 30) -> httpx.Response:
+    """Post until the collector has read the catalog again (it does so every second)."""
+    deadline = time.monotonic() + seconds
+    while (response := post_json(api, "/v1/events", body)).status_code == 422 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return response
 
 
 def test_beacon_properties_have_the_same_name_rules(server, store):
     refused = post_beacon(server, beacon_with_properties({"a\x01b": "x", "size": 42}))
     assert refused.status_code == 422
     assert problems(refused) == {(0, "properties.a\x01b", REFUSED_NAMES["a\x01b"])}
-    body = beacon_with_properties({"a.b": "x", "$": "y"})
+    body = beacon_with_properties({"a.b": "x", "a:b": "y", "zażółć-1": "z"})
     assert post_beacon(server, body).status_code == 204
     [stored] = events_where(store, anonymous_id=body["anonymous_id"])
-    assert stored["properties"] == {"a.b": "x", "$": "y"}
+    assert stored["properties"] == {"a.b": "x", "a:b": "y", "zażółć-1": "z"}
 
 
 @pytest.mark.parametrize(
@@ -429,7 +453,7 @@ def test_event_times_are_read_as_import_files_read_them(api, store):
         (now + timedelta(hours=23)).isoformat(): now + timedelta(hours=23),
     }
     batch = [{"contact_id": contact_id, "name": "edge_ts", "ts": ts} for ts in sent]
-    assert post_json(api, "/v1/events", {"events": batch}).json()["stored"] == len(sent)
+    assert post_json(api, "/v1/events", {"events": batch}).json()["accepted"] == len(sent)
     assert [e["ts"] for e in events_where(store, contact_id=contact_id)] == sorted(sent.values())
 
 

@@ -286,6 +286,7 @@ def load(ws, world: World, all_event_names: bool = True) -> Catalog:
             if table.num_rows:
                 insert_arrow(con, name, table)
         con.truncate_table("wb_event_properties")
+        catalog_store.bump(con, "catalog")  # whoever changes the catalog's tables says so
         anonymous = frozenset(e["name"] for e in world.events if e["contact_id"] is None)
         catalog_store.learn_events(con, learned, sources, {}, anonymous)
     return ws.catalog

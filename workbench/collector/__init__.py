@@ -13,6 +13,14 @@ from typing import Any
 
 from workbench.collector.config import TimestampRange
 from workbench.collector.keys import WriteKey, create_write_key, list_write_keys, revoke_write_key
+from workbench.collector.policy import (
+    Limits,
+    allow_from_browser,
+    limits,
+    reserve_names,
+    reserved_names,
+    set_limits,
+)
 from workbench.collector.tokens import BadToken, Signer, TrackingLinks
 
 
@@ -26,18 +34,29 @@ def __getattr__(name: str) -> Any:
         from workbench.collector.server import serve
 
         return serve
+    if name == "wait_for_collected":  # the loader pulls in the importer
+        from workbench.collector.loader import wait_for_collected
+
+        return wait_for_collected
     raise AttributeError(f"module 'workbench.collector' has no attribute {name!r}")
 
 
 __all__ = [
     "BadToken",
+    "Limits",
     "Signer",
     "TimestampRange",
     "TrackingLinks",
     "WriteKey",
+    "allow_from_browser",
     "create_app",
     "create_write_key",
+    "limits",
     "list_write_keys",
+    "reserve_names",
+    "reserved_names",
     "revoke_write_key",
     "serve",
+    "set_limits",
+    "wait_for_collected",
 ]

@@ -14,17 +14,25 @@ The write key and the content type are checked before the body is read: the ``/v
 endpoints take their body from ``json_body``, a dependency that depends on the key, rather
 than as a FastAPI body parameter (which FastAPI reads and parses before any dependency).
 
-A 2xx is sent only after the data is committed.
+Events are answered once they are in the collector's journal on disk (``journal.py``),
+and stored by its loader within a second (``loader.py``); contacts and identity links from
+``/v1/contacts`` and ``/v1/identify`` are answered after they are committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import shutil
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -36,9 +44,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workbench.collector import models, tables
 from workbench.collector.config import TimestampRange, resolve_config
+from workbench.collector.journal import JournalWriter, create_instance, journal_files
 from workbench.collector.keys import KeyRing, WriteKey
 from workbench.collector.limits import API_MEDIA_TYPES, MAX_BEACON, BodyLimit, content_type_problem
-from workbench.collector.service import Ingestion, Rejected, batch_summary
+from workbench.collector.loader import JOURNAL_SETTING, Loader, journal_root
+from workbench.collector.policy import Vocabulary
+from workbench.collector.service import Accepted, Ingestion, Rejected, batch_summary, encode_accepted
 from workbench.collector.state import Collector, collector, rejection, validation_problems
 from workbench.collector.tokens import workspace_signer
 from workbench.collector.tracking import BEACON_PATH
@@ -48,13 +59,17 @@ from workbench.store.workspace import Workspace
 
 log = logging.getLogger("workbench.collector")
 
+REFRESH_S = 1.0  # keys, limits and catalog names are read again this often
+
 TITLE = "Segment Workbench collector"
 DESCRIPTION = """Real-time ingestion for Segment Workbench: events, contacts and identity links
 from the customer's systems (`/v1/*`, with a write key as `Authorization: Bearer wbk_…`), and
 email opens, clicks and web beacons (`/t/*`, signed tokens and allowed origins).
 
-A 2xx answer means the data is committed. A batch is stored all together or not at all: a 422
-lists every bad item by its `index` and `field`. Events are idempotent by `event_id`."""
+A 2xx answer to events means they are on the collector's disk and will be in the store within
+a second; contacts and identity links are committed before their answer. A batch is accepted
+all together or not at all: a 422 lists every bad item by its `index` and `field`. Events are
+idempotent by `event_id`."""
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": models.Rejection, "description": text}
@@ -93,7 +108,7 @@ async def require_write_key(
         raise StarletteHTTPException(
             401, "a write key is required: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    key = await c.ingestion.run(c.keys.check, credentials.credentials)
+    key = c.keys.cached(credentials.credentials) or await asyncio.to_thread(c.keys.check, credentials.credentials)
     if key is None:
         raise StarletteHTTPException(403, "this write key is not valid for this workspace (unknown or revoked)")
     return key
@@ -130,31 +145,91 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def _startup(
+@dataclass
+class _Runtime:
+    """What a running collector app owns besides its state: the threads and the journal."""
+
+    collector: Collector
+    writer: JournalWriter[Accepted]
+    stop: threading.Event
+    threads: list[threading.Thread]
+    loader: Loader | None
+
+    def close(self) -> None:
+        """After the last request: end the journal file, store what it holds, stop."""
+        self.writer.close()
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        if self.loader is not None:
+            self.loader.close()
+            _remove_if_empty(self.writer.directory)
+        self.collector.ingestion.close()
+
+
+def _start(
     ws: Workspace,
-    ingestion: Ingestion,
     origins: Iterable[str] | None,
     public_url: str | None,
     ts_range: TimestampRange | None,
-) -> Collector:
-    """Prepare the store and everything read from it (runs on the store thread)."""
+    journal_dir: Path | None,
+    instance: Path | None,
+) -> _Runtime:
+    """Prepare the store, read what the collector needs from it, open the journal and start
+    the background threads: the loader (unless a main process runs it for its workers)
+    and the refresh of keys, limits and catalog names."""
     ws.init()
     tables.ensure_tables(ws)
     config = resolve_config(ws, origins, public_url, ts_range)
-    keys = KeyRing(ws)
+    if journal_dir is not None:
+        tables.write_setting(ws, JOURNAL_SETTING, str(Path(journal_dir).resolve()))
+    keys = KeyRing(Workspace(ws.url.url))
     keys.refresh()
+    vocabulary = Vocabulary(Workspace(ws.url.url))
+    vocabulary.refresh()
     signer = workspace_signer(ws)
     _warm_up()
+    stop = threading.Event()
+    threads = [threading.Thread(target=_refresh, args=(keys, vocabulary, stop), name="workbench-refresh", daemon=True)]
+    loader = None
+    if instance is None:
+        root = journal_root(ws)
+        instance, lock = create_instance(root)
+        loader = Loader(Workspace(ws.url.url), root, own=instance)
+        threads.append(threading.Thread(target=loader.run, args=(stop,), name="workbench-loader", daemon=True))
+        os.close(lock)  # the loader and the journal writer hold the directory's lock from here on
+    writer = JournalWriter(instance, encode_accepted)
+    for thread in threads:
+        thread.start()
     log.info(
-        "collecting into %s; %d write key(s); beacons from %s; tracking links at %s; event times from %s to %s ahead",
+        "collecting into %s (journal %s); %d write key(s); beacons from %s; tracking links at %s;"
+        " event times from %s to %s ahead",
         ws.url.url,
+        instance,
         len(keys),
         ", ".join(config.origins) or "no origin (add --origin)",
         config.public_url or "(no --public-url yet)",
         config.ts_range.earliest.isoformat(),
         config.ts_range.ahead,
     )
-    return Collector(ingestion, keys, signer, config)
+    ingestion = Ingestion(ws, writer, vocabulary)
+    return _Runtime(Collector(ingestion, keys, signer, config), writer, stop, threads, loader)
+
+
+def _refresh(keys: KeyRing, vocabulary: Vocabulary, stop: threading.Event) -> None:
+    """Keep the keys, the limits and the catalog's names current, off the request path."""
+    while not stop.wait(REFRESH_S):
+        try:
+            keys.refresh()
+            vocabulary.refresh()
+        except Exception:  # the store is busy or down: requests go on with what is known
+            log.warning("could not refresh keys and names from the store", exc_info=True)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """Remove this collector's journal directory once its loader has stored everything."""
+    if not journal_files(directory):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _warm_up() -> None:
@@ -174,23 +249,30 @@ def create_app(
     origins: Iterable[str] | None = None,
     public_url: str | None = None,
     ts_range: TimestampRange | None = None,
+    journal_dir: str | Path | None = None,
+    instance: Path | None = None,
 ) -> FastAPI:
     """The collector for the workspace at ``store`` (a URL as for ``wb.connect``, or a Workspace).
 
     ``origins`` are the site origins whose pages may send beacons, ``public_url`` the URL
     tracking links point to, ``ts_range`` the event times ``/v1/events`` accepts; all are
-    saved in the workspace, and read back when omitted.
+    saved in the workspace, and read back when omitted. ``journal_dir`` is where accepted
+    events wait for the store (default: beside a DuckDB file; see ``loader.journal_root``),
+    saved too. ``instance`` is for the worker processes of ``serve(workers=N)``: the journal
+    directory their main process made, whose loader it runs; without it the app makes its
+    own directory and runs its own loader.
     """
     ws = store if isinstance(store, Workspace) else Workspace(store)
+    journal_path = Path(journal_dir) if journal_dir is not None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ingestion = Ingestion(ws)
+        runtime = await asyncio.to_thread(_start, ws, origins, public_url, ts_range, journal_path, instance)
+        app.state.collector = runtime.collector
         try:
-            app.state.collector = await ingestion.run(_startup, ws, ingestion, origins, public_url, ts_range)
             yield
         finally:
-            ingestion.close()
+            await asyncio.to_thread(runtime.close)
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), lifespan=lifespan)
     app.add_middleware(BodyLimit, by_path={BEACON_PATH: MAX_BEACON})
@@ -219,12 +301,13 @@ def _add_api_routes(app: FastAPI) -> None:
     async def post_events(
         batch: Annotated[models.EventBatch, Depends(json_body(models.EventBatch))],
         c: Annotated[Collector, Depends(collector)],
-    ) -> models.EventsStored:
-        """Store up to 1,000 events (SPEC §1); fields that are not columns go into `properties`.
+    ) -> models.EventsAccepted:
+        """Accept up to 1,000 events (SPEC §1); fields that are not columns go into `properties`.
 
-        All or nothing: a 422 lists every bad event and field, and stores none. An event whose
-        `event_id` is already stored is counted in `already_stored` (retries are safe)."""
-        return await c.ingestion.run(c.ingestion.record_events, batch.events)
+        All or nothing: a 422 lists every bad event and field, and accepts none. A 200 means
+        the events are on the collector's disk and in the store within a second; an event
+        whose `event_id` is stored already is not stored again (retries are safe)."""
+        return await c.ingestion.record_events(batch.events)
 
     @app.post(
         "/v1/contacts",

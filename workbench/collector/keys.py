@@ -98,15 +98,24 @@ class KeyRing:
         self._read_at = float("-inf")
         self._missed: dict[str, float] = {}  # digest -> when it was found missing
         self._lookups: list[float] = []  # times of the lookups in the last second
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._by_hash)
 
     def refresh(self) -> None:
-        rows = tables.read_rows(self.ws, tables.KEYS_TABLE)
-        self._by_hash = {r["key_hash"]: _record(r) for r in rows}
-        self._read_at = time.monotonic()
+        """Read the keys again (a running collector does so in the background)."""
+        with self._lock:
+            rows = tables.read_rows(self.ws, tables.KEYS_TABLE)
+            self._by_hash = {r["key_hash"]: _record(r) for r in rows}
+            self._read_at = time.monotonic()
+
+    def cached(self, key: str) -> WriteKey | None:
+        """The key's record among the keys read last, without reading the store (a request
+        with a known key never waits for the store)."""
+        if time.monotonic() - self._read_at > 2 * self.REFRESH_S:
+            return None  # the background reads have stopped: let check() read
+        return self._by_hash.get(key_hash(key))
 
     def check(self, key: str) -> WriteKey | None:
         """The key's record, or None when it is not a current write key. May read the store."""

@@ -379,12 +379,12 @@ class Rejection(BaseModel):
     errors: list[Problem] = []
 
 
-class EventsStored(BaseModel):
-    """Every event of the batch is committed: new ones stored, re-sent ones already there."""
+class EventsAccepted(BaseModel):
+    """Every event of the batch is on the collector's disk and will be in the store within
+    a second; an event whose ``event_id`` is stored already is not stored again."""
 
     received: int
-    stored: int
-    already_stored: int
+    accepted: int
 
 
 class ContactsStored(BaseModel):

@@ -1,13 +1,17 @@
 """Ingestion into the workspace: what the collector's endpoints call to store data.
 
-Every write goes through ``Workspace.append`` with ``atomic=True``: the rows are checked
-exactly as an import file's are, and a request is stored whole, in one transaction, or not
-at all. A method returns only once the transaction has committed, so the HTTP answer that
-follows means "stored".
+Events (from ``/v1/events``, beacons and tracking links) are checked here — by the request
+models, the amount type and the naming policy (``policy.Vocabulary``) — and then appended
+to this process's journal (``journal.JournalWriter``, group-committed); the answer follows
+once they are on disk, and the collector's loader stores them within a second
+(``loader.py``). A request is all or nothing: a bad one is refused before it joins a group
+and never spoils the others.
 
-All store work of one collector runs on one thread (``Ingestion.run``): a PostgreSQL
-workspace shares a single connection, which must not carry two transactions at once, and
-a DuckDB file admits one writer at a time anyway.
+Contacts and identity links from ``/v1/contacts`` and ``/v1/identify`` are answered with
+what the store holds (created or updated, a new link or not), so they are written directly,
+through ``Workspace.append`` with ``atomic=True``, and answered after the commit. That work
+runs on one thread per process (``Ingestion.run``): a PostgreSQL workspace shares a single
+connection, which must not carry two transactions at once.
 """
 
 from __future__ import annotations
@@ -22,7 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from workbench.collector import models, tables
+import pyarrow as pa
+
+from workbench.collector import journal, models, tables
+from workbench.collector.journal import JournalWriter
+from workbench.collector.policy import Vocabulary
+from workbench.collector.rows import Lessons, amount_problem, event_links, events_table, ipc_bytes, links_table
 from workbench.errors import ImportFailed, WorkbenchError
 from workbench.store.workspace import ImportReport, Workspace
 
@@ -129,14 +138,54 @@ def web_rows(beacon: models.Beacon, now: datetime) -> tuple[list[dict[str, Any]]
     return events, links
 
 
+# --- the journal's records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The rows of one accepted request, on their way to the journal."""
+
+    events: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+
+
+def encode_accepted(items: list[Accepted]) -> bytes:
+    """The journal records of a group of accepted requests: their events as one Arrow table
+    (with what they teach the catalog), then the identity links they make."""
+    rows = [row for item in items for row in item.events]
+    records = []
+    links = [links_table(link for item in items for link in item.links)]
+    if rows:
+        lessons = Lessons()
+        for row in rows:
+            lessons.add(row)
+        events = events_table(rows, datetime.now(UTC))
+        records.append(journal.encode(journal.EVENTS, ipc_bytes(events, {"lessons": lessons.to_json()})))
+        links.insert(0, event_links(events))
+    linked = pa.concat_tables(links)
+    if linked.num_rows:
+        records.append(journal.encode(journal.LINKS, ipc_bytes(linked)))
+    return b"".join(records)
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
-class Ingestion:
-    """Stores events, contacts and identity links in one workspace, one request at a time."""
+def _property_fields(event: models.Event) -> dict[str, str]:
+    """Each property key of an API event, with the field a refusal names: the key itself for
+    a field beside the columns (which wins over the same key in ``properties``)."""
+    fields = {key: f"properties.{key}" for key in event.properties or {}}
+    fields.update({key: key for key in event.model_extra or {}})
+    return fields
 
-    def __init__(self, workspace: Workspace) -> None:
+
+class Ingestion:
+    """Accepts events into the journal, and stores contacts and identity links directly."""
+
+    def __init__(self, workspace: Workspace, journal: JournalWriter[Accepted], vocabulary: Vocabulary) -> None:
         self.ws = workspace
+        self.journal = journal
+        self.vocabulary = vocabulary
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -153,36 +202,49 @@ class Ingestion:
         except ImportFailed as exc:  # a request the importer cannot read at all
             raise Rejected(str(exc), [Problem(None, "", str(exc))]) from exc
 
-    def record_events(self, events: list[models.Event]) -> models.EventsStored:
-        """Store a batch of events all together, or raise Rejected listing every bad one."""
+    def _check_names(self, events: list[tuple[int, str, dict[str, str]]], browser: bool) -> list[Problem]:
+        return [Problem(r.index, r.field, r.message) for r in self.vocabulary.check(events, browser=browser)]
+
+    async def record_events(self, events: list[models.Event]) -> models.EventsAccepted:
+        """Accept a batch of events all together, or raise Rejected listing every bad one."""
         now = datetime.now(UTC)
-        report = self._append("events", [event_row(e, now) for e in events])
-        if report.rejected:
-            raise _refuse("events", store_problems(report))
-        log.debug("stored %d of %d events", report.stored, len(events))
-        return models.EventsStored(
-            received=len(events), stored=report.stored, already_stored=len(events) - report.stored
-        )
+        rows = [event_row(e, now) for e in events]
+        problems = [
+            Problem(i, "amount", reason) for i, row in enumerate(rows) if (reason := amount_problem(row.get("amount")))
+        ]
+        if not problems:  # names are counted against the limits only for a request that is accepted
+            named = [(i, e.name, _property_fields(e)) for i, e in enumerate(events)]
+            problems = self._check_names(named, browser=False)
+        if problems:
+            raise _refuse("events", problems)
+        await self.journal.append(Accepted(rows, []))
+        return models.EventsAccepted(received=len(events), accepted=len(events))
 
-    def record_web(self, beacon: models.Beacon) -> int:
-        """Store a beacon's events, then its identity links; returns the events stored.
-
-        Two transactions: should the second fail, the beacon's events are stored without
-        the link, which the contact's next identify makes again.
-        """
+    async def record_web(self, beacon: models.Beacon) -> int:
+        """Accept a beacon's events and identity links; returns the events accepted."""
         events, links = web_rows(beacon, datetime.now(UTC))
-        stored = 0
-        if events:
-            report = self._append("events", events)
-            if report.rejected:
-                raise _refuse("events", store_problems(report))
-            stored = report.stored
-        if links:
-            self._append("identities", links)
-        return stored
+        named, problems = [], []
+        for i, message in enumerate(beacon.events):
+            if message.type == "identify":
+                continue
+            properties = dict(message.properties or {})
+            promoted = {key for key in WEB_COLUMNS if properties.get(key) is not None}
+            if "amount" in promoted and (reason := amount_problem(properties["amount"])):
+                problems.append(Problem(i, "properties.amount", reason))
+            keys = [key for key in properties if key not in promoted]
+            keys += [key for key in ("title", "referrer") if getattr(message, key)]
+            named.append((i, message.name if message.type == "track" else message.type, keys))
+        if not problems:
+            problems = self._check_names([(i, n, {k: f"properties.{k}" for k in keys}) for i, n, keys in named], True)
+        if problems:
+            raise Rejected("the beacon is invalid; nothing was stored", problems)
+        await self.journal.append(Accepted(events, links))
+        return len(events)
 
-    def record_message_event(self, name: str, campaign_id: str, contact_id: str, channel: str, url: str | None) -> None:
-        """Store one messaging event (an open or a click) reported by a tracking link."""
+    async def record_message_event(
+        self, name: str, campaign_id: str, contact_id: str, channel: str, url: str | None
+    ) -> None:
+        """Accept one messaging event (an open or a click) reported by a tracking link."""
         row = {
             "event_id": f"trk-{uuid.uuid4().hex}",  # every open and click is its own event
             "contact_id": contact_id,
@@ -193,9 +255,7 @@ class Ingestion:
             "channel": channel,
             "url": url,
         }
-        report = self._append("events", [{k: v for k, v in row.items() if v is not None}])
-        if report.rejected:
-            raise WorkbenchError(f"a signed {name} could not be stored: {report.rejects[0][1]}")
+        await self.journal.append(Accepted([{k: v for k, v in row.items() if v is not None}], []))
 
     def link(self, anonymous_id: str, contact_id: str) -> models.Linked:
         """Record that ``anonymous_id`` is ``contact_id``, as of now."""
@@ -270,4 +330,4 @@ def _custom_field_problems(index: int, patch: models.ContactPatch, custom: dict[
     return out
 
 
-__all__ = ["Ingestion", "Problem", "Rejected", "event_row", "store_problems", "web_rows"]
+__all__ = ["Accepted", "Ingestion", "Problem", "Rejected", "encode_accepted", "event_row", "store_problems", "web_rows"]

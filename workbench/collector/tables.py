@@ -1,4 +1,4 @@
-"""The collector's own tables in the workspace store: write keys and settings.
+"""The collector's own tables in the workspace store: write keys, settings, journal positions.
 
 They live beside the canonical tables (``wb_collector_*``), so every process that opens
 the workspace (the collector, the CLI, a send run minting tracking links) sees the same
@@ -18,6 +18,7 @@ from workbench.store.workspace import Workspace
 
 KEYS_TABLE = "wb_collector_keys"
 SETTINGS_TABLE = "wb_collector_settings"
+JOURNAL_TABLE = "wb_collector_journal"
 
 # A write key is stored only as its SHA-256 digest; the key itself is shown once.
 KEYS = ibis.schema(
@@ -32,7 +33,17 @@ KEYS = ibis.schema(
 # name -> value: the signing secret of tracking tokens, the public URL, allowed origins.
 SETTINGS = ibis.schema({"name": dt.String(nullable=False), "value": dt.String(nullable=False)})
 
-TABLES = {KEYS_TABLE: KEYS, SETTINGS_TABLE: SETTINGS}
+# journal file (``<instance>/<file>``) -> how far the loader has stored it, committed in the
+# same transaction as the rows it read: a restarted loader neither skips nor repeats a record.
+JOURNAL = ibis.schema(
+    {
+        "journal": dt.String(nullable=False),
+        "loaded_to": dt.Int64(nullable=False),
+        "loaded_at": TIMESTAMP.copy(nullable=False),
+    }
+)
+
+TABLES = {KEYS_TABLE: KEYS, SETTINGS_TABLE: SETTINGS, JOURNAL_TABLE: JOURNAL}
 
 
 def ensure_tables(ws: Workspace) -> None:

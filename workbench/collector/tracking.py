@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from workbench.collector import models
 from workbench.collector.limits import BEACON_MEDIA_TYPES, content_type_problem
+from workbench.collector.service import Rejected
 from workbench.collector.state import Collector, collector, rejection, validation_problems
 from workbench.collector.tokens import MAX_TOKEN, BadToken, read_click, read_open
 
@@ -89,7 +90,7 @@ async def click(token: Token, c: Annotated[Collector, Depends(collector)]) -> Re
 
 async def _record(c: Collector, name: str, campaign_id: str, contact_id: str, channel: str, url: str | None) -> None:
     try:
-        await c.ingestion.run(c.ingestion.record_message_event, name, campaign_id, contact_id, channel, url)
+        await c.ingestion.record_message_event(name, campaign_id, contact_id, channel, url)
     except Exception:
         log.exception("could not record %s of campaign %s for %s", name, campaign_id, contact_id)
 
@@ -133,7 +134,10 @@ async def beacon(request: Request, c: Annotated[Collector, Depends(collector)]) 
     except ValidationError as exc:
         problems = validation_problems(exc.errors())
         return rejection(422, "the beacon is invalid; nothing was stored", problems, headers=_cors(origin))
-    await c.ingestion.run(c.ingestion.record_web, message)
+    try:
+        await c.ingestion.record_web(message)
+    except Rejected as exc:
+        return rejection(422, str(exc), exc.problems, headers=_cors(origin))
     return Response(status_code=204, headers=_cors(origin))
 
 

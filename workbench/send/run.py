@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from workbench.collector.loader import wait_for_collected
 from workbench.expr.compile import contacts_schema
 from workbench.expr.timeutil import parse_instant
 from workbench.send.campaigns import Campaign, get_campaign
@@ -163,6 +164,7 @@ def prepare_send(
     recovery = Recovery() if dry_run else recover(ws, campaign)
     if recovery.runs:
         log.warning("%s", recovery)
+    wait_for_collected(ws)  # the events a collector answered for by now (an unsubscribe click…) count
     audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel), contacts)
     templates.check(audience.variables())
     composer = Composer(campaign, audience, templates, settings, tracker or current_tracker(ws))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import ibis
 import pyarrow as pa
@@ -27,7 +28,7 @@ from workbench.expr.operators import TYPES
 from workbench.store.dml import add_column, delete_where
 from workbench.store.reads import fetch, internal_table
 from workbench.store.schema import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
-from workbench.store.statements import execute
+from workbench.store.statements import execute, update_where
 
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -96,42 +97,92 @@ def _identified(settings: Mapping[str, str]) -> set[str]:
     return set(json.loads(settings.get(IDENTIFIED_SETTING, "[]")))
 
 
+@dataclass
+class _Known:
+    """The event part of a store's catalog as of one ``catalog`` version."""
+
+    version: int
+    rows: dict[tuple[str, str | None], tuple[str, str | None]]  # (event, property) -> (source, type)
+    identified: set[str]
+
+
+# Per process, by store epoch: what learn_events last knew of the catalog. A write that
+# finds the store's catalog version unchanged since then reads nothing of the catalog.
+_KNOWN: dict[int, _Known] = {}
+
+
+def _known_now(con: BaseBackend, version: int | None) -> _Known:
+    rows = {
+        (r["event"], r["property"]): (r["source"], r["type"])
+        for r in fetch(con, internal_table("wb_event_properties")).to_pylist()
+    }
+    return _Known(version if version is not None else -1, rows, _identified(read_settings(con)))
+
+
 def learn_events(
     con: BaseBackend,
     learned: Mapping[str, Mapping[str, str]],
     sources: Mapping[str, str],
     seen: Mapping[str, int],
     anonymous: frozenset[str] = frozenset(),
-) -> None:
-    """Merge event names and property types seen in new data into the catalog, and which
-    names came without a contact (``anonymous``): a name is known to be always identified
-    only from its first event on."""
-    table = con.table("wb_event_properties")
-    current = {(r["event"], r["property"]): r for r in con.to_pyarrow(table).to_pylist()}
-    before = {key: (r["source"], r["type"]) for key, r in current.items()}
-    known = {event for event, _ in current}
-    identified = _identified(read_settings(con))
-    now_identified = (identified | {e for e in learned if e not in known}) - anonymous
-    if now_identified != identified:
-        write_setting(con, IDENTIFIED_SETTING, json.dumps(sorted(now_identified)))
-        bump(con, "catalog")
+) -> Callable[[], None]:
+    """Add to the catalog the event names, properties and types of new data that it lacks,
+    and which names came without a contact (``anonymous``: a name is known to be always
+    identified only from its first event on). Call inside the write transaction.
+
+    Only what is new is written: names and properties not catalogued yet (``seen`` is their
+    count in this data), and properties whose type changes (mixed types across events
+    compare as text). What the catalog holds is read once per process and kept while the
+    store's ``catalog`` version says no one else changed it, so the cost of a write does not
+    grow with the catalog. Returns what to call once the transaction has committed: it
+    keeps what this write taught (not before: a rolled-back write must not be remembered).
+    """
+    versions = None
+    if has_versions(con):
+        ensure_versions(con)
+        versions = read_versions(con)
+    epoch = versions["epoch"] if versions else None
+    known = _KNOWN.get(epoch) if epoch is not None else None
+    if known is None or versions is None or known.version != versions["catalog"]:
+        known = _known_now(con, versions["catalog"] if versions else None)
+    rows = dict(known.rows)
+    new: list[dict] = []
+    retyped: list[tuple[str, str]] = []
     for event, props in learned.items():
-        key = (event, None)
-        row = current.setdefault(
-            key, {"event": event, "source": sources.get(event, "custom"), "property": None, "type": None, "seen": 0}
-        )
-        row["seen"] += seen.get(event, 0)
+        if (event, None) not in rows:
+            rows[(event, None)] = (sources.get(event, "custom"), None)
+            new.append({"event": event, "source": rows[(event, None)][0], "property": None, "type": None})
+        source = rows[(event, None)][0]
         for prop, type_ in props.items():
-            prow = current.setdefault(
-                (event, prop), {"event": event, "source": row["source"], "property": prop, "type": type_, "seen": 0}
-            )
-            if prow["type"] != type_:
-                prow["type"] = "string"  # mixed types across events: compare as text
-    rows = pa.Table.from_pylist(list(current.values()), schema=EVENT_PROPERTIES.to_pyarrow())
-    con.truncate_table("wb_event_properties")
-    con.insert("wb_event_properties", ibis.memtable(rows))
-    if before != {key: (r["source"], r["type"]) for key, r in current.items()}:
-        bump(con, "catalog")  # seen counts alone are not part of the catalog
+            current = rows.get((event, prop))
+            if current is None:
+                rows[(event, prop)] = (source, type_)
+                new.append({"event": event, "source": source, "property": prop, "type": type_})
+            elif current[1] not in (type_, "string"):
+                rows[(event, prop)] = (current[0], "string")  # mixed types across events: compare as text
+                retyped.append((event, prop))
+    names = {event for event, _ in known.rows}
+    identified = (known.identified | {e for e in learned if e not in names}) - anonymous
+    if identified != known.identified:
+        write_setting(con, IDENTIFIED_SETTING, json.dumps(sorted(identified)))
+    if new:
+        for row in new:
+            row["seen"] = seen.get(row["event"], 0) if row["property"] is None else 0
+        table = pa.Table.from_pylist(new, schema=EVENT_PROPERTIES.to_pyarrow())
+        con.insert("wb_event_properties", ibis.memtable(table))
+    for event, prop in retyped:
+        update_where(con, "wb_event_properties", {"type": "string"}, event=event, property=prop)
+    changed = bool(new or retyped or identified != known.identified)
+    if changed:
+        bump(con, "catalog")
+    if epoch is None:
+        return lambda: None
+    after = read_versions(con)
+    expected = versions["catalog"] + (1 if changed else 0)
+    if after is None or after["catalog"] != expected:  # someone else changed it meanwhile
+        return lambda: _KNOWN.pop(epoch, None)
+    taught = _Known(expected, rows, identified)
+    return lambda: _KNOWN.__setitem__(epoch, taught)
 
 
 # --- version counters -----------------------------------------------------------------------

@@ -912,6 +912,16 @@ def _derive_event_ids(con, table: pa.Table) -> pa.Table:
     return table.set_column(at, table.schema.field(at), ids)
 
 
+def derive_event_ids(table: pa.Table) -> pa.Table:
+    """Fill the missing ``event_id`` of rows already in the events schema as an import
+    does (the collector converts requests itself and needs only this step)."""
+    con = ibis.duckdb.connect()
+    try:
+        return _derive_event_ids(con, table)
+    finally:
+        con.disconnect()
+
+
 # --------------------------------------------------------------------------------------
 # Reasons
 

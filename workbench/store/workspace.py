@@ -481,10 +481,19 @@ class Workspace:
             return ImportReport(kind, prepared.rows_read, 0, 0, 0, 0, len(rejects), None, 0, rejects)
         return self.store_prepared(prepared)
 
-    def store_prepared(self, prepared: Prepared, rejects_path: Path | None = None) -> ImportReport:
-        """Store rows made ready by the importer (or the sample generator) in one transaction."""
+    def store_prepared(
+        self,
+        prepared: Prepared,
+        rejects_path: Path | None = None,
+        also: Callable[[BaseBackend], None] | None = None,
+    ) -> ImportReport:
+        """Store rows made ready by the importer (or the sample generator) in one transaction.
+
+        ``also`` runs inside that transaction after the rows are stored (the collector's
+        loader records there how far it has read its journal: both commit, or neither)."""
         kind, stage = prepared.kind, f"_stage_{prepared.kind}"
         updated = links = 0
+        remember: Callable[[], None] = lambda: None  # noqa: E731
         with self.connector.writing() as con, transaction(con):
             self._check_ready(con)
             stage_rows(con, stage, prepared.table)
@@ -513,15 +522,18 @@ class Workspace:
                     seen = {
                         row["values"]: row["counts"] for row in prepared.table.column("name").value_counts().to_pylist()
                     }
-                    catalog_store.learn_events(
+                    remember = catalog_store.learn_events(
                         con, prepared.learned, prepared.sources, seen, anonymous_names(prepared.table)
                     )
                 if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
                     analyze(con, kind)
                 if stored or updated or links:
                     catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
+                if also is not None:
+                    also(con)
             finally:
                 con.drop_table(stage, force=True)
+        remember()  # the catalog as this write left it, now that it is committed
         return ImportReport(
             kind,
             prepared.rows_read,

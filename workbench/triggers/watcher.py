@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from workbench.collector.loader import wait_for_collected
 from workbench.errors import WorkbenchError
 from workbench.store.workspace import Workspace
 from workbench.triggers import lease, membership
@@ -65,6 +66,7 @@ class Watcher:
     def tick(self) -> Tick:
         """Evaluate every tracked segment now, record the changes, then act on due jobs."""
         now = self.clock()
+        wait_for_collected(self.ws)  # every event a collector answered for by now counts in this round
         result = Tick(now)
         with self.ws.connector.hold():  # one connection for the round's reads
             segment_ids = sorted(tracked_segments(self.ws))

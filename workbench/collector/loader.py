@@ -1,0 +1,298 @@
+"""The loader: moves a collector's journal into the store, in order, within a second.
+
+One loader runs per collector (in its main process): the store's only writer of collected
+events. Each round it reads every complete record appended since the last round, from the
+journal files of its own collector and of collectors that are gone (``journal.orphans``),
+and stores them all in one transaction (``Workspace.store_prepared``) together with how far
+it read each file (``wb_collector_journal``). So a loader restarted after a crash resumes
+exactly where the last commit left off: no record is skipped and none is applied twice, and
+events are idempotent by ``event_id`` besides.
+
+``wait_for_collected(ws)`` is what the send path and the watcher call before they evaluate: it waits
+until everything the collector had answered 2xx for is in the store (draining a dead
+collector's journal itself), so an evaluation at instant T includes every event answered
+before T.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+from ibis.backends import BaseBackend
+
+from workbench.collector import journal, tables
+from workbench.collector.rows import EVENT_SCHEMA, LINK_SCHEMA, Lessons, ipc_table
+from workbench.store.dml import delete_where
+from workbench.store.importer import Prepared
+from workbench.store.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+JOURNAL_SETTING = "journal_dir"
+MAX_ROUND_RECORDS = 20_000  # records per transaction: a long backlog is stored in steps
+ORPHAN_SCAN_S = 1.0
+
+
+def default_journal_root(ws: Workspace) -> Path:
+    """Where a collector of this store keeps its journal unless told otherwise: beside a
+    DuckDB file, else in the user's state directory under a digest of the store's URL."""
+    if ws.url.path is not None:
+        return ws.url.path.with_name(ws.url.path.name + ".journal")
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "workbench" / "journals" / hashlib.sha256(ws.url.url.encode()).hexdigest()[:16]
+
+
+def journal_root(ws: Workspace) -> Path:
+    """The journal root of this store's collectors: the one saved by ``--journal``, or the default."""
+    try:
+        saved = tables.read_settings(ws).get(JOURNAL_SETTING)
+    except Exception:  # the collector's tables do not exist: no collector ever ran here
+        saved = None
+    return Path(saved) if saved else default_journal_root(ws)
+
+
+@dataclass
+class _Round:
+    """What one round read: the rows to store and how far each file was read."""
+
+    events: list[pa.Table] = field(default_factory=list)
+    links: list[pa.Table] = field(default_factory=list)
+    lessons: Lessons = field(default_factory=Lessons)
+    ends: dict[str, int] = field(default_factory=dict)
+    records: int = 0
+
+
+class Loader:
+    """Drains journals under ``root`` into ``ws``: the files of the collector directory
+    ``own`` (None for a process that only settles), and those of collectors that are gone."""
+
+    def __init__(self, ws: Workspace, root: Path, own: Path | None = None, min_interval: float = 0.2) -> None:
+        self.ws = ws
+        self.root = root
+        self.own = own
+        self.min_interval = min_interval
+        # while the loader lives its directory is not abandoned, even between journal files
+        self._own_lock = journal.hold_shared(own) if own is not None else None
+        self._positions: dict[str, int] | None = None
+        self._claimed: dict[Path, int] = {}  # orphan directory -> descriptor of its lock
+        self._scanned_at = float("-inf")
+        self._forget: list[str] = []  # files deleted whose positions can go
+        self.loaded = 0  # events and links stored, for the log
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _positions_now(self) -> dict[str, int]:
+        if self._positions is None:
+            rows = tables.read_rows(self.ws, tables.JOURNAL_TABLE)
+            self._positions = {r["journal"]: r["loaded_to"] for r in rows}
+        return self._positions
+
+    def _claim_orphans(self, force: bool = False) -> None:
+        """Take the directories of collectors that are gone (their lock is free)."""
+        now = time.monotonic()
+        if not force and now - self._scanned_at < ORPHAN_SCAN_S:
+            return
+        self._scanned_at = now
+        for directory in journal.instances(self.root):
+            if directory == self.own or directory in self._claimed:
+                continue
+            fd = journal.try_claim(directory)
+            if fd is not None:
+                log.info("loading the journal of a collector that is gone: %s", directory)
+                self._claimed[directory] = fd
+                self._positions = None  # another loader may have stored part of it
+
+    def _directories(self) -> list[Path]:
+        return ([self.own] if self.own is not None else []) + list(self._claimed)
+
+    def _read(self) -> _Round:
+        positions = self._positions_now()
+        round_ = _Round()
+        for directory in self._directories():
+            for path in journal.journal_files(directory):
+                key = journal.file_key(path)
+                for record in journal.read_records(path, positions.get(key, 0)):
+                    round_.ends[key] = record.end
+                    if record.kind == journal.EVENTS:
+                        table = ipc_table(record.body)
+                        metadata = table.schema.metadata or {}
+                        round_.lessons.merge(Lessons.from_json(metadata[b"lessons"].decode()))
+                        round_.events.append(table.replace_schema_metadata(None))
+                    elif record.kind == journal.LINKS:
+                        round_.links.append(ipc_table(record.body))
+                    round_.records += 1
+                    if round_.records >= MAX_ROUND_RECORDS:
+                        return round_
+        return round_
+
+    # --- storing --------------------------------------------------------------------------
+
+    def drain(self) -> int:
+        """One round: store what the journals hold beyond the last round; the number of
+        records stored (0: nothing new). Finished files are deleted afterwards."""
+        self._claim_orphans()
+        round_ = self._read()
+        if round_.ends:
+            self._store(round_)
+            self._positions_now().update(round_.ends)
+        self._clean_up()
+        return round_.records
+
+    def _store(self, round_: _Round) -> None:
+        now = datetime.now(UTC)
+        events = _first_of_each(
+            pa.concat_tables(round_.events) if round_.events else EVENT_SCHEMA.empty_table(), ["event_id"]
+        )
+        at = events.schema.get_field_index("received_at")
+        events = events.set_column(
+            at, events.schema.field(at), pa.array([now] * events.num_rows, EVENT_SCHEMA[at].type)
+        )
+        links = _first_of_each(
+            pa.concat_tables(round_.links) if round_.links else LINK_SCHEMA.empty_table(),
+            ["anonymous_id", "contact_id"],
+        )
+        prepared = Prepared(
+            kind="events",
+            table=events,
+            rejects=[],
+            learned=round_.lessons.learned(),
+            sources=round_.lessons.source_by_name(),
+            rows_read=events.num_rows,
+            links=links,
+            event_counts=round_.lessons.event_counts(),
+        )
+        forget, self._forget = self._forget, []
+        report = self.ws.store_prepared(prepared, also=lambda con: _record_positions(con, round_.ends, forget, now))
+        self.loaded += report.stored + report.links
+        log.debug("loaded %d records: %s", round_.records, report.summary())
+
+    def _clean_up(self) -> None:
+        """Delete files that are fully stored and will not grow: ended by their writer, or
+        whose writer is gone; then the directories of collectors that are gone."""
+        positions = self._positions_now()
+        for directory in self._directories():
+            for path in journal.journal_files(directory):
+                key = journal.file_key(path)
+                done = positions.get(key, 0)
+                finished = directory != self.own or _ended(path, done) or journal.writer_gone(path)
+                if finished and not any(True for _ in journal.read_records(path, done)):
+                    path.unlink(missing_ok=True)
+                    self._forget.append(key)
+        for directory, fd in list(self._claimed.items()):
+            if not journal.journal_files(directory):
+                shutil.rmtree(directory, ignore_errors=True)
+                os.close(fd)
+                del self._claimed[directory]
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, poll: float = 0.02) -> None:
+        """Drain until ``stop`` is set, then once more (what was answered before the stop)."""
+        while not stop.is_set():
+            try:
+                stored = self.drain()
+            except Exception:  # the store is down or busy: the journal keeps everything meanwhile
+                log.exception("could not load the journal into the store; retrying")
+                stop.wait(1.0)
+                continue
+            stop.wait(self.min_interval if stored else poll)
+        self.drain()
+
+    def close(self) -> None:
+        for fd in self._claimed.values():
+            os.close(fd)
+        self._claimed.clear()
+        if self._own_lock is not None:
+            os.close(self._own_lock)
+            self._own_lock = None
+
+
+def _ended(path: Path, offset: int) -> bool:
+    """Whether the last record read from ``path`` (ending at ``offset``) is its END record."""
+    size = len(journal.encode(journal.END, b""))
+    if offset < size:
+        return False
+    with path.open("rb") as f:
+        f.seek(offset - size)
+        return f.read(size) == journal.encode(journal.END, b"")
+
+
+def _first_of_each(table: pa.Table, keys: list[str]) -> pa.Table:
+    """The first row of each key, in order (a re-sent event in one round is stored once)."""
+    if table.num_rows < 2:
+        return table
+    numbered = table.select(keys).append_column("_i", pa.array(range(table.num_rows), pa.int64()))
+    first = numbered.group_by(keys, use_threads=False).aggregate([("_i", "min")])["_i_min"]
+    if len(first) == table.num_rows:
+        return table
+    return table.take(pc.take(first, pc.sort_indices(first)))  # the first rows, in their order
+
+
+def _record_positions(con: BaseBackend, ends: dict[str, int], forget: list[str], now: datetime) -> None:
+    """Inside the load's transaction: how far each file is stored; files deleted are forgotten."""
+    for key in [*ends, *forget]:
+        delete_where(con, tables.JOURNAL_TABLE, journal=key)
+    rows = [{"journal": key, "loaded_to": end, "loaded_at": now} for key, end in ends.items()]
+    if rows:
+        con.insert(tables.JOURNAL_TABLE, ibis.memtable(pa.Table.from_pylist(rows, schema=tables.JOURNAL.to_pyarrow())))
+
+
+def wait_for_collected(ws: Workspace, timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Wait until every event the store's collectors had answered 2xx for by now is in the
+    store; False if that took longer than ``timeout`` seconds (logged; the caller goes on).
+
+    The journal of a collector that is gone is loaded here. A collector on another machine
+    (PostgreSQL) is not seen: its events arrive within its loader's second.
+    """
+    root = journal_root(ws)
+    if not root.exists():
+        return True
+    ends = {
+        journal.file_key(path): path.stat().st_size
+        for directory in journal.instances(root)
+        for path in journal.journal_files(directory)
+    }
+    if not ends:
+        return True
+    loader = Loader(ws, root)
+    try:
+        loader._claim_orphans(force=True)
+        if loader._claimed:
+            while loader.drain():
+                pass
+    finally:
+        loader.close()
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = {r["journal"]: r["loaded_to"] for r in tables.read_rows(ws, tables.JOURNAL_TABLE)}
+        waiting = [key for key, end in ends.items() if stored.get(key, 0) < end and (root / key).exists()]
+        if not waiting or all(_only_end_or_torn(root / key, stored.get(key, 0)) for key in waiting):
+            return True
+        if time.monotonic() > deadline:
+            log.warning("the collector's journal was not in the store after %.0fs: evaluating without it", timeout)
+            return False
+        sleep(0.02)
+
+
+def _only_end_or_torn(path: Path, offset: int) -> bool:
+    """Whether nothing but an END record (or a torn append) lies beyond ``offset``: nothing
+    more to wait for in that file."""
+    try:
+        return all(r.kind == journal.END for r in journal.read_records(path, offset))
+    except FileNotFoundError:
+        return True
+
+
+__all__ = ["Loader", "default_journal_root", "journal_root", "wait_for_collected"]
