@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # The main job: the sample shop in an embedded DuckDB, served as a Voila web app.
-#   scripts/demo.sh [PORT]     (default 8866; then open http://127.0.0.1:PORT)
+#   scripts/demo.sh [PORT] [VOILA OPTIONS…]   (default 8866; then open http://127.0.0.1:PORT)
+#   DEMO_DB=/path/shop.duckdb scripts/demo.sh  another store file (the sample is generated there if missing)
+# Voila reads voila.json from the repository root: kernel pool, kernel lifecycle, CSP (docs/app.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup-env.sh"
-cd "$ROOT"  # voila.json (the app's content security policy) is read from here
+cd "$ROOT"  # voila.json is read from the directory Voila starts in
 PORT="${1:-${PORT:-8866}}"
-DB_FILE="$ROOT/demo/workbench.duckdb"
+shift $(($# > 0 ? 1 : 0))
+DB_FILE="${DEMO_DB:-$ROOT/demo/workbench.duckdb}"
 export WORKBENCH_DB="duckdb://$DB_FILE"
 
 if [ ! -f "$DB_FILE" ]; then
-  mkdir -p "$ROOT/demo"
-  echo "==> generating the sample shop (5,000 contacts) into $DB_FILE"
+  mkdir -p "$(dirname "$DB_FILE")"
+  echo "==> generating the sample shop (${CONTACTS:-5000} contacts) into $DB_FILE"
   # The sample is dated to now, so "last 7 days" means the last 7 days.
   workbench demo-data --contacts "${CONTACTS:-5000}" --as-of "$(date -u +%Y-%m-%dT%H:00:00Z)"
 fi
 APP="${APP:-$ROOT/voila_apps/segments.ipynb}"
 echo "==> serving $APP on http://127.0.0.1:$PORT"
 exec voila "$APP" --no-browser --Voila.ip=127.0.0.1 --Voila.port="$PORT" --Voila.port_retries=0 \
-  --Voila.root_dir="$ROOT"
+  --Voila.root_dir="$ROOT" "$@"

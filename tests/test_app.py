@@ -13,18 +13,23 @@ import html
 import itertools
 import json
 import re
+import shutil
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import ibis
 import nbformat
 import pyarrow as pa
 import pytest
+import voila.utils
 
 from tests.network import free_port
 from tests.send_support import SmtpSink
-from workbench.app import SegmentsApp, open_app
+from workbench.app import SegmentsApp, open_app, page_opened
+from workbench.app import figures as figures_module
+from workbench.app import library_view as library_view_module
 from workbench.app import overlap as overlap_module
 from workbench.app import recipients as recipients_module
 from workbench.app.channels import CHANNELS
@@ -38,8 +43,9 @@ from workbench.charts import pairwise_heatmap, size_over_time_chart, to_png, to_
 from workbench.errors import NotFound, WorkbenchError
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
-from workbench.send import get_campaign, list_schedules
+from workbench.send import Campaign, SendPolicy, get_campaign, list_schedules, prepare_send
 from workbench.send.heartbeat import beat
+from workbench.send.recipients import CONTACT_REASONS
 from workbench.store.workspace import Workspace
 from workbench.widgets import SegmentBuilder
 
@@ -55,8 +61,18 @@ def ws(tmp_path_factory) -> Workspace:
 
 
 @pytest.fixture(scope="module")
+def send_ws(ws, tmp_path_factory) -> Workspace:
+    """A copy of ``ws`` for ``prepare_send``, which adds the send package's tables to its store."""
+    folder = tmp_path_factory.mktemp("sends")
+    for part in ws.url.path.parent.glob(ws.url.path.name + "*"):
+        shutil.copy(part, folder / part.name)
+    return Workspace(f"duckdb://{folder / ws.url.path.name}")
+
+
+@pytest.fixture(scope="module")
 def app(ws) -> Iterator[SegmentsApp]:
     opened = SegmentsApp(ws, as_of=AS_OF)
+    opened.library.wait()
     yield opened
     opened.close()
 
@@ -67,18 +83,38 @@ def contacts(ws) -> dict[str, dict]:
 
 
 def reachable(contact: dict, channel: str) -> bool:
+    """An address and consent for the channel (the launch preview without the send package)."""
     spec = CHANNELS[channel]
     address = contact[spec.address]
     return bool(address and address.strip() and contact[spec.consent])
 
 
+SAMPLE_TEMPLATES = {"email": "thank_you", "sms": "flash_sale", "push": "come_back"}
+
+
+def send_reach(ws: Workspace, segment_id: str, channel: str, as_of: datetime = AS_OF) -> int:
+    """Whom ``prepare_send`` reaches with a new campaign on the channel, before frequency caps
+    and quiet hours: its members less those its gate excludes for the contact's own reasons;
+    with no caps and no quiet hours, exactly its recipients."""
+    template = Path("sample_data/templates") / SAMPLE_TEMPLATES[channel]
+    campaign = Campaign(f"reach-{segment_id}-{channel}", "Reach", segment_id, channel, str(template))
+    no_caps = SendPolicy(max_per_day=None, max_per_week=None, quiet_hours=None)
+    counts = prepare_send(ws, campaign, as_of=as_of, dry_run=True, policy=no_caps).audience.counts()
+    reach = counts["members"] - sum(counts[reason] for reason in CONTACT_REASONS)
+    assert counts["recipients"] == reach
+    return reach
+
+
 def count_queries(ws: Workspace, monkeypatch) -> list[object]:
-    """Record every query the app sends through ``Workspace.query``."""
+    """Record every query this thread sends through ``Workspace.query`` (not the background
+    work of an app a previous test opened)."""
     sent: list[object] = []
     original = Workspace.query
+    mine = threading.current_thread()
 
     def recording(self, build):
-        sent.append(build)
+        if threading.current_thread() is mine:
+            sent.append(build)
         return original(self, build)
 
     monkeypatch.setattr(Workspace, "query", recording)
@@ -101,7 +137,7 @@ OVERLAP_CHOICES = [
 
 
 @pytest.mark.parametrize("chosen", OVERLAP_CHOICES, ids=["-".join(c) for c in OVERLAP_CHOICES])
-def test_overlap_matches_set_operations_on_the_members(ws, contacts, chosen):
+def test_overlap_matches_set_operations_on_the_members(ws, send_ws, contacts, chosen):
     members = {sid: set(ws.members(sid, AS_OF)) for sid in chosen}
     overlap = compute_overlap(Evaluator.read(ws), chosen, AS_OF)
 
@@ -118,7 +154,11 @@ def test_overlap_matches_set_operations_on_the_members(ws, contacts, chosen):
     for sid in chosen:
         assert overlap.size(sid) == len(members[sid]) == ws.count(sid, AS_OF)
         for channel in CHANNELS:
-            assert overlap.reachable(sid, channel) == sum(reachable(contacts[c], channel) for c in members[sid])
+            # never more than address and consent allow; the send gate decides the rest
+            assert overlap.reachable(sid, channel) <= sum(reachable(contacts[c], channel) for c in members[sid])
+    first = chosen[0]
+    for channel in CHANNELS:
+        assert overlap.reachable(first, channel) == send_reach(send_ws, first, channel)
 
 
 def test_overlap_is_one_query_whatever_the_number_of_segments(ws, monkeypatch):
@@ -186,9 +226,9 @@ def test_the_app_computes_the_same_on_every_backend(backend_url):
     assert overlap.union_size == len(set().union(*members.values()))
     for a, b in itertools.product(chosen, repeat=2):
         assert overlap.shared(a, b) == len(members[a] & members[b])
-    everyone = {row["contact_id"]: row for row in store.table("contacts").to_pylist()}
     for sid in chosen:
-        assert overlap.reachable(sid, "email") == sum(reachable(everyone[c], "email") for c in members[sid])
+        assert overlap.reachable(sid, "email") == send_reach(store, sid, "email")
+    everyone = {row["contact_id"]: row for row in store.table("contacts").to_pylist()}
     history = size_history(evaluator, "mobile_active", AS_OF, days=2)
     assert [n for _, n in history.points] == [store.count("mobile_active", t) for t, _ in history.points]
     store.snapshot("vip", "a", AS_OF)
@@ -230,14 +270,139 @@ def test_the_size_over_time_view_charts_off_the_ui_thread(app):
 # --- the library ------------------------------------------------------------------------------
 
 
-def test_the_library_lists_every_segment_with_size_english_and_last_edited(ws, app):
+def test_the_library_lists_every_segment_with_its_figures_english_and_last_edited(ws, app):
+    app.library.wait()
     saved = {s.id: s for s in ws.segments()}
     assert set(app.library.rows) >= set(saved)
-    row = app.library.rows["vip"]
-    assert row.size.value == f"{ws.count('vip', AS_OF):,}"
-    assert "spent more than 1000 PLN on purchase in the last 3 months" in row.rule.value
-    assert "Spent more than 1000 PLN in the last 3 months." in row.rule.value  # the segment's own description
-    assert saved["vip"].updated_at.strftime("%Y-%m-%d %H:%M") in row.edited.value
+    for segment_id in saved:
+        assert app.library.rows[segment_id].figures.members == ws.count(segment_id, AS_OF)
+    cells = html.unescape(app.library.rows["vip"].cells.value)
+    assert f'<span class="wb-size">{ws.count("vip", AS_OF):,}</span>' in cells
+    assert "spent more than 1000 PLN on purchase in the last 3 months" in cells
+    assert "Spent more than 1000 PLN in the last 3 months." in cells  # the segment's own description
+    assert saved["vip"].updated_at.strftime("%Y-%m-%d %H:%M") in cells
+    assert "wb-pending" not in cells
+    assert "members as of 2026-11-30 12:00 UTC" in app.library.summary.value
+
+
+@pytest.mark.parametrize("segment_id", ["vip", "lapsed", "target_city", "abandoned_cart"])
+def test_the_library_reaches_per_channel_whom_prepare_send_reaches(ws, send_ws, app, contacts, segment_id):
+    app.library.wait()
+    figures = app.library.rows[segment_id].figures
+    members = ws.members(segment_id, AS_OF)
+    for channel in CHANNELS:
+        assert figures.reach[channel] == send_reach(send_ws, segment_id, channel)
+        assert f"{figures.reach[channel]:,}" in app.library.rows[segment_id].cells.value
+    # The gate is more than address and consent: the sample's unsubscribes and hard bounces count.
+    by_contact = {channel: sum(reachable(contacts[c], channel) for c in members) for channel in CHANNELS}
+    assert all(figures.reach[c] <= by_contact[c] for c in CHANNELS)
+    if segment_id == "lapsed":
+        assert figures.reach["email"] < by_contact["email"]
+
+
+def test_the_library_trend_is_the_size_each_week(ws, app):
+    app.library.wait()
+    for segment_id in ("vip", "abandoned_cart", "birthday"):
+        trend = app.library.rows[segment_id].figures.trend
+        assert [t for t, _ in trend] == [AS_OF - timedelta(weeks=w) for w in (4, 3, 2, 1, 0)]
+        assert [n for _, n in trend] == [ws.count(segment_id, t) for t, _ in trend]
+        assert "<svg" in app.library.rows[segment_id].cells.value
+
+
+def test_a_tracked_segments_trend_comes_from_its_membership_history(ws, monkeypatch):
+    recorded = {AS_OF - timedelta(weeks=2): 7, AS_OF - timedelta(weeks=1): 8, AS_OF: 9}
+
+    def history(_evaluator, segment_id, instants):
+        return [recorded.get(t) if segment_id == "vip" else None for t in instants]
+
+    monkeypatch.setattr(figures_module, "recorded_sizes", history)
+    figures = figures_module.library_figures(Evaluator.read(ws), ["vip", "lapsed"], AS_OF)
+    vip = dict(figures["vip"].trend)
+    assert [vip[t] for t in sorted(recorded)] == [7, 8, 9]  # what the watcher saw, now included
+    assert vip[AS_OF - timedelta(weeks=4)] == ws.count("vip", AS_OF - timedelta(weeks=4))
+    assert figures["vip"].members == ws.count("vip", AS_OF)  # members now are counted, not recorded
+    assert [n for _, n in figures["lapsed"].trend] == [ws.count("lapsed", t) for t, _ in figures["lapsed"].trend]
+
+
+def test_the_library_counts_in_two_queries_plus_one_per_past_week(ws, monkeypatch):
+    monkeypatch.setattr(figures_module, "recorded_sizes", lambda _e, _s, instants: [None] * len(instants))
+    sent = count_queries(ws, monkeypatch)
+    figures_module.library_figures(Evaluator.read(ws), [s.id for s in ws.segments()], AS_OF)
+    assert len(sent) == 1 + figures_module.TREND_WEEKS  # members and reach now, then each past week
+
+
+def test_the_library_shows_its_rows_before_their_figures(ws, monkeypatch):
+    counting = threading.Event()
+    release = threading.Event()
+    original = library_view_module.library_figures
+
+    def slow(*args, **kwargs):
+        counting.set()
+        release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(library_view_module, "library_figures", slow)
+    opened = SegmentsApp(ws, as_of=AS_OF)
+    try:
+        assert counting.wait(30)
+        assert set(opened.library.rows) == {s.id for s in ws.segments()}
+        assert all("wb-pending" in row.cells.value for row in opened.library.rows.values())
+        assert "counting…" in opened.library.summary.value
+        release.set()
+        opened.library.wait()
+        assert not any("wb-pending" in row.cells.value for row in opened.library.rows.values())
+    finally:
+        release.set()
+        opened.close()
+
+
+def test_only_the_library_is_built_when_the_app_opens(ws):
+    opened = SegmentsApp(ws, as_of=AS_OF)
+    try:
+        placeholders = [place.children[0] for place in opened.tabs.children[1:]]
+        assert all(isinstance(p, type(placeholders[0])) and "Opening…" in p.value for p in placeholders)
+        opened.tabs.selected_index = 2  # as the browser shows the Overlap tab
+        assert opened.tabs.children[2].children == (opened.overlap.widget,)
+        assert opened.tabs.children[4].children[0] is placeholders[0]  # the lists tab still waits
+        opened.list_view.refresh()  # used from another view: built then
+        assert opened.tabs.children[4].children == (opened.list_view.widget,)
+    finally:
+        opened.close()
+
+
+def test_a_preheated_page_waits_for_its_visitor_then_counts_again(ws, monkeypatch):
+    came = threading.Event()
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda url=None: came.wait(60))
+    opened = SegmentsApp(ws, as_of=AS_OF)
+    try:
+        assert page_opened(opened) is None  # a kernel started for its visitor: nobody to wait for
+        monkeypatch.setenv("VOILA_PREHEAT", "True")  # what Voila sets in its pool's kernels
+        waiter = page_opened(opened)
+        opened.library.wait()
+        ws.save_segment(dataclasses.replace(ws.segment("vip"), id="vip-meanwhile"))
+        assert "vip-meanwhile" not in opened.library.rows
+        came.set()  # the visitor comes
+        waiter.join(60)
+        opened.library.wait()
+        assert opened.library.rows["vip-meanwhile"].figures.members == ws.count("vip", AS_OF)
+    finally:
+        came.set()
+        ws.delete_segment("vip-meanwhile")
+        opened.close()
+
+
+def test_a_page_opened_later_counts_again_what_changed_meanwhile(ws):
+    opened = SegmentsApp(ws, as_of=AS_OF)  # as a preheated kernel builds it, before its visitor
+    try:
+        opened.library.wait()
+        assert not opened.page_opened()  # a fixed instant and an unchanged store: nothing to do
+        ws.save_segment(dataclasses.replace(ws.segment("vip"), id="vip-later"))  # meanwhile, another page
+        assert opened.page_opened()
+        opened.library.wait()
+        assert opened.library.rows["vip-later"].figures == opened.library.rows["vip"].figures
+    finally:
+        ws.delete_segment("vip-later")
+        opened.close()
 
 
 @pytest.mark.parametrize(
@@ -259,9 +424,10 @@ def test_searching_the_library(app, text, expected):
 
 def test_duplicate_rename_and_delete(ws, app):
     library = app.library
+    library.wait()
     copy = library.duplicate("vip")
     assert copy.id == "vip-copy" and copy.rule == ws.segment("vip").rule
-    assert library.rows["vip-copy"].size.value == library.rows["vip"].size.value
+    assert library.rows["vip-copy"].figures == library.rows["vip"].figures
     assert library.selected == "vip-copy"
     library.rename("vip-copy", "Big spenders")
     assert ws.segment("vip-copy").name == "Big spenders"
@@ -314,8 +480,9 @@ def test_a_segment_saved_in_the_builder_appears_counted_in_the_library(ws, app):
     builder.header.save.click()
     try:
         assert "Saved as 'customers-in-krakow'" in builder.header.message.value.replace("&#x27;", "'")
+        app.library.wait()
         row = app.library.rows["customers-in-krakow"]
-        assert row.size.value == f"{ws.count('customers-in-krakow', AS_OF):,}"
+        assert row.figures.members == ws.count("customers-in-krakow", AS_OF)
         app.library.open("target_city")
         assert app.builder.builder.segment.id == "target_city"
     finally:
@@ -762,7 +929,8 @@ def test_the_app_notebook_only_opens_the_app():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
-    assert code[-1].source.strip().endswith("open_app(db, as_of=as_of)")
+    assert "app = open_app(db, as_of=as_of)\napp" in code[1].source  # what the page shows
+    assert code[-1].source.strip().endswith("page_opened(app);")  # ";": the waiting thread is not shown
     assert all(not cell.get("outputs") for cell in code)  # nothing stale is shown before it runs
     assert not any(re.search(r"\b(eval|exec)\(", cell.source) for cell in code)
     assert json.loads(json.dumps(notebook.metadata))["kernelspec"]["name"] == "python3"

@@ -27,6 +27,7 @@ from pathlib import Path
 import playwright.sync_api as playwright_api
 import pytest
 
+from bench.app_bench import CHROMIUM, CHROMIUM_ARGS
 from tests.network import free_port
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
@@ -35,17 +36,6 @@ from workbench.store.workspace import Workspace
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "voila_apps" / "segments.ipynb"
-CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
-# Headless in a container: no sandbox (no user namespaces), no GPU, and nothing Chromium
-# would fetch for itself (updates, sync, field trials) to muddy the request log.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AS_OF = SAMPLE_AS_OF.strftime("%Y-%m-%dT%H:%M:%SZ")
 CONTACTS = 600
 # Voila's stock "lab" template links Font Awesome from jsdelivr; the CSP of voila.json

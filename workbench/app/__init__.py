@@ -5,8 +5,11 @@
 
 Each tab is a view in its own module (``library_view``, ``builder_view``, ``overlap_view``,
 ``history_view``, ``lists_view``, ``launch_view``); what they compute lives beside them
-(``overlap``, ``history``, ``sizes``, ``lists``, ``recipients``) and can be used without
-widgets. See ``docs/app.md``.
+(``figures``, ``overlap``, ``history``, ``lists``, ``recipients``) and can be used without
+widgets. ``kernels`` is the Voila server's kernel manager. See ``docs/app.md``.
+
+The app's modules are imported when first used (``open_app``, ``SegmentsApp``), so that
+the Voila server, which imports ``workbench.app.kernels``, does not load the app.
 """
 
 from __future__ import annotations
@@ -15,18 +18,19 @@ import html
 import logging
 import os
 import sys
+import threading
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
+if TYPE_CHECKING:
+    import ipywidgets as widgets
 
-from workbench.app.feedback import sentence
-from workbench.app.shell import SegmentsApp
-from workbench.errors import WorkbenchError
-from workbench.store.workspace import connect
+    from workbench.app.shell import SegmentsApp
 
 log = logging.getLogger(__name__)
 
 AS_OF_VARIABLE = "WORKBENCH_AS_OF"
+PREHEATED_VARIABLE = "VOILA_PREHEAT"  # "True" in a kernel Voila started for its pool
 
 
 def open_app(db: str | None = None, as_of: datetime | str | None = None) -> widgets.Widget:
@@ -35,6 +39,13 @@ def open_app(db: str | None = None, as_of: datetime | str | None = None) -> widg
 
     If the store cannot be opened, the page says why instead of showing a traceback.
     """
+    import ipywidgets as widgets
+
+    from workbench.app.feedback import sentence
+    from workbench.app.shell import SegmentsApp
+    from workbench.errors import WorkbenchError
+    from workbench.store.workspace import connect
+
     _log_to_the_server()
     as_of = as_of or os.environ.get(AS_OF_VARIABLE) or None
     try:
@@ -65,4 +76,48 @@ def _log_to_the_server() -> None:
     logger.addHandler(handler)
 
 
-__all__ = ["SegmentsApp", "open_app"]
+def page_opened(app: Any) -> threading.Thread | None:
+    """Bring the app up to date when its visitor comes (the notebook's last cell).
+
+    With preheated kernels (``voila.json``) Voila runs the notebook before anyone asks for
+    the page, and the kernel waits in a pool, maybe for long. A thread waits for the
+    visitor (``voila.utils.wait_for_request`` returns once the kernel is taken from the
+    pool), then has the app count again what may be out of date
+    (:meth:`SegmentsApp.page_opened`). The cell itself returns at once: the pooled kernel is
+    idle, its page complete, and it shuts down cleanly if nobody ever comes. In a kernel
+    started for its visitor (or outside Voila) there is nothing to wait for: returns None.
+    """
+    from workbench.app.shell import SegmentsApp
+
+    if os.environ.get(PREHEATED_VARIABLE) != "True" or not isinstance(app, SegmentsApp):
+        return None
+
+    def wait() -> None:
+        from voila.utils import wait_for_request
+
+        try:
+            wait_for_request()
+        except Exception:  # the server went away before anybody came
+            return
+        finish_before_exit(threading.current_thread())  # it reads the store from now on
+        try:
+            app.page_opened()
+        except Exception:
+            log.exception("bringing the page up to date failed")
+
+    from workbench.widgets.live import finish_before_exit
+
+    waiter = threading.Thread(target=wait, name="wait-for-visitor", daemon=True)
+    waiter.start()
+    return waiter
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SegmentsApp":
+        from workbench.app.shell import SegmentsApp
+
+        return SegmentsApp
+    raise AttributeError(f"module 'workbench.app' has no attribute {name!r}")
+
+
+__all__ = ["SegmentsApp", "open_app", "page_opened"]

@@ -3,9 +3,10 @@
 The SVG is rendered on the server by :mod:`workbench.charts` (vl-convert), so the browser
 loads no charting JavaScript and needs no internet access to show it.
 
-Altair takes seconds to import and vl-convert to start its JavaScript engine, so neither
-is imported with the app: :func:`warm_up` does both on a background thread once the app
-is on screen, and the first chart does not wait for them.
+Altair takes seconds to import and vl-convert to start its JavaScript engine (and holds
+tens of MB once started), so neither is imported with the app: the tabs that draw charts
+call :func:`warm_up` when they are first shown, which does both on a background thread
+(once per process), so the first chart does not wait for them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from workbench.app.downloads import download_link
+from workbench.widgets.live import finish_before_exit
 
 if TYPE_CHECKING:
     import altair as alt
@@ -25,8 +27,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+_warming: threading.Thread | None = None
+
+
 def warm_up() -> threading.Thread:
-    """Import the chart libraries and render one tiny chart, off the UI thread."""
+    """Import the chart libraries and render one tiny chart, off the UI thread (once per
+    process; the interpreter waits for it at exit, see ``workbench.widgets.live``)."""
+    global _warming
+    if _warming is not None:
+        return _warming
 
     def work() -> None:
         try:
@@ -36,9 +45,9 @@ def warm_up() -> threading.Thread:
         except Exception:
             log.exception("warming up the charts failed; the first chart will tell why")
 
-    thread = threading.Thread(target=work, name="charts-warm-up", daemon=True)
-    thread.start()
-    return thread
+    _warming = finish_before_exit(threading.Thread(target=work, name="charts-warm-up", daemon=True))
+    _warming.start()
+    return _warming
 
 
 class ChartPanel:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
@@ -76,6 +77,15 @@ class Evaluator:
     def contacts(self) -> ir.Table:
         """The unbound ``contacts`` table, custom fields included."""
         return tables(self.catalog)["contacts"]
+
+    def members_with_contacts(
+        self, con: BaseBackend, segments: Mapping[str, Segment | str], as_of: datetime
+    ) -> ir.Table:
+        """The shared pass over ``segments`` at ``as_of`` (``contact_id`` and a boolean column
+        per key; its SQL from the per-process cache) joined to ``contacts``, as a table on
+        ``con`` to build one query on: a row per contact in at least one of the segments."""
+        flags = con.sql(self.many_sql(segments, as_of))
+        return flags.join(self.contacts(), "contact_id")
 
     def segment_sql(self, segment: Segment | str, as_of: datetime) -> str:
         """Validate, and the SQL of the members at ``as_of`` (compiled once per process)."""

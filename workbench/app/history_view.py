@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench.app.chart_panel import ChartPanel
+from workbench.app.chart_panel import ChartPanel, warm_up
 from workbench.app.downloads import download_link
 from workbench.app.feedback import Feedback, failure_text
 from workbench.app.history import DAYS, SizeHistory, size_history
 from workbench.app.lists import to_csv
 from workbench.app.text import when
 from workbench.errors import WorkbenchError
-from workbench.widgets.live import LatestOnly
+from workbench.widgets.live import LatestOnly, stopping
 from workbench.widgets.nodeview import set_options
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class HistoryView:
             ]
         )
         self.widget.add_class("wb-history-view")
+        warm_up()  # this tab draws charts: load the charting libraries now, off the UI thread
         self.refresh()
 
     def refresh(self) -> None:
@@ -91,6 +92,8 @@ class HistoryView:
         try:
             return size_history(self.app.evaluator(), request.segment_id, request.as_of)
         except Exception as exc:
+            if stopping():  # interrupted at exit: end quietly
+                raise
             return failure_text(exc)
 
     def _publish(self, outcome: SizeHistory | str) -> None:

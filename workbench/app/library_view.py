@@ -1,102 +1,75 @@
-"""The segment library: every saved segment with its size, its rule in English and when it
-was last edited; search; and what can be done with one: open, duplicate, rename, delete,
-and the other views for it.
+"""The segment library: every saved segment with its members now, whom each channel
+reaches, the trend of its size, its rule in English and when it was last edited; search;
+and what can be done with one: open, duplicate, rename, delete, and the other views for it.
 
-Each segment is one row of widgets; clicking its name selects it and shows the actions.
-Searching hides rows rather than rebuilding them, so typing stays quick.
+Each segment is one row (``library_rows``); clicking its name selects it and shows the
+actions under it. Searching hides rows rather than rebuilding them, so typing stays quick.
+The figures are counted on a worker thread (``workbench.widgets.live.LatestOnly``): the
+rows are on screen at once and their figures follow, and the page stays usable meanwhile.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import threading
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from workbench.app.feedback import Feedback
+from workbench.app.channels import REACH_RULES
+from workbench.app.feedback import Feedback, failure_text
+from workbench.app.figures import TREND_WEEKS, SegmentFigures, library_figures
+from workbench.app.library_rows import LibraryRow, header
 from workbench.app.references import deletion_blockers
-from workbench.app.sizes import Size, segment_sizes
 from workbench.app.text import folded, plural, when
 from workbench.errors import WorkbenchError
 from workbench.expr.describe import describe
 from workbench.expr.rules import Segment
-from workbench.store.library import SavedSegment
+from workbench.widgets.live import LatestOnly, stopping
 
 if TYPE_CHECKING:
     from workbench.app.shell import SegmentsApp
 
-COLUMNS = {"name": "260px", "size": "100px", "rule": "560px", "edited": "170px"}
+
+@dataclass(frozen=True)
+class FiguresRequest:
+    """Count these segments at ``as_of`` (every segment whose figures are out of date)."""
+
+    segment_ids: frozenset[str]
+    as_of: datetime
 
 
-def _cell(content: str, column: str, extra: str = "") -> widgets.HTML:
-    cell = widgets.HTML(content, layout=widgets.Layout(width=COLUMNS[column]))
-    cell.add_class("wb-cell")
-    if extra:
-        cell.add_class(extra)
-    return cell
-
-
-class LibraryRow:
-    """One saved segment on screen."""
-
-    def __init__(self, view: LibraryView, saved: SavedSegment, english: str) -> None:
-        self.segment_id = saved.id
-        self.name = widgets.Button(layout=widgets.Layout(width=COLUMNS["name"]))
-        self.name.add_class("wb-row-name")
-        self.name.on_click(lambda _button: view.feedback.run(lambda: view.select(self.segment_id)))
-        self.size = _cell("…", "size", "wb-size")
-        self.rule = _cell("", "rule")
-        self.edited = _cell("", "edited")
-        self.widget = widgets.HBox([self.name, self.size, self.rule, self.edited])
-        self.widget.add_class("wb-library-row")
-        self.haystack = ""
-        self.show(saved, english)
-
-    def show(self, saved: SavedSegment, english: str) -> None:
-        """Show the segment as saved now (the row's widgets are kept, so a click on them is never lost)."""
-        segment = saved.segment
-        self.name.description = segment.name
-        self.name.tooltip = f"Select {segment.name}"
-        note = f"<i>{html.escape(segment.description)}</i><br>" if segment.description else ""
-        self.rule.value = f'{note}{html.escape(english)} <span class="wb-muted">· {html.escape(saved.id)}</span>'
-        self.edited.value = when(saved.updated_at)
-        # What a search matches: the name, the id, the description and the rule in English.
-        self.haystack = folded(" ".join((segment.name, saved.id, segment.description or "", english)))
-
-    def close(self) -> None:
-        self.widget.close()
-        for part in (self.name, self.size, self.rule, self.edited):
-            part.close()
-
-    def show_size(self, size: Size | None) -> None:
-        if size is None:
-            self.size.value = "…"
-        elif size.members is None:
-            self.size.value = f'<span title="{html.escape(size.problem or "")}">cannot count ⚠</span>'
-        else:
-            self.size.value = f"{size.members:,}"
-
-    def matches(self, words: list[str]) -> bool:
-        return all(word in self.haystack for word in words)
-
-    def set_selected(self, selected: bool) -> None:
-        (self.widget.add_class if selected else self.widget.remove_class)("wb-selected")
-        self.name.button_style = "info" if selected else ""
+@dataclass(frozen=True)
+class FiguresResult:
+    request: FiguresRequest
+    figures: dict[str, SegmentFigures]
+    versions: dict[str, int] | None
+    problem: str | None = None
 
 
 class LibraryView:
     """The library tab. Its actions are methods; the buttons only call them."""
 
+    # The figures of a page opened from a preheated kernel are recounted when older than this
+    # (``SegmentsApp.page_opened``): what the pool counted before anyone came may be out of date.
+    FRESH_FOR = timedelta(minutes=1)
+
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
         self.feedback = Feedback()
-        self.sizes: dict[str, Size] = {}
-        self.sizes_at: datetime | None = None
+        self.figures: dict[str, SegmentFigures] = {}
+        self.figures_at: datetime | None = None
+        self.counted_versions: dict[str, int] | None = None
         self.rows: dict[str, LibraryRow] = {}
         self.selected: str | None = None
+        # Segments whose figures are out of date; every request counts all of them, so a
+        # newer request (which drops the result of an older one) never loses a segment.
+        self._stale: set[str] = set()
+        self._lock = threading.Lock()  # rows and figures: the UI thread and the worker's
 
         self.search_box = widgets.Text(
             placeholder="Search by name, id or what the segment selects…",
@@ -107,37 +80,28 @@ class LibraryView:
         self.search_box.observe(lambda change: self.feedback.run(lambda: self.search(change["new"])), "value")
         new = widgets.Button(description="New segment", icon="plus", button_style="primary")
         new.on_click(lambda _button: self.feedback.run(self.new))
-        recount = widgets.Button(description="Refresh sizes", icon="refresh")
-        recount.on_click(lambda _button: self.feedback.run(self.recount, busy="Counting every segment…"))
+        recount = widgets.Button(description="Refresh figures", icon="refresh", tooltip="Count every segment again")
+        recount.on_click(lambda _button: self.feedback.run(self.recount))
         self.summary = widgets.HTML()
-        head = widgets.HBox(
-            [
-                _cell("Segment", "name"),
-                _cell("Members", "size", "wb-size"),
-                _cell("Who (in English)", "rule"),
-                _cell("Last edited", "edited"),
-            ]
-        )
-        head.add_class("wb-library-head")
+        self.summary.add_class("wb-library-summary")
         self.table = widgets.VBox()
         self.table.add_class("wb-library")
         self.actions = self._actions()
-        # The actions sit above the table, so they stay in view however long the library is.
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox([self.search_box, new, recount]),
-                self.summary,
-                self.actions,
-                self.feedback.widget,
-                head,
-                self.table,
-            ]
+        note = widgets.HTML(
+            f'<div class="wb-note">Email, SMS and Push: the members a send would reach — {REACH_RULES} '
+            "(the send gate's rules; frequency caps and quiet hours are checked when sending). "
+            f"Last {TREND_WEEKS} weeks: the size each week and now; hover for each point.</div>"
         )
+        toolbar = widgets.HBox([self.search_box, new, recount])
+        toolbar.add_class("wb-toolbar")
+        self.widget = widgets.VBox([toolbar, self.summary, self.feedback.widget, header(), self.table, note])
         self.widget.add_class("wb-library-view")
+        self._worker: LatestOnly[FiguresRequest, FiguresResult] = LatestOnly(
+            self._count, self._publish, debounce=0, name="library-figures"
+        )
         self.refresh(recount=())
 
     def _actions(self) -> widgets.VBox:
-        self.selection = widgets.HTML()
         self.buttons: dict[str, widgets.Button] = {}
         for label, icon, action in (
             ("Open in builder", "edit", lambda: self.open(self._chosen())),
@@ -151,7 +115,8 @@ class LibraryView:
             button = widgets.Button(description=label, icon=icon)
             button.on_click(lambda _button, action=action: self.feedback.run(action))
             self.buttons[label] = button
-        self.new_name = widgets.Text(description="New name", layout=widgets.Layout(width="420px"))
+        self.new_name = widgets.Text(description="New name", style={"description_width": "initial"})
+        self.new_name.add_class("wb-wide-input")
         rename = widgets.Button(description="Rename", button_style="primary")
         rename.on_click(lambda _button: self.feedback.run(lambda: self.rename(self._chosen(), self.new_name.value)))
         cancel_rename = widgets.Button(description="Cancel")
@@ -163,14 +128,9 @@ class LibraryView:
         cancel_delete = widgets.Button(description="Cancel")
         cancel_delete.on_click(lambda _button: self._hide_panels())
         self.delete_panel = widgets.HBox([self.delete_question, self.confirm_delete, cancel_delete])
-        box = widgets.VBox(
-            [
-                self.selection,
-                widgets.HBox(list(self.buttons.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                self.rename_panel,
-                self.delete_panel,
-            ]
-        )
+        buttons = widgets.HBox(list(self.buttons.values()))
+        buttons.add_class("wb-button-row")
+        box = widgets.VBox([buttons, self.rename_panel, self.delete_panel])
         box.add_class("wb-library-actions")
         return box
 
@@ -178,47 +138,95 @@ class LibraryView:
 
     def refresh(self, recount: Iterable[str] | None = ()) -> None:
         """Show the library as the app last read it; count again the segments in ``recount``
-        (None: all of them)."""
+        (None: all of them), in the background. Rows appear at once, without figures for
+        segments never counted."""
         catalog = self.app.workspace.catalog
-        rows: dict[str, LibraryRow] = {}
-        for saved in self.app.saved:
-            try:
-                english = describe(saved.segment, catalog)
-            except Exception as exc:  # a segment that no longer reads well must still be listed
-                english = f"(cannot be described: {exc})"
-            row = self.rows.pop(saved.id, None)
-            if row is None:
-                rows[saved.id] = LibraryRow(self, saved, english)
-            else:
-                row.show(saved, english)
-                rows[saved.id] = row
-        for gone in self.rows.values():
-            gone.close()
-        self.rows = rows
+        with self._lock:
+            rows: dict[str, LibraryRow] = {}
+            for saved in self.app.saved:
+                try:
+                    english = describe(saved.segment, catalog)
+                except Exception as exc:  # a segment that no longer reads well must still be listed
+                    english = f"(cannot be described: {exc})"
+                row = self.rows.pop(saved.id, None)
+                if row is None:
+                    rows[saved.id] = LibraryRow(saved, english, self._clicked)
+                else:
+                    row.show(saved, english)
+                    rows[saved.id] = row
+            for gone in self.rows.values():
+                gone.close()
+            self.rows = rows
+            changed = set(rows) if recount is None else set(recount) & set(rows)
+            for segment_id in changed:
+                self.figures.pop(segment_id, None)  # another rule: its old figures say nothing
+            uncounted = {sid for sid in rows if sid not in self.figures}
+            self._stale = (self._stale & set(rows)) | uncounted
+            for segment_id, row in rows.items():
+                row.show_figures(self.figures.get(segment_id))
         self.table.children = [row.widget for row in rows.values()]
         if self.selected not in rows:
             self.selected = None
-        if recount is None or recount:
-            self.recount(recount)
-        else:
-            self._show_sizes()
         self.search(self.search_box.value)
         self._show_selection()
+        if self._stale:
+            self._request()
 
     def recount(self, segment_ids: Iterable[str] | None = None) -> None:
-        """Count saved segments now (default: all of them), in one query."""
-        as_of = self.app.instant()
-        wanted = list(self.rows) if segment_ids is None else [sid for sid in segment_ids if sid in self.rows]
-        if segment_ids is None:
-            self.sizes = {}
-        self.sizes.update(segment_sizes(self.app.evaluator(), wanted, as_of))
-        self.sizes_at = as_of
-        self._show_sizes()
+        """Count saved segments again (default: all of them), in the background; the figures
+        shown stay until the new ones replace them."""
+        with self._lock:
+            self._stale |= set(self.rows) if segment_ids is None else set(segment_ids) & set(self.rows)
+        self._request()
 
-    def _show_sizes(self) -> None:
-        for segment_id, row in self.rows.items():
-            row.show_size(self.sizes.get(segment_id))
+    def out_of_date(self) -> bool:
+        """Whether the figures may be out of date: the store changed since they were counted,
+        or (evaluating at the current time) they are older than ``FRESH_FOR``."""
+        too_old = self.app.as_of is None and (
+            self.figures_at is None or datetime.now(UTC) - self.figures_at > self.FRESH_FOR
+        )
+        return too_old or self.app.workspace.versions() != self.counted_versions
+
+    def wait(self, timeout: float = 120) -> None:
+        """Block until the figures asked for so far are shown (scripts, tests)."""
+        if not self._worker.wait(timeout):
+            raise TimeoutError(f"the library's figures were not counted within {timeout} s")
+
+    def _request(self) -> None:
+        with self._lock:
+            wanted = frozenset(self._stale)
         self._summarise()
+        self._worker.submit(FiguresRequest(wanted, self.app.instant()))
+
+    def _count(self, request: FiguresRequest) -> FiguresResult:
+        """On the worker thread: the figures, and the store's versions they go with."""
+        try:
+            versions = self.app.workspace.versions()
+            figures = library_figures(self.app.evaluator(), request.segment_ids, request.as_of)
+        except Exception as exc:
+            if stopping():  # interrupted at exit: end quietly
+                raise
+            return FiguresResult(request, {}, None, failure_text(exc))
+        return FiguresResult(request, figures, versions)
+
+    def _publish(self, result: FiguresResult) -> None:
+        """On the worker thread, for the newest request only."""
+        if result.problem:
+            self.feedback.error(result.problem)
+            return
+        with self._lock:
+            self.figures.update(result.figures)
+            self._stale -= set(result.figures)
+            self.figures_at = result.request.as_of
+            self.counted_versions = result.versions
+            for segment_id, figures in result.figures.items():
+                if segment_id in self.rows:
+                    self.rows[segment_id].show_figures(figures)
+        self._summarise()
+
+    def close(self) -> None:
+        """Stop the background counting."""
+        self._worker.close()
 
     def search(self, text: str) -> list[str]:
         """Show only the segments matching every word of ``text``; returns their ids."""
@@ -242,9 +250,10 @@ class LibraryView:
         total = len(self.rows)
         shown = len(self.visible()) if shown is None else shown
         count = plural(total, "segment") if shown == total else f"{shown:,} of {plural(total, 'segment')}"
-        at = f" · members as of {when(self.sizes_at)}" if self.sizes_at else ""
+        at = f" · members as of {when(self.figures_at)}" if self.figures_at else ""
+        counting = " · counting…" if self._stale else ""
         empty = " · none saved yet: press New segment" if not total else ""
-        self.summary.value = f'<span class="wb-muted">{count}{at}{empty}</span>'
+        self.summary.value = f'<span class="wb-muted">{count}{at}{counting}{empty}</span>'
 
     # --- selection ------------------------------------------------------------------------------
 
@@ -258,11 +267,11 @@ class LibraryView:
 
     def _show_selection(self) -> None:
         for segment_id, row in self.rows.items():
-            row.set_selected(segment_id == self.selected)
-        self.actions.layout.display = None if self.selected else "none"
-        if self.selected:
-            name = self.rows[self.selected].name.description
-            self.selection.value = f"Selected: <b>{html.escape(name)}</b> ({html.escape(self.selected)})"
+            row.set_selected(segment_id == self.selected, self.actions)
+
+    def _clicked(self, segment_id: str) -> None:
+        """A click on a row's name selects it."""
+        self.feedback.run(lambda: self.select(segment_id))
 
     def _chosen(self) -> str:
         if self.selected is None:
@@ -294,8 +303,9 @@ class LibraryView:
             new_id, number = f"{segment_id}-copy-{number}", number + 1
         copy = dataclasses.replace(original, id=new_id, name=f"{original.name} (copy)")
         self.app.workspace.save_segment(copy)
-        if segment_id in self.sizes:
-            self.sizes[new_id] = self.sizes[segment_id]  # the same rule: the same members
+        with self._lock:
+            if segment_id in self.figures:
+                self.figures[new_id] = self.figures[segment_id]  # the same rule: the same figures
         self.app.segments_changed()
         self.select(new_id)
         self.feedback.say(f"Saved a copy as {copy.name!r} ({new_id}).")
@@ -333,7 +343,8 @@ class LibraryView:
         if blockers:
             raise WorkbenchError(f"{segment_id!r} cannot be deleted: {' and '.join(blockers)}. Change those first")
         self.app.workspace.delete_segment(segment_id)
-        self.sizes.pop(segment_id, None)
+        with self._lock:
+            self.figures.pop(segment_id, None)
         self.selected = None
         self.app.segments_changed()
         self.feedback.say(f"Deleted {segment_id!r}.")

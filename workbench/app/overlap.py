@@ -2,10 +2,11 @@
 
 The chosen segments are evaluated together (at the same instant) in one shared pass
 (``compile_many``: one row per contact in at least one of them, a flag per segment, with
-``events`` read once). Each contact's flags make its *membership pattern* (segment i is
-bit 2^i), the patterns are joined to ``contacts`` once, and one ``group_by(pattern)``
-counts the contacts of every pattern and how many of them each channel can reach. That single query returns at most 2⁶ − 1 rows, from which every
-number on screen is a sum:
+``events`` read once), joined to ``contacts`` once. Each contact's flags make its
+*membership pattern* (segment i is bit 2^i), and one ``group_by(pattern)`` counts the
+contacts of every pattern and how many of them each channel reaches by the send gate's
+rule (``workbench.app.channels``). That single query returns at most 2⁶ − 1 rows, from
+which every number on screen is a sum:
 
 - an UpSet bar (an exclusive intersection) is one pattern;
 - a segment's size is the sum over the patterns holding its bit;
@@ -15,7 +16,7 @@ number on screen is a sum:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -24,7 +25,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from workbench.app.channels import CHANNELS
+from workbench.app.channels import CHANNELS, Reach, reach_rule
 from workbench.app.evaluate import Evaluator
 from workbench.errors import WorkbenchError
 
@@ -37,7 +38,7 @@ class Pattern:
 
     mask: int
     contacts: int
-    reachable: dict[str, int]  # channel key -> contacts with an address and consent
+    reachable: dict[str, int]  # channel key -> contacts a send could reach (empty without the send package)
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,13 @@ class Overlap:
         size = self.size(first)
         return self.shared(first, second) / size if size else 0.0
 
+    @property
+    def has_reach(self) -> bool:
+        """Whether reach was counted (it needs the send package)."""
+        return all(p.reachable for p in self.patterns)
+
     def reachable(self, segment_id: str, channel: str) -> int:
-        """Members of the segment with an address and consent for ``channel``."""
+        """Members of the segment a send on ``channel`` could reach (see ``channels``)."""
         return self._sum(self._bit(segment_id), channel)
 
     def intersections(self) -> list[tuple[frozenset[str], int]]:
@@ -106,12 +112,16 @@ def check_choice(segment_ids: Sequence[str]) -> tuple[str, ...]:
 def compute_overlap(evaluator: Evaluator, segment_ids: Sequence[str], as_of: datetime) -> Overlap:
     """The overlap of the chosen saved segments at ``as_of``, in one query (see the module doc)."""
     chosen = check_choice(segment_ids)
-    sql = evaluator.many_sql({f"s{i}": sid for i, sid in enumerate(chosen)}, as_of, _patterns, "overlap")
-    result = evaluator.workspace.query(sql)
+    keys = {f"s{i}": sid for i, sid in enumerate(chosen)}
+    reach = reach_rule(evaluator.catalog, as_of, evaluator.workspace.dialect)
+    channels = list(CHANNELS) if reach else []
+    result = evaluator.workspace.query(
+        lambda con: _patterns(evaluator.members_with_contacts(con, keys, as_of), list(keys), reach)
+    )
     patterns = tuple(
         sorted(
             (
-                Pattern(int(row["mask"]), int(row["contacts"]), {key: int(row[key] or 0) for key in CHANNELS})
+                Pattern(int(row["mask"]), int(row["contacts"]), {key: int(row[key] or 0) for key in channels})
                 for row in result.to_dict("records")
             ),
             key=lambda p: p.mask,
@@ -121,17 +131,13 @@ def compute_overlap(evaluator: Evaluator, segment_ids: Sequence[str], as_of: dat
     return Overlap(chosen, names, as_of, patterns)
 
 
-def _patterns(flags: ir.Table, tables: Mapping[str, ir.Table]) -> ir.Table:
+def _patterns(joined: ir.Table, keys: list[str], reach: Reach | None) -> ir.Table:
     """Contacts and reachable contacts per membership pattern, from the flags ``s0``, ``s1``…"""
-    bits = [
-        flags[c].ifelse(ibis.literal(1 << int(c.removeprefix("s")), type=dt.int64), 0)
-        for c in flags.columns
-        if c != "contact_id"
-    ]
-    per_contact = flags.select("contact_id", mask=reduce(lambda a, b: a + b, bits))
-    joined = per_contact.join(tables["contacts"], "contact_id")
-    counts = joined.group_by("mask").aggregate(
-        contacts=joined.count(),
-        **{key: channel.reachable(joined).ifelse(1, 0).sum() for key, channel in CHANNELS.items()},
+    bits = [joined[key].fill_null(False).ifelse(ibis.literal(1 << i, type=dt.int64), 0) for i, key in enumerate(keys)]
+    reachable = {channel: reach(joined, channel) for channel in CHANNELS} if reach else {}
+    per_contact = joined.select(mask=reduce(lambda a, b: a + b, bits), **reachable)
+    counts = per_contact.group_by("mask").aggregate(
+        contacts=per_contact.count(),
+        **{channel: per_contact[channel].ifelse(1, 0).sum() for channel in reachable},
     )
-    return counts.select("mask", "contacts", *CHANNELS)
+    return counts.select("mask", "contacts", *reachable)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from workbench.app.channels import CHANNELS
-from workbench.app.chart_panel import ChartPanel
+from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
+from workbench.app.chart_panel import ChartPanel, warm_up
 from workbench.app.feedback import Feedback
 from workbench.app.overlap import MAX_SEGMENTS, MIN_SEGMENTS, Overlap, check_choice, compute_overlap
 from workbench.app.text import percent, plural, when
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def reach_table(overlap: Overlap) -> str:
-    """Members of each segment and how many each channel reaches (address and consent present)."""
+    """Members of each segment and how many each channel reaches (the send gate's rule)."""
+    if not overlap.has_reach:
+        return f'<div class="wb-note">{html.escape(NO_SEND_PACKAGE)}</div>'
     head = "".join(f'<th class="wb-num">{html.escape(c.label)}</th>' for c in CHANNELS.values())
     rows = []
     for segment_id, name in zip(overlap.segment_ids, overlap.names, strict=True):
@@ -35,7 +37,7 @@ def reach_table(overlap: Overlap) -> str:
         '<div class="wb-section">Who can be reached</div>'
         f'<table class="wb-table wb-reach"><tr><th>Segment</th><th class="wb-num">Members</th>{head}</tr>'
         f"{''.join(rows)}</table>"
-        '<div class="wb-note">Reachable: the contact has an address for the channel and has given consent.</div>'
+        f'<div class="wb-note">Reachable: {html.escape(REACH_RULES)} (the send gate\'s rules).</div>'
     )
 
 
@@ -68,6 +70,7 @@ class OverlapView:
             ]
         )
         self.widget.add_class("wb-overlap-view")
+        warm_up()  # this tab draws charts: load the charting libraries now, off the UI thread
         self.refresh()
 
     def refresh(self) -> None:
@@ -76,7 +79,7 @@ class OverlapView:
         for label, segment_id in self.app.segment_options():
             box = self.checkboxes.pop(segment_id, None)
             if box is None:
-                box = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="300px"))
+                box = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="auto"))
             box.description = label
             boxes[segment_id] = box
         for gone in self.checkboxes.values():

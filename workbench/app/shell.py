@@ -4,27 +4,29 @@ The views never talk to each other directly. A view that changes the library or 
 tells the app (:meth:`SegmentsApp.segments_changed`, :meth:`SegmentsApp.lists_changed`),
 which re-reads the store once and refreshes every view's pickers; a view that sends the
 user elsewhere asks the app to (:meth:`SegmentsApp.go`).
+
+Only the library is built when the app opens: every other tab's view (and the modules it
+needs: the builder's widgets, the send package, the charting libraries) is built the first
+time the tab is shown or used (``app.overlap``, ``app.launch``…). The first page is then a
+few dozen widgets instead of several hundred, and a kernel that only shows the library
+never imports what the other tabs need.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
-from workbench.app.builder_view import BuilderView
-from workbench.app.chart_panel import warm_up
 from workbench.app.evaluate import Evaluator
-from workbench.app.history_view import HistoryView
-from workbench.app.launch_view import LaunchView
 from workbench.app.library_view import LibraryView
-from workbench.app.lists_view import ListsView
-from workbench.app.overlap_view import OverlapView
 from workbench.app.references import including
 from workbench.app.style import STYLE
 from workbench.app.text import when
@@ -32,7 +34,22 @@ from workbench.expr.timeutil import parse_instant
 from workbench.store.library import ListInfo, SavedSegment
 from workbench.store.workspace import Workspace
 
+if TYPE_CHECKING:
+    from workbench.app.builder_view import BuilderView
+    from workbench.app.history_view import HistoryView
+    from workbench.app.launch_view import LaunchView
+    from workbench.app.lists_view import ListsView
+    from workbench.app.overlap_view import OverlapView
+
 TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch")
+# Each tab's view but the library's: (module, class), imported and built on first use.
+LATER_VIEWS = {
+    "Builder": ("workbench.app.builder_view", "BuilderView"),
+    "Overlap": ("workbench.app.overlap_view", "OverlapView"),
+    "Size over time": ("workbench.app.history_view", "HistoryView"),
+    "Lists": ("workbench.app.lists_view", "ListsView"),
+    "Campaign launch": ("workbench.app.launch_view", "LaunchView"),
+}
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 
 
@@ -89,19 +106,53 @@ class SegmentsApp(widgets.VBox):
         self.saved: list[SavedSegment] = []
         self.lists: list[ListInfo] = []
         self._read_store()
+        self._later: dict[str, Any] = {}  # the views built so far, by tab
+        opening = widgets.HTML('<div class="wb-muted">Opening…</div>')  # one model, shown in every tab not built yet
+        self._places = {tab: widgets.Box([opening]) for tab in TABS}
+        for place in self._places.values():
+            place.add_class("wb-tab-place")
         self.library = LibraryView(self)
-        self.builder = BuilderView(self)
-        self.overlap = OverlapView(self)
-        self.history = HistoryView(self)
-        self.list_view = ListsView(self)
-        self.launch = LaunchView(self)
-        self.views = (self.library, self.builder, self.overlap, self.history, self.list_view, self.launch)
-        self.tabs = widgets.Tab(children=[view.widget for view in self.views], titles=TABS)
+        self._places["Library"].children = [self.library.widget]
+        self.tabs = widgets.Tab(children=list(self._places.values()), titles=TABS)
         self.tabs.observe(lambda _change: self._tab_shown(), "selected_index")
         self.children = [widgets.HTML(STYLE), self._header(), self.tabs]
         self.add_class("wb-app")  # what browser tests wait for
-        self.library.recount()
-        warm_up()
+
+    # --- the tabs' views, built on first use -------------------------------------------------
+
+    @property
+    def builder(self) -> BuilderView:
+        return self._view("Builder")
+
+    @property
+    def overlap(self) -> OverlapView:
+        return self._view("Overlap")
+
+    @property
+    def history(self) -> HistoryView:
+        return self._view("Size over time")
+
+    @property
+    def list_view(self) -> ListsView:
+        return self._view("Lists")
+
+    @property
+    def launch(self) -> LaunchView:
+        return self._view("Campaign launch")
+
+    @property
+    def views(self) -> tuple[Any, ...]:
+        """The views built so far, the library first."""
+        return (self.library, *self._later.values())
+
+    def _view(self, tab: str) -> Any:
+        view = self._later.get(tab)
+        if view is None:
+            module, name = LATER_VIEWS[tab]
+            view = getattr(importlib.import_module(module), name)(self)
+            self._later[tab] = view
+            self._places[tab].children = [view.widget]
+        return view
 
     # --- what the views share ---------------------------------------------------------------
 
@@ -131,18 +182,32 @@ class SegmentsApp(widgets.VBox):
         by_id = {saved.id: saved for saved in self.saved}
         changed = {affected for sid in recount for affected in including(by_id, sid)}
         self.library.refresh(recount=changed)
-        for view in self.views[1:]:
+        for view in self.views[1:]:  # a view built later reads the library when it is built
             view.refresh()
 
     def lists_changed(self) -> None:
         """A list was made or replaced: re-read the lists and refresh the views that offer them."""
         self.lists = self.workspace.lists()
-        self.list_view.refresh()
+        if "Lists" in self._later:
+            self.list_view.refresh()
+
+    def page_opened(self) -> bool:
+        """Someone opened the page. In a preheated kernel (see docs/app.md) the app was built
+        and counted before anyone asked for it: if the store changed since, or the figures
+        are older than ``LibraryView.FRESH_FOR``, read the library again and count every
+        segment again (the figures shown stay until then). True if it did."""
+        if not self.library.out_of_date():
+            return False
+        self.segments_changed()
+        self.library.recount()
+        return True
 
     def close(self) -> None:
         """Stop background work and close every widget."""
-        self.builder.close()
-        self.history.close()
+        for view in self.views:
+            stop = getattr(view, "close", None)
+            if stop is not None:
+                stop()
         super().close()
 
     # --- inside -----------------------------------------------------------------------------
@@ -155,11 +220,15 @@ class SegmentsApp(widgets.VBox):
         evaluated = f"as of {when(self.as_of)}" if self.as_of else "as of the moment each view counts"
         store = store_label(self.workspace)
         return widgets.HTML(
-            f'<div class="wb-header"><b>Segment Workbench</b> · audiences {html.escape(evaluated)}'
-            f' · <span class="wb-muted">{html.escape(store)}</span></div>'
+            f'<div class="wb-header"><span class="wb-title">Segment Workbench</span>'
+            f'<span class="wb-header-detail">Audiences {html.escape(evaluated)} · {html.escape(store)}</span></div>'
         )
 
     def _tab_shown(self) -> None:
+        tab = TABS[self.tabs.selected_index or 0]
+        if tab == "Library":
+            return
+        view = self._view(tab)
         # The builder starts counting when it is first shown, not when the app opens.
-        if self.tabs.selected_index == TABS.index("Builder"):
-            self.builder.ensure_open()
+        if tab == "Builder":
+            view.ensure_open()

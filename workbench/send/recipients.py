@@ -144,6 +144,29 @@ def select_audience(
     )
 
 
+CONTACT_REASONS = ("no_address", "no_consent", "unsubscribed", "bounced")
+"""The reasons that depend on the contact alone, not on the campaign or the moment of
+sending: together they say whether a contact can be messaged on the channel at all."""
+
+
+def reachable(base: ir.Table, channel: str, *, catalog: Catalog, as_of: datetime, dialect: str) -> ir.BooleanValue:
+    """For each row of ``base`` (``contact_id`` and the contacts' columns): whether the gate's
+    :data:`CONTACT_REASONS` let it through on ``channel`` at ``as_of``.
+
+    This is what a send of a new campaign would reach before its frequency caps and quiet
+    hours, which depend on the moment of sending: for a segment's members, the count of
+    rows it holds for equals ``members`` minus the counts of these reasons in
+    :meth:`Audience.counts` (the app's library shows it per channel).
+    """
+    campaign = Campaign("reach", "Reach", "", channel, "")
+    no_caps = SendPolicy(max_per_day=None, max_per_week=None, quiet_hours=None)
+    checks, _ = _gate(base, campaign, catalog, as_of, no_caps, dialect)
+    excluded = checks[CONTACT_REASONS[0]]
+    for key in CONTACT_REASONS[1:]:
+        excluded = excluded | checks[key]
+    return ~excluded
+
+
 def _gate(
     base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str
 ) -> tuple[dict[str, ir.BooleanValue], dict[str, str]]:

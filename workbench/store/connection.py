@@ -19,13 +19,15 @@ PostgreSQL and ClickHouse have their own concurrency control: one connection is 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +114,29 @@ class _FileLock:
             self.release(fd)
 
 
+# Every DuckDB file connection this process opened (and every parked reader), so that a
+# process shutting down can stop what runs on them (see ``interrupt_queries``).
+_duckdb_connections: weakref.WeakSet[BaseBackend] = weakref.WeakSet()
+_parked_readers: weakref.WeakSet[_ParkedReader] = weakref.WeakSet()
+
+
+def interrupt_queries() -> None:
+    """Interrupt every query running now on this process's DuckDB file connections: each
+    raises in its own thread at once. For shutting down (``workbench.widgets.live``): a
+    background count ends now instead of when it is done."""
+    for con in list(_duckdb_connections):
+        with suppress(Exception):  # closed meanwhile: nothing runs on it
+            con.con.interrupt()
+
+
+@atexit.register
+def _close_parked_readers() -> None:
+    """At exit, close the read connections kept open between reads (and their watch threads
+    end), rather than leaving them to the interpreter's finalisation."""
+    for reader in list(_parked_readers):
+        reader.drop()
+
+
 class _ParkedReader:
     """One read-only connection kept open between reads, with its shared data lock, so that
     consecutive reads find DuckDB's caches warm instead of reopening the file.
@@ -134,6 +159,7 @@ class _ParkedReader:
         self.closing = False
         self.last_used = 0.0
         self.watch: threading.Thread | None = None
+        _parked_readers.add(self)
 
     def borrow(self) -> BaseBackend | None:
         """The parked connection, for one read by this thread; None if there is none free."""
@@ -247,7 +273,9 @@ class Connector:
         delay = 0.01
         while True:
             try:
-                return ibis.duckdb.connect(str(self.url.path), read_only=read_only)
+                con = ibis.duckdb.connect(str(self.url.path), read_only=read_only)
+                _duckdb_connections.add(con)
+                return con
             except Exception as exc:  # duckdb raises IOException, wrapped differently by version
                 if not _is_lock_conflict(exc) or time.monotonic() > deadline:
                     if _is_lock_conflict(exc):

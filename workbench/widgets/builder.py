@@ -34,7 +34,7 @@ from workbench.widgets import paths
 from workbench.widgets.editor import EditError, RuleEditor
 from workbench.widgets.evaluation import CountRequest, Preview, PreviewCounter
 from workbench.widgets.header import DocumentHeader
-from workbench.widgets.live import LatestOnly
+from workbench.widgets.live import LatestOnly, stopping
 from workbench.widgets.messages import DOCUMENT, by_node, collect, friendly
 from workbench.widgets.nodeview import NodeView, TreeStatus
 from workbench.widgets.preview import PreviewPanel
@@ -220,6 +220,8 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         except WorkbenchError as exc:
             return Preview(as_of=request.as_of or datetime.now(UTC), error=f"Could not count: {exc}")
         except Exception as exc:
+            if stopping():  # interrupted at exit: end quietly
+                raise
             log.exception("counting failed")
             return Preview(
                 as_of=request.as_of or datetime.now(UTC), error=f"Could not count ({type(exc).__name__}: {exc})."
@@ -260,6 +262,8 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         except WorkbenchError as exc:
             return str(exc)
         except Exception as exc:
+            if stopping():  # interrupted at exit: end quietly
+                raise
             log.exception("explaining failed")
             return f"Could not explain ({type(exc).__name__}: {exc})."
 

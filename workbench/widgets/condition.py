@@ -223,7 +223,7 @@ class EventView(NodeView):
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
-        self.mode = self.own(widgets.ToggleButtons(options=self.MODES, style={"button_width": "80px"}))
+        self.mode = self.own(widgets.ToggleButtons(options=self.MODES, style={"button_width": "auto"}))
         self.on(self.mode, self._mode_picked)
         self.event = self.own(widgets.Dropdown(layout=picker()))
         self.on(self.event, lambda name: builder.set_event(self.path, name))
@@ -285,7 +285,7 @@ class StepView(NodeView):
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
         self.lead = self.own(widgets.Label())
-        self.negated = self.own(widgets.ToggleButtons(options=self.NEGATION, style={"button_width": "120px"}))
+        self.negated = self.own(widgets.ToggleButtons(options=self.NEGATION, style={"button_width": "auto"}))
         self.on(self.negated, lambda negated: builder.set_negated(self.path, negated))
         self.event = self.own(widgets.Dropdown(layout=picker()))
         self.on(self.event, lambda name: builder.set_event(self.path, name))

@@ -1,0 +1,407 @@
+"""First paint and memory of the marketers' app when a team uses it (issue 17).
+
+    python -m bench.app_bench [--contacts 5000] [--visitors 1,4,8] [--rounds 3] [--visits 20]
+
+The app is served exactly as ``scripts/demo.sh`` serves it (the script itself, so the
+repository's ``voila.json`` applies) on a sample shop of ``--contacts`` contacts generated
+once under ``bench/.cache/``. Debian's Chromium, driven by Playwright, plays the marketers,
+each in a browser context of their own at 1280 × 900:
+
+- **first paint**: for 1, 4 and 8 visitors opening the page at the same moment, the time
+  from navigation to the library's rows on screen, and to every figure in them (members,
+  reach per channel, trend); then every tab is closed as a person closes it, and the next
+  round starts once the server is back to its kernel pool;
+- **memory**: the server's processes (Voila and its kernels) before and after ``--visits``
+  visits one after another, half closed as a tab is closed, half dropped as a crashed
+  browser or a lost network drops them; how long until the kernels and the memory are
+  back to what they were.
+
+Prints one JSON object and the Markdown lines ``docs/app.md`` quotes. The machine's other
+work shows in the figures: the load average is part of the report.
+
+The tests reuse the pieces (``DemoServer``, ``open_page``, ``leave``): ``tests/test_app_load.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+from bench.collector_bench import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / ".cache" / "app"
+DEMO = ROOT / "scripts" / "demo.sh"
+VOILA_CONFIG = ROOT / "voila.json"
+CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
+# Headless in a container: no sandbox (no user namespaces), no GPU, and nothing Chromium
+# would fetch for itself (updates, sync, field trials) to muddy a request log.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+PAGE_TIMEOUT_S = 180.0  # a page without its library after this long is stuck
+
+# In the page: the library's rows shown, and none of their figures still pending.
+ROWS_SHOWN = """n => {
+  const rows = [...document.querySelectorAll('.wb-library-row')];
+  return rows.length >= n && rows.slice(0, n).every(r => r.offsetParent !== null && r.offsetHeight > 0);
+}"""
+FIGURES_SHOWN = "() => document.querySelector('.wb-library-row') !== null && !document.querySelector('.wb-pending')"
+
+
+def configured_pool() -> int:
+    """The number of preheated kernels ``voila.json`` asks for (0 when preheating is off)."""
+    config = json.loads(VOILA_CONFIG.read_text()).get("VoilaConfiguration", {})
+    return int(config.get("default_pool_size", 1)) if config.get("preheat_kernel") else 0
+
+
+def sample_store(contacts: int, folder: Path = CACHE) -> Path:
+    """A sample shop of ``contacts`` contacts dated to the current hour, generated once per
+    hour (so "the last 7 days" holds data, as in the demo)."""
+    from datetime import UTC, datetime
+
+    from workbench.sample.load import load_sample
+    from workbench.store.workspace import Workspace
+
+    as_of = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    path = folder / f"demo-{contacts}-{as_of:%Y%m%d%H}.duckdb"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"demo-{contacts}-*.duckdb*"):
+            old.unlink()
+        load_sample(Workspace(f"duckdb://{path}"), contacts, as_of=as_of)
+    return path
+
+
+class DemoServer:
+    """``scripts/demo.sh PORT [options]`` on the store ``db``, its log in ``log``."""
+
+    def __init__(self, db: Path, log: Path, *options: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
+        with log.open("w") as out:
+            self.process = subprocess.Popen(
+                ["bash", str(DEMO), str(self.port), *options],
+                env={**os.environ, "DEMO_DB": str(db), **(env or {})},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        self._wait_for_port(timeout=120)
+
+    def _wait_for_port(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            # Only the port is probed: a page request would start a kernel of its own.
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"voila did not start:\n{self.log.read_text()}")
+            time.sleep(0.2)
+
+    def processes(self) -> list[psutil.Process]:
+        """Voila and everything it started."""
+        try:
+            server = psutil.Process(self.process.pid)
+            return [server, *server.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes alive now."""
+        found = []
+        for process in self.processes()[1:]:
+            try:
+                if "ipykernel_launcher" in " ".join(process.cmdline()):
+                    found.append(process)
+            except psutil.NoSuchProcess:
+                pass
+        return found
+
+    def rss_mb(self) -> float:
+        """Resident memory of Voila and its kernels together, in MB."""
+        total = 0
+        for process in self.processes():
+            with suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+        return total / 2**20
+
+    def cpu_busy(self, seconds: float = 1.0) -> float:
+        """CPU used by the server's processes over ``seconds``, in cores."""
+        processes = self.processes()
+        before = {}
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                before[process.pid] = times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        time.sleep(seconds)
+        used = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                used += times.user + times.system - before.get(process.pid, times.user + times.system)
+            except psutil.NoSuchProcess:
+                pass
+        return used / seconds
+
+    def settle(self, kernels: int, timeout: float) -> float:
+        """Wait until exactly ``kernels`` kernels run and the server is quiet (a refilled pool
+        has rendered its pages); returns the seconds waited."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if len(self.kernels()) == kernels and self.cpu_busy(1.0) < 0.15:
+                return time.monotonic() - start
+            time.sleep(0.5)
+        raise TimeoutError(f"{len(self.kernels())} kernels after {timeout:.0f} s (expected {kernels})")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def demo_server(db: Path, log: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    server = DemoServer(db, log, *options, env=env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Visit:
+    """One marketer opening the app: seconds to the library's rows and to all its figures."""
+
+    paint: float | None = None
+    figures: float | None = None
+    problem: str | None = None
+    page: object = field(default=None, repr=False)
+    context: object = field(default=None, repr=False)
+
+
+async def open_page(browser, url: str, rows: int, timeout: float = PAGE_TIMEOUT_S, figures: bool = True) -> Visit:
+    """Open the app in a new browser context and time it (the page stays open)."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    visit = Visit(page=page, context=context)
+    start = time.perf_counter()
+    try:
+        await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        await page.wait_for_function(ROWS_SHOWN, arg=rows, timeout=timeout * 1000, polling=50)
+        visit.paint = time.perf_counter() - start
+        if figures:
+            await page.wait_for_function(FIGURES_SHOWN, timeout=timeout * 1000, polling=50)
+            visit.figures = time.perf_counter() - start
+    except Exception as exc:  # a stuck or broken page is a result, not a crash of the benchmark
+        visit.problem = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    if await page.locator(".wb-app-error").count():
+        visit.problem = "the page shows an error: " + await page.locator(".wb-app-error").inner_text()
+    return visit
+
+
+async def leave(visit: Visit, politely: bool = True) -> None:
+    """Close the visit's tab: ``politely`` as a person closes it (the page's unload handler
+    tells the server), else as a crashed browser or a lost connection ends it."""
+    if politely:
+        closed = asyncio.ensure_future(visit.page.wait_for_event("close"))
+        await visit.page.close(run_before_unload=True)
+        await closed
+    await visit.context.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` in 0..1)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+
+
+def library_size(db: Path) -> int:
+    from workbench.store.workspace import Workspace
+
+    workspace = Workspace(f"duckdb://{db}")
+    try:
+        return len(workspace.segments())
+    finally:
+        workspace.close()
+
+
+async def first_paint(server: DemoServer, visitors: list[int], rounds: int, rows: int, pool: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    results: dict[str, dict] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for count in visitors:
+                visits: list[Visit] = []
+                for _ in range(rounds):
+                    server.settle(pool, timeout=300)
+                    batch = await asyncio.gather(*(open_page(browser, server.url, rows) for _ in range(count)))
+                    visits += batch
+                    await asyncio.gather(*(leave(visit) for visit in batch))
+                results[str(count)] = summary(visits)
+        finally:
+            await browser.close()
+    return results
+
+
+def summary(visits: list[Visit]) -> dict:
+    paints = [v.paint for v in visits if v.paint is not None]
+    figures = [v.figures for v in visits if v.figures is not None]
+    return {
+        "visits": len(visits),
+        "paint_p50": round(statistics.median(paints), 2) if paints else None,
+        "paint_p95": round(percentile(paints, 0.95), 2) if paints else None,
+        "figures_p50": round(statistics.median(figures), 2) if figures else None,
+        "figures_p95": round(percentile(figures, 0.95), 2) if figures else None,
+        "problems": [v.problem for v in visits if v.problem],
+    }
+
+
+@dataclass
+class MemoryRun:
+    """Kernels and resident memory around a series of visits, one after another."""
+
+    pool: int
+    baseline_kernels: int
+    baseline_mb: float
+    peak_kernels: int = 0
+    peak_mb: float = 0.0
+    kernel_mb: list[float] = field(default_factory=list)  # each visitor's kernel, with the page open
+    after_kernels: int = 0
+    after_mb: float = 0.0
+    back_after_s: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait: float) -> MemoryRun:
+    """``visits`` visits one after another, alternately closed politely and dropped; then wait
+    up to ``wait`` seconds for the kernel count and the memory to come back."""
+    from playwright.async_api import async_playwright
+
+    server.settle(pool, timeout=300)
+    run = MemoryRun(pool, len(server.kernels()), server.rss_mb())
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for number in range(visits):
+                before = {p.pid for p in server.kernels()}
+                visit = await open_page(browser, server.url, rows, figures=False)
+                if visit.problem:
+                    run.problems.append(visit.problem)
+                mine = [p for p in server.kernels() if p.pid not in before]
+                # the visitor's kernel came from the pool; the refill is the newest one
+                run.kernel_mb += [p.memory_info().rss / 2**20 for p in mine[:1]]
+                run.peak_kernels = max(run.peak_kernels, len(server.kernels()))
+                run.peak_mb = max(run.peak_mb, server.rss_mb())
+                await leave(visit, politely=number % 2 == 0)
+        finally:
+            await browser.close()
+    start = time.monotonic()
+    while time.monotonic() - start < wait:
+        run.after_kernels, run.after_mb = len(server.kernels()), server.rss_mb()
+        if run.after_kernels == run.baseline_kernels and run.after_mb <= run.baseline_mb * 1.10:
+            run.back_after_s = round(time.monotonic() - start, 1)
+            break
+        await asyncio.sleep(1)
+    return run
+
+
+def configured_lifecycle() -> dict:
+    """The kernel lifecycle settings of voila.json, for the report."""
+    config = json.loads(VOILA_CONFIG.read_text())
+    return {
+        "pool": configured_pool(),
+        "disconnect_grace_s": config.get("PageKernelManager", {}).get("disconnect_grace"),
+        "cull_idle_timeout_s": config.get("MappingKernelManager", {}).get("cull_idle_timeout"),
+        "cull_interval_s": config.get("MappingKernelManager", {}).get("cull_interval"),
+    }
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "| visitors at once | first paint p50 | p95 | all figures p50 | p95 | pages without library |",
+        "|---|---|---|---|---|---|",
+    ]
+    for count, row in report["first_paint"].items():
+        lines.append(
+            f"| {count} | {row['paint_p50']} s | {row['paint_p95']} s | {row['figures_p50']} s | "
+            f"{row['figures_p95']} s | {len(row['problems'])} of {row['visits']} |"
+        )
+    memory = report.get("memory")
+    if memory:
+        lines.append("")
+        lines.append(
+            f"Memory: {memory['baseline_mb']:.0f} MB with the pool of {memory['pool']} ({memory['baseline_kernels']} "
+            f"kernels); peak {memory['peak_mb']:.0f} MB and {memory['peak_kernels']} kernels during "
+            f"{report['visits']} visits; a visitor's kernel {statistics.median(memory['kernel_mb']):.0f} MB; "
+            f"back to {memory['after_kernels']} kernels and {memory['after_mb']:.0f} MB "
+            f"{memory['back_after_s']} s after the last visit."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--visitors", default="1,4,8", help="simultaneous visitors per round, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per number of visitors")
+    parser.add_argument("--visits", type=int, default=20, help="visits one after another for the memory run (0: skip)")
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args(argv)
+
+    db = sample_store(args.contacts)
+    rows = library_size(db)
+    pool = configured_pool()
+    lifecycle = configured_lifecycle()
+    log = CACHE / "voila.log"
+    report: dict = {"contacts": args.contacts, "segments": rows, "lifecycle": lifecycle, "cores": os.cpu_count()}
+    report["load_before"] = os.getloadavg()
+    with demo_server(db, log) as server:
+        report["first_paint"] = asyncio.run(
+            first_paint(server, [int(n) for n in args.visitors.split(",")], args.rounds, rows, pool)
+        )
+        if args.visits:
+            wait = (lifecycle["disconnect_grace_s"] or 0) + (lifecycle["cull_interval_s"] or 0) + 120
+            report["memory"] = asdict(asyncio.run(memory_run(server, args.visits, rows, pool, wait)))
+            report["visits"] = args.visits
+    report["load_after"] = os.getloadavg()
+    tracebacks = len(re.findall(r"Traceback", log.read_text()))
+    report["tracebacks_in_server_log"] = tracebacks
+    text = json.dumps(report, indent=2)
+    print(text)
+    print(markdown(report))
+    if args.json:
+        args.json.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

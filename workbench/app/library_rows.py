@@ -1,0 +1,138 @@
+"""One saved segment as a row of the library: its name (a button that selects it) and its
+figures — members now, reach per channel, the size's trend — beside its rule in English.
+
+A row is three widgets whatever it shows (a name button, one HTML block of cells, and the
+box holding them), so a library of dozens of segments stays quick to send to the browser;
+the cells line up with the header through the same CSS grid (``theme.css``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
+from workbench.app.figures import TREND_WEEKS, SegmentFigures
+from workbench.app.sparkline import sparkline
+from workbench.app.text import folded, percent, when
+from workbench.store.library import SavedSegment
+
+HEADINGS = ("Members", *(channel.label for channel in CHANNELS.values()), f"Last {TREND_WEEKS} weeks", "Who", "Edited")
+PENDING = '<span class="wb-pending" title="counting…">…</span>'
+
+
+def header() -> widgets.HBox:
+    """The column titles, aligned with the rows."""
+    name = widgets.HTML('<div class="wb-name-head">Segment</div>')
+    name.add_class("wb-name-col")
+    reach = f"Members with {REACH_RULES}"
+    titles = "".join(
+        f'<div class="wb-num" title="{html.escape(reach)}">{html.escape(h)}</div>'
+        if h in {c.label for c in CHANNELS.values()}
+        else f'<div class="{"wb-num" if h == "Members" else ""}">{html.escape(h)}</div>'
+        for h in HEADINGS
+    )
+    cells = widgets.HTML(f'<div class="wb-cells">{titles}</div>')
+    cells.add_class("wb-cells-col")
+    head = widgets.HBox([name, cells])
+    head.add_class("wb-library-head")
+    return head
+
+
+def members_cell(figures: SegmentFigures | None) -> str:
+    if figures is None:
+        return f'<div class="wb-num">{PENDING}</div>'
+    if figures.members is None:
+        return f'<div class="wb-num" title="{html.escape(figures.problem or "")}">cannot count ⚠</div>'
+    return f'<div class="wb-num"><span class="wb-size">{figures.members:,}</span></div>'
+
+
+def reach_cells(figures: SegmentFigures | None) -> str:
+    cells = []
+    for key, channel in CHANNELS.items():
+        if figures is None:
+            cells.append(f'<div class="wb-num">{PENDING}</div>')
+        elif figures.members is None:
+            cells.append('<div class="wb-num wb-muted">–</div>')
+        elif figures.reach is None:
+            cells.append(f'<div class="wb-num wb-muted" title="{html.escape(NO_SEND_PACKAGE)}">–</div>')
+        else:
+            reached = figures.reach[key]
+            title = f"{reached:,} of {figures.members:,} members reachable by {channel.label}"
+            cells.append(
+                f'<div class="wb-num wb-reach-{key}" title="{html.escape(title)}">{reached:,}'
+                f'<span class="wb-share">{percent(reached, figures.members)}</span></div>'
+            )
+    return "".join(cells)
+
+
+def trend_cell(figures: SegmentFigures | None) -> str:
+    if figures is None:
+        return f"<div>{PENDING}</div>"
+    return f"<div>{sparkline(figures.trend) if figures.trend else ''}</div>"
+
+
+class LibraryRow:
+    """One saved segment on screen; ``on_select`` is what a click on its name does."""
+
+    def __init__(self, saved: SavedSegment, english: str, on_select: Callable[[str], None]) -> None:
+        self.segment_id = saved.id
+        self.name = widgets.Button()
+        self.name.add_class("wb-row-name")
+        self.name.add_class("wb-name-col")
+        self.name.on_click(lambda _button: on_select(self.segment_id))
+        self.cells = widgets.HTML()
+        self.cells.add_class("wb-cells-col")
+        self.line = widgets.HBox([self.name, self.cells])
+        self.line.add_class("wb-row-line")
+        # The selected row holds the actions right under its line: next in the page, and
+        # next when tabbing from its name.
+        self.widget = widgets.VBox([self.line])
+        self.widget.add_class("wb-library-row")
+        self.saved = saved
+        self.english = english
+        self.figures: SegmentFigures | None = None
+        self.haystack = ""
+        self.show(saved, english)
+
+    def show(self, saved: SavedSegment, english: str) -> None:
+        """Show the segment as saved now (the row's widgets are kept, so a click on them is never lost)."""
+        segment = saved.segment
+        self.saved, self.english = saved, english
+        self.name.description = segment.name
+        self.name.tooltip = f"Select {segment.name}"
+        # What a search matches: the name, the id, the description and the rule in English.
+        self.haystack = folded(" ".join((segment.name, saved.id, segment.description or "", english)))
+        self._render()
+
+    def show_figures(self, figures: SegmentFigures | None) -> None:
+        """Show the segment's figures (None: being counted)."""
+        self.figures = figures
+        self._render()
+
+    def _render(self) -> None:
+        segment = self.saved.segment
+        note = f'<div class="wb-description">{html.escape(segment.description)}</div>' if segment.description else ""
+        who = (
+            f'<div class="wb-who">{note}<div>{html.escape(self.english)} '
+            f'<span class="wb-muted">· {html.escape(self.saved.id)}</span></div></div>'
+        )
+        edited = f'<div class="wb-edited">{when(self.saved.updated_at)}</div>'
+        cells = members_cell(self.figures) + reach_cells(self.figures) + trend_cell(self.figures) + who + edited
+        self.cells.value = f'<div class="wb-cells">{cells}</div>'
+
+    def matches(self, words: list[str]) -> bool:
+        return all(word in self.haystack for word in words)
+
+    def set_selected(self, selected: bool, actions: widgets.Widget) -> None:
+        (self.widget.add_class if selected else self.widget.remove_class)("wb-selected")
+        self.name.button_style = "info" if selected else ""
+        children = (self.line, actions) if selected else (self.line,)
+        if self.widget.children != children:
+            self.widget.children = children
+
+    def close(self) -> None:
+        for part in (self.widget, self.line, self.name, self.cells):
+            part.close()
