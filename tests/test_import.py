@@ -151,3 +151,52 @@ def test_partial_contact_update_keeps_other_columns(store, tmp_path):
     assert rows["c1"]["city"] == "Gdańsk" and rows["c1"]["tags"] == ["vip", "newsletter"]
     assert rows["c1"]["email_consent"] is True  # not reset to the default
     assert rows["c9"]["email_consent"] is False and rows["c9"]["city"] is None
+
+
+# --- files larger than a chunk: staged on disk, repeats found across chunks -------------------
+
+
+def staging_dirs(ws: Workspace) -> list[Path]:
+    return sorted(ws.url.path.parent.glob(".wb-import-*")) if ws.url.path is not None else []
+
+
+def test_a_file_of_many_chunks_keeps_the_first_of_each_repeated_row_across_chunks(store, tmp_path, monkeypatch):
+    """Chunks of three rows: the rows repeating ``e1`` and ``e4`` sit in later chunks."""
+    from workbench.store import importer
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    lines = ["event_id,contact_id,source,name,ts,amount"]
+    expected = {}
+    for i in range(1, 12):
+        lines.append(f"e{i},c{i},custom,purchase,2026-02-0{1 + i % 9}T10:00:00Z,{i}.5")
+        expected[f"e{i}"] = f"c{i}"
+    lines += ["e1,other,custom,purchase,2026-02-01T10:00:00Z,1", "e4,other,custom,purchase,2026-02-01T10:00:00Z,1"]
+    lines.append("e4,again,custom,purchase,2026-02-01T10:00:00Z,1")
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = store.import_file("events", path)
+    assert (report.rows_read, report.stored, report.duplicates_in_file) == (14, 11, 3)
+    stored = {r["event_id"]: r["contact_id"] for r in store.table("events").to_pylist()}
+    assert stored == expected  # the first row of each id, whichever chunk repeats it
+    assert store.catalog.events["purchase"].properties == {}
+    assert store.import_file("events", path).stored == 0
+    assert staging_dirs(store) == []  # the staged rows are gone with the import
+
+
+def test_an_import_that_fails_while_storing_leaves_the_store_as_it_was(store, tmp_path, monkeypatch):
+    from workbench.store import workspace
+
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,contact_id,source,name,ts\ne1,c1,custom,purchase,2026-02-01T10:00:00Z\n")
+    store.import_file("events", path)
+    more = tmp_path / "more.csv"
+    more.write_text("event_id,contact_id,source,name,ts\ne2,c2,custom,purchase,2026-02-01T10:00:00Z\n")
+
+    def broken(con, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workspace.catalog_store, "learn_events", broken)
+    with pytest.raises(OSError, match="disk full"):
+        store.import_file("events", more)
+    assert [r["event_id"] for r in store.table("events").to_pylist()] == ["e1"]  # e2 was rolled back
+    assert staging_dirs(store) == []

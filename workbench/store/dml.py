@@ -6,10 +6,13 @@ text; values travel as driver parameters.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
+import sqlglot
 import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
@@ -31,9 +34,10 @@ def delete_where(con: BaseBackend, table: str, **equals: str) -> None:
     _execute(con, exp.delete(table, where=condition), list(equals.values()))
 
 
-def delete_matching(con: BaseBackend, table: str, key: str, staged: str) -> None:
-    """``DELETE FROM table WHERE key IN (SELECT key FROM staged)``."""
-    subquery = exp.select(key).from_(staged)
+def delete_matching(con: BaseBackend, table: str, key: str, staged: ir.Table) -> None:
+    """``DELETE FROM table WHERE key IN (SELECT key FROM staged)``; ``staged`` is a table of
+    ``con`` (compiled by Ibis)."""
+    subquery = sqlglot.parse_one(con.compile(staged.select(key)), dialect=con.dialect)
     _execute(con, exp.delete(table, where=exp.column(key).isin(query=subquery)), [])
 
 
@@ -117,26 +121,29 @@ def analyze(con: BaseBackend, table: str) -> None:
     _execute(con, exp.Analyze(this=exp.to_table(table)), [])
 
 
-def stage(con: BaseBackend, name: str, rows: pa.Table) -> None:
-    """Load Arrow rows into a new temporary table ``name``.
+def stage(
+    con: BaseBackend, name: str, rows: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None = None
+) -> None:
+    """Load Arrow rows (a table, or batches of ``schema``) into a new temporary table ``name``.
 
     PostgreSQL gets them through ``COPY … FROM STDIN`` (Ibis would insert row by row);
     other engines through Ibis, which hands Arrow over in bulk.
     """
+    if isinstance(rows, pa.Table):
+        schema, rows = rows.schema, rows.to_batches(max_chunksize=50_000)
     if con.name != "postgres":
-        con.create_table(name, rows, temp=True, overwrite=True)
+        con.create_table(name, schema=ibis.Schema.from_pyarrow(schema), temp=True, overwrite=True)
+        for batch in rows:
+            con.insert(name, pa.Table.from_batches([batch], schema))
         return
-    schema = ibis.Schema.from_pyarrow(rows.schema)
-    con.create_table(name, schema=schema, temp=True, overwrite=True)
+    con.create_table(name, schema=ibis.Schema.from_pyarrow(schema), temp=True, overwrite=True)
     statement = exp.Copy(
-        this=exp.Schema(
-            this=exp.to_table(name), expressions=[exp.to_identifier(c, quoted=True) for c in rows.column_names]
-        ),
+        this=exp.Schema(this=exp.to_table(name), expressions=[exp.to_identifier(c, quoted=True) for c in schema.names]),
         kind=True,
         files=[exp.to_identifier("STDIN")],
     )
     with con.con.cursor() as cursor, cursor.copy(statement.sql(dialect="postgres")) as copy:
-        for batch in rows.to_batches(max_chunksize=50_000):
+        for batch in rows:
             for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                 copy.write_row(row)
 

@@ -80,6 +80,7 @@ from workbench.expr.catalog import FIELD_DTYPES
 from workbench.expr.dialects import duckdb_amount
 from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES, MONEY_SCALE
 from workbench.store.schema import MONEY as MONEY_DTYPE
+from workbench.store.staging import Staged, Staging
 
 __all__ = ["KINDS", "Prepared", "Reject", "prepare"]
 
@@ -206,7 +207,7 @@ class Prepared:
     """The outcome of reading one import file."""
 
     kind: str  # "contacts" | "events" | "identities"
-    table: pa.Table  # good rows, exactly the target columns and arrow types
+    table: pa.Table | None  # good rows, exactly the target columns and arrow types; None: ``staged``
     rejects: list[Reject]
     learned: dict[str, dict[str, str]] = field(default_factory=dict)  # events: name -> key -> type
     sources: dict[str, str] = field(default_factory=dict)  # events: name -> most frequent source
@@ -216,6 +217,26 @@ class Prepared:
     columns: tuple[str, ...] = ()  # target columns the file supplied (before defaults)
     event_counts: dict[str, int] = field(default_factory=dict)  # events: name -> good rows
     property_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> key -> rows
+    staged: Staged | None = None  # a file's good rows on disk (see ``staging``), instead of ``table``
+
+    @property
+    def rows(self) -> int:
+        """Good rows (after dropping the file's repeated keys)."""
+        return self.table.num_rows if self.staged is None else self.staged.rows
+
+    @property
+    def names(self) -> dict[str, int]:
+        """Events: good rows per event name."""
+        if self.staged is not None:
+            return self.staged.names
+        return {r["values"]: r["counts"] for r in self.table.column("name").value_counts().to_pylist()}
+
+    @property
+    def anonymous(self) -> frozenset[str]:
+        """Events: the names some good row of which has no contact."""
+        if self.staged is not None:
+            return self.staged.anonymous
+        return frozenset(pc.unique(self.table.filter(pc.is_null(self.table["contact_id"]))["name"]).to_pylist())
 
 
 @dataclass(frozen=True)
@@ -1092,8 +1113,13 @@ def prepare(
     now: datetime | None = None,
     custom_fields: Mapping[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stage_in: Path | None = None,
 ) -> Prepared:
     """Read an import file of ``kind`` and return its good rows and its rejects.
+
+    The file is read a chunk at a time. The good rows are kept in memory, or with
+    ``stage_in`` (a new directory) in a staging database there (``Prepared.staged``), so
+    that memory follows a chunk and not the file.
 
     Raises ImportFailed when the file cannot be read at all: unknown format, not a CSV or
     Parquet file, an unknown contacts/identities column, a missing required column, or a
@@ -1125,8 +1151,9 @@ def prepare(
 
     con = ibis.duckdb.connect()  # private, in memory; Ibis sets its time zone to UTC
     con.settings["enable_progress_bar"] = False  # DuckDB would draw over the caller's bar
+    sink = _InMemory() if stage_in is None else _OnDisk(Staging(stage_in))
     try:
-        return _prepare(con, kind, chunks, columns, present, extras, now, total, progress)
+        return _prepare(con, kind, chunks, columns, present, extras, now, total, progress, sink)
     finally:
         con.disconnect()
 
@@ -1153,9 +1180,38 @@ def prepare_table(
     con.settings["enable_progress_bar"] = False
     try:
         chunks = _numbered_chunks(pa.Table.from_batches([b], table.schema) for b in table.to_batches(CHUNK_ROWS))
-        return _prepare(con, kind, chunks, columns, present, extras, now, table.num_rows, None)
+        return _prepare(con, kind, chunks, columns, present, extras, now, table.num_rows, None, _InMemory())
     finally:
         con.disconnect()
+
+
+class _InMemory:
+    """Good rows kept in memory (requests, small files)."""
+
+    def __init__(self) -> None:
+        self.goods: list[pa.Table] = []
+
+    def add(self, good: pa.Table) -> None:
+        self.goods.append(good)
+
+    def finish(self, con, kind: str, schema: pa.Schema) -> tuple[pa.Table, Staged | None, int]:
+        table = pa.concat_tables(self.goods) if self.goods else schema.empty_table()
+        table, duplicates = _first_of_each(con, table, DEDUPE_KEYS[kind])
+        return table, None, duplicates
+
+
+class _OnDisk:
+    """Good rows staged on disk (import files of any size)."""
+
+    def __init__(self, staging: Staging) -> None:
+        self.staging = staging
+
+    def add(self, good: pa.Table) -> None:
+        self.staging.add(good)
+
+    def finish(self, con, kind: str, schema: pa.Schema) -> tuple[None, Staged, int]:
+        staged, duplicates = self.staging.finish(DEDUPE_KEYS[kind], kind, schema)
+        return None, staged, duplicates
 
 
 def _prepare(
@@ -1168,8 +1224,8 @@ def _prepare(
     now: datetime,
     total: int,
     progress: Callable[[int, int], None] | None,
+    sink: _InMemory | _OnDisk,
 ) -> Prepared:
-    goods: list[pa.Table] = []
     rejects: list[Reject] = []
     learner = _Learner()
     done = 0
@@ -1181,17 +1237,13 @@ def _prepare(
         if chunk.table.num_rows:
             converted = _convert(con, chunk, columns, present, extras, kind, now)
             rejects.extend(converted.rejects)
-            goods.append(converted.good)
+            sink.add(converted.good)
+            if kind == "events":  # what a repeated row teaches was taught by its first
+                learner.add(con, converted.good)
         if progress:
             total = max(total, done)
             progress(done, total)
-
-    schema = _arrow_schema(columns)
-    table = pa.concat_tables(goods) if goods else schema.empty_table()
-    table, duplicates = _first_of_each(con, table, DEDUPE_KEYS[kind])
-    if kind == "events":
-        for start in range(0, table.num_rows, CHUNK_ROWS):
-            learner.add(con, table.slice(start, CHUNK_ROWS))
+    table, staged, duplicates = sink.finish(con, kind, _arrow_schema(columns))
     rejects.sort(key=lambda r: r.line)
     if progress:
         progress(done, done)
@@ -1202,6 +1254,7 @@ def _prepare(
         rows_read=done,
         duplicates_in_file=duplicates,
         columns=tuple(c.name for c in columns if c.name in present),
+        staged=staged,
     )
     if kind == "events":
         prepared.learned = learner.learned()

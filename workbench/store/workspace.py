@@ -20,7 +20,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from ibis.backends import BaseBackend
 
 from workbench.csvsafe import write_csv
@@ -31,11 +30,10 @@ from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
-from workbench.store import catalog_store, clickhouse, library, upgrade
+from workbench.store import catalog_store, clickhouse, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
-from workbench.store.dml import stage as stage_rows
 from workbench.store.layout import compact_events, events_since_compaction, ordered, worth_compacting
 from workbench.store.schema import CANONICAL, INTERNAL
 
@@ -456,9 +454,19 @@ class Workspace:
 
         path = Path(path)
         catalog = self.catalog
-        prepared = prepare(kind, path, custom_fields={f.name: f.type for f in catalog.custom_fields}, progress=progress)
-        rejects_path = write_rejects(path, prepared) if prepared.rejects else None
-        report = self.store_prepared(prepared, rejects_path)
+        directory = staging.staging_directory(self.url.path)
+        try:
+            prepared = prepare(
+                kind,
+                path,
+                custom_fields={f.name: f.type for f in catalog.custom_fields},
+                progress=progress,
+                stage_in=directory,
+            )
+            rejects_path = write_rejects(path, prepared) if prepared.rejects else None
+            report = self.store_prepared(prepared, rejects_path)
+        finally:
+            staging.remove(directory)
         log.info("import %s", report.summary())
         return report
 
@@ -494,52 +502,51 @@ class Workspace:
         kind, stage = prepared.kind, f"_stage_{prepared.kind}"
         updated = links = 0
         remember: Callable[[], None] = lambda: None  # noqa: E731
-        with self.connector.writing() as con, transaction(con):
+        with (
+            self.connector.writing() as con,
+            staging.stage(con, stage, prepared) as staged,
+            transaction(con),
+        ):
             self._check_ready(con)
-            stage_rows(con, stage, prepared.table)
-            try:
-                staged, target = con.table(stage), con.table(kind)
-                key = {
-                    "contacts": ["contact_id"],
-                    "events": ["event_id"],
-                    "identities": ["anonymous_id", "contact_id"],
-                }[kind]
-                fresh = staged.anti_join(target, key)
+            target = con.table(kind)
+            key = {
+                "contacts": ["contact_id"],
+                "events": ["event_id"],
+                "identities": ["anonymous_id", "contact_id"],
+            }[kind]
+            fresh = staged.anti_join(_keys_also_in(target, staged, key), key)
+            if kind == "contacts":
                 stored = int(con.execute(fresh.count()))
-                if kind == "contacts":
-                    updated = prepared.table.num_rows - stored
-                    rows = _keep_unsupplied(staged, target, prepared.columns) if updated else staged
-                    if updated:
-                        merged = f"{stage}_merged"
-                        con.create_table(merged, rows, temp=True, overwrite=True)
-                        rows = con.table(merged)
-                        delete_matching(con, "contacts", "contact_id", stage)
-                    insert_rows(con, "contacts", rows)
-                else:
-                    insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
-                if kind == "events":
-                    links = self._store_links(con, prepared.links)
-                    seen = {
-                        row["values"]: row["counts"] for row in prepared.table.column("name").value_counts().to_pylist()
-                    }
-                    remember = catalog_store.learn_events(
-                        con, prepared.learned, prepared.sources, seen, anonymous_names(prepared.table)
-                    )
-                if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
-                    analyze(con, kind)
-                if stored or updated or links:
-                    catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
-                if also is not None:
-                    also(con)
-            finally:
-                con.drop_table(stage, force=True)
+                updated = prepared.rows - stored
+                rows = _keep_unsupplied(staged, target, prepared.columns) if updated else staged
+                if updated:
+                    merged = f"{stage}_merged"
+                    con.create_table(merged, rows, temp=True, overwrite=True)
+                    rows = con.table(merged)
+                    delete_matching(con, "contacts", "contact_id", staged)
+                insert_rows(con, "contacts", rows)
+            else:  # counted as the rows the table gained: the anti-join runs once
+                before = int(con.execute(target.count()))
+                insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
+                stored = int(con.execute(target.count())) - before
+            if kind == "events":
+                links = self._store_links(con, prepared.links)
+                remember = catalog_store.learn_events(
+                    con, prepared.learned, prepared.sources, prepared.names, prepared.anonymous
+                )
+            if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
+                analyze(con, kind)
+            if stored or updated or links:
+                catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
+            if also is not None:
+                also(con)
         remember()  # the catalog as this write left it, now that it is committed
         return ImportReport(
             kind,
             prepared.rows_read,
             stored,
             updated,
-            prepared.table.num_rows - stored - updated,
+            prepared.rows - stored - updated,
             prepared.duplicates_in_file,
             len(prepared.rejects),
             rejects_path,
@@ -649,6 +656,14 @@ def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
     return list(result.column_names), list(result.result_rows)
 
 
+def _keys_also_in(target: ir.Table, staged: ir.Table, key: list[str]) -> ir.Table:
+    """The keys of ``target`` that ``staged`` has too. Filtered by the staged keys, so the
+    engine builds its hash table from the rows being stored, not from the whole store: an
+    import's memory follows its file however big the store grows."""
+    keys = target.select(*key)
+    return keys.filter(keys[key[0]].isin(staged[key[0]])) if len(key) == 1 else keys
+
+
 def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:
     """Incoming contacts where a known contact keeps the values of columns the file left out:
     a file of ids and emails updates emails, it does not wipe names and consents."""
@@ -665,12 +680,6 @@ def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ..
             for c in stored.columns
         ]
     )
-
-
-def anonymous_names(events: pa.Table) -> frozenset[str]:
-    """The names of the events that came without a contact (stitched by anonymous id)."""
-    without = events.filter(pc.is_null(events.column("contact_id")))
-    return frozenset(without.column("name").unique().to_pylist())
 
 
 def _rows_table(rows: list[dict]) -> pa.Table:

@@ -1,0 +1,183 @@
+"""Imports staged on disk: a file's good rows in Parquet parts of their own.
+
+An import reads its file a chunk at a time (``importer.prepare``); each chunk's good rows go
+to a Parquet part in a staging directory instead of memory. Rows repeating an earlier row's
+key are found there with SQL (a grouping that DuckDB spills to disk when it must), and the
+store takes the rows from those parts: DuckDB reads them itself, other engines are sent
+them in batches. An import's memory so follows a chunk, not the file.
+
+The staging directory is removed when the import ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from ibis.backends import BaseBackend
+
+if TYPE_CHECKING:
+    from workbench.store.importer import Prepared
+
+ORDER_COLUMN = "_wb_order"  # the rows' order in the file: the first of each key is kept
+STAGING_MEMORY = "2GB"
+"""DuckDB's memory for finding repeated keys and storing a file's rows; beyond it, DuckDB
+spills to disk. With the chunk being converted and Python's own, an import stays near 3 GB."""
+BATCH_ROWS = 500_000  # rows per batch sent to a store that cannot read the parts itself
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file's good rows in Parquet ``parts``, but the rows numbered ``dropped`` (repeats)."""
+
+    parts: tuple[Path, ...]
+    dropped: Path | None  # Parquet of the ORDER_COLUMN values to leave out; None: none
+    rows: int
+    names: dict[str, int]  # events: rows per event name
+    anonymous: frozenset[str]  # events: names some row of which has no contact
+
+
+def staging_directory(near: Path | None) -> Path:
+    """A new directory for one import's staged rows: beside the store file when there is one
+    (same disk, room for the store's size), else in the system's temporary directory."""
+    parent = near.parent if near is not None else Path(tempfile.gettempdir())
+    directory = parent / f".wb-import-{uuid.uuid4().hex[:12]}"
+    directory.mkdir(parents=True)
+    return directory
+
+
+def remove(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _engine(spill: Path) -> BaseBackend:
+    """A private DuckDB, bounded in memory, spilling to ``spill``."""
+    con = ibis.duckdb.connect()
+    con.settings["memory_limit"] = STAGING_MEMORY
+    con.settings["temp_directory"] = str(spill)
+    con.settings["preserve_insertion_order"] = False  # lets DuckDB stream instead of holding rows in order
+    con.settings["enable_progress_bar"] = False
+    return con
+
+
+class Staging:
+    """The staging directory while a file is read: chunks go in, then :meth:`finish`.
+
+    Parts are written on a thread of their own while the next chunk is converted (writing
+    Parquet releases the GIL), at most two chunks behind."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.parts: list[Path] = []
+        self.added = 0
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging-writer")
+        self.pending: deque[Future] = deque()
+
+    def add(self, rows: pa.Table) -> None:
+        """Write a chunk's good rows as a part, numbered after the rows added before."""
+        order = pa.array(np.arange(self.added, self.added + rows.num_rows, dtype=np.int64))
+        path = self.directory / f"part-{len(self.parts):06d}.parquet"
+        # snappy without dictionaries: written and read back fastest, at about 40 bytes a row
+        self.pending.append(
+            self.writer.submit(
+                pq.write_table,
+                rows.append_column(ORDER_COLUMN, order),
+                path,
+                compression="snappy",
+                use_dictionary=False,
+            )
+        )
+        self.parts.append(path)
+        self.added += rows.num_rows
+        while len(self.pending) > 2:
+            self.pending.popleft().result()
+
+    def _written(self) -> None:
+        try:
+            while self.pending:
+                self.pending.popleft().result()
+        finally:
+            self.writer.shutdown(wait=True, cancel_futures=True)
+
+    def finish(self, keys: tuple[str, ...], kind: str, schema: pa.Schema) -> tuple[Staged, int]:
+        """The staged rows, keeping the first row of each key (file order), and the number of
+        rows left out. Only keys that repeat are looked at row by row."""
+        if not self.parts:
+            self.add(schema.empty_table())
+        self._written()
+        con = _engine(self.directory / "spill")
+        try:
+            every = con.read_parquet([str(p) for p in self.parts])
+            repeated = every.group_by(list(keys)).aggregate(n=every.count(), first=every[ORDER_COLUMN].min())
+            repeated = repeated.filter(repeated.n > 1)
+            later = every.join(repeated, list(keys)).filter(lambda t: t[ORDER_COLUMN] != t.first)
+            dropped_path = self.directory / "dropped.parquet"
+            con.to_parquet(later.select(ORDER_COLUMN), dropped_path)
+            dropped = pq.read_metadata(dropped_path).num_rows
+            kept = every if not dropped else every.anti_join(con.read_parquet(str(dropped_path)), ORDER_COLUMN)
+            names: dict[str, int] = {}
+            anonymous: frozenset[str] = frozenset()
+            if kind == "events":
+                per_name = kept.group_by("name").aggregate(n=kept.count(), anonymous=kept.contact_id.isnull().any())
+                found = con.to_pyarrow(per_name).to_pylist()
+                names = {r["name"]: r["n"] for r in found}
+                anonymous = frozenset(r["name"] for r in found if r["anonymous"])
+        finally:
+            con.disconnect()
+        staged = Staged(tuple(self.parts), dropped_path if dropped else None, self.added - dropped, names, anonymous)
+        return staged, dropped
+
+
+@contextmanager
+def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table]:
+    """The prepared rows as a table of ``con``'s store, for one write (open it around the
+    write's transaction): rows in memory, or a file's staged parts, as a temporary table
+    named ``alias``; a DuckDB store reads the parts where they are."""
+    from workbench.store.dml import set_option
+    from workbench.store.dml import stage as load
+
+    staged = prepared.staged
+    if staged is not None and con.name == "duckdb":
+        set_option(con, "memory_limit", STAGING_MEMORY)  # this connection ends with the write
+        rows = con.read_parquet([str(p) for p in staged.parts], table_name=alias)
+        if staged.dropped is not None:
+            rows = rows.anti_join(con.read_parquet(str(staged.dropped)), ORDER_COLUMN)
+        rows = rows.drop(ORDER_COLUMN)
+    elif staged is not None:
+        schema = pq.read_schema(staged.parts[0])
+        load(con, alias, batches(staged), schema=schema.remove(schema.get_field_index(ORDER_COLUMN)))
+        rows = con.table(alias)
+    else:
+        load(con, alias, prepared.table)
+        rows = con.table(alias)
+    try:
+        yield rows
+    finally:
+        if staged is not None and con.name == "duckdb":
+            con.drop_view(alias, force=True)
+        else:
+            con.drop_table(alias, force=True)
+
+
+def batches(staged: Staged) -> Iterator[pa.RecordBatch]:
+    """The staged rows (repeats left out) in batches, without the order column."""
+    dropped = pq.read_table(staged.dropped)[ORDER_COLUMN] if staged.dropped is not None else None
+    for part in staged.parts:
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=BATCH_ROWS):
+            if dropped is not None:
+                batch = batch.filter(pc.invert(pc.is_in(batch.column(ORDER_COLUMN), dropped)))
+            yield batch.drop_columns([ORDER_COLUMN])
