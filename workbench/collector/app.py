@@ -11,8 +11,8 @@
 - 400 for a body that is not JSON, 413 for one too large, 503 while the store is busy.
 
 The write key and the content type are checked before the body is read: the ``/v1``
-endpoints take their body from ``json_body``, a dependency that depends on the key, rather
-than as a FastAPI body parameter (which FastAPI reads and parses before any dependency).
+endpoints read their body with ``json_body``, which checks the key first, rather than as a
+FastAPI body parameter (which FastAPI reads and parses before any dependency).
 
 Events are answered once they are in the collector's journal on disk (``journal.py``),
 and stored by its loader within a second (``loader.py``); contacts and identity links from
@@ -35,10 +35,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -46,13 +46,13 @@ from workbench.collector import models, tables
 from workbench.collector.config import TimestampRange, resolve_config
 from workbench.collector.journal import JournalWriter, create_instance, journal_files
 from workbench.collector.keys import KeyRing, WriteKey
-from workbench.collector.limits import API_MEDIA_TYPES, MAX_BEACON, BodyLimit, content_type_problem
+from workbench.collector.limits import API_MEDIA_TYPES, MAX_BEACON, BodyLimit, HotRoutes, content_type_problem
 from workbench.collector.loader import JOURNAL_SETTING, Loader, journal_root
 from workbench.collector.policy import Vocabulary
 from workbench.collector.service import Accepted, Ingestion, Rejected, batch_summary, encode_accepted
-from workbench.collector.state import Collector, collector, rejection, validation_problems
+from workbench.collector.state import Collector, collector, rejection, state_of, validation_problems
 from workbench.collector.tokens import workspace_signer
-from workbench.collector.tracking import BEACON_PATH
+from workbench.collector.tracking import BEACON_PATH, beacon
 from workbench.collector.tracking import router as tracking_router
 from workbench.errors import StoreBusy
 from workbench.store.workspace import Workspace
@@ -99,50 +99,56 @@ def _package_version() -> str:
         return "0"
 
 
-async def require_write_key(
-    c: Annotated[Collector, Depends(collector)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> WriteKey:
-    """The write key of the request: 401 when none is sent, 403 when it is not valid here."""
+async def write_key(request: Request) -> WriteKey:
+    """The write key of the request: 401 when none is sent, 403 when it is not valid here.
+    A key read in the last seconds is checked in memory; only an unknown one reads the store."""
+    credentials = await bearer(request)
     if credentials is None or not credentials.credentials:
         raise StarletteHTTPException(
             401, "a write key is required: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    key = c.keys.cached(credentials.credentials) or await asyncio.to_thread(c.keys.check, credentials.credentials)
+    keys = state_of(request).keys
+    key = keys.cached(credentials.credentials) or await asyncio.to_thread(keys.check, credentials.credentials)
     if key is None:
         raise StarletteHTTPException(403, "this write key is not valid for this workspace (unknown or revoked)")
     return key
 
 
-def json_body(model: type[Body]) -> Callable[..., Awaitable[Body]]:
-    """A dependency giving the request body as ``model``, read only after the write key is
-    accepted and the body is known to be JSON: a request without a valid key is refused
-    whatever its size, without a byte of its body being read."""
+async def json_body(request: Request, model: type[Body]) -> Body:
+    """The request body as ``model``, read only after the write key is accepted and the body
+    is known to be JSON: a request without a valid key is refused whatever its size, without
+    a byte of its body being read.
 
-    async def read(
-        request: Request,
-        c: Annotated[Collector, Depends(collector)],
-        _: Annotated[WriteKey, Depends(require_write_key)],
-    ) -> Body:
-        if problem := content_type_problem(request.headers.get("content-type"), API_MEDIA_TYPES):
-            raise StarletteHTTPException(415, problem)
-        try:
-            data = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            raise StarletteHTTPException(400, "the body is not valid JSON") from None
-        context = models.validation_context(c.config.ts_range, datetime.now(UTC))
-        try:
-            return model.model_validate(data, context=context)
-        except ValidationError as exc:  # answered by the handler of FastAPI's own body errors
-            raise RequestValidationError(exc.errors(include_url=False)) from None
+    The ``/v1`` endpoints call this themselves rather than declaring FastAPI dependencies or
+    a body parameter: FastAPI would read the body before any dependency, and solving a tree
+    of dependencies costs more than the rest of a small request."""
+    await write_key(request)
+    if problem := content_type_problem(request.headers.get("content-type"), API_MEDIA_TYPES):
+        raise StarletteHTTPException(415, problem)
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        raise StarletteHTTPException(400, "the body is not valid JSON") from None
+    context = models.validation_context(state_of(request).config.ts_range, datetime.now(UTC))
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:  # answered by the handler of FastAPI's own body errors
+        raise RequestValidationError(exc.errors(include_url=False)) from None
 
-    return read
+
+def answer(model: BaseModel) -> Response:
+    """A 200 with ``model`` as JSON (its type is the route's ``response_model``, for the schema)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The schema's ``requestBody`` of an endpoint reading ``model`` with ``json_body``."""
+    """The schema of an endpoint reading ``model`` with ``json_body``: its ``requestBody``,
+    and the write key it needs."""
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+        "security": [{bearer.scheme_name: []}],
+    }
 
 
 @dataclass
@@ -274,17 +280,22 @@ def create_app(
         finally:
             await asyncio.to_thread(runtime.close)
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), lifespan=lifespan)
-    app.add_middleware(BodyLimit, by_path={BEACON_PATH: MAX_BEACON})
+    # no telemetry: nothing here exports it, and its check costs on every request
+    telemetry = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(
+        title=TITLE, description=DESCRIPTION, version=_package_version(), lifespan=lifespan, telemetry=telemetry
+    )
     _add_error_handlers(app)
-    _add_api_routes(app)
+    hot = {("POST", "/v1/events"): _add_api_routes(app), ("POST", BEACON_PATH): beacon}
     app.include_router(tracking_router)
+    app.add_middleware(HotRoutes, routes=hot, handlers=app.exception_handlers, request=Request)
+    app.add_middleware(BodyLimit, by_path={BEACON_PATH: MAX_BEACON})  # outside: it applies to every path
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def _add_api_routes(app: FastAPI) -> None:
-    keyed = [Depends(require_write_key)]
+def _add_api_routes(app: FastAPI) -> Callable[[Request], Awaitable[Response]]:
+    """The ``/v1`` routes; returns the events endpoint, which ``HotRoutes`` also serves."""
 
     @app.get("/v1/health", tags=["api"], response_model=models.Health, responses={503: REFUSALS[503]})
     async def health(c: Annotated[Collector, Depends(collector)]) -> models.Health:
@@ -294,49 +305,47 @@ def _add_api_routes(app: FastAPI) -> None:
     @app.post(
         "/v1/events",
         tags=["api"],
-        dependencies=keyed,
+        response_model=models.EventsAccepted,
         responses=REFUSALS,
         openapi_extra=request_body(models.EventBatch),
     )
-    async def post_events(
-        batch: Annotated[models.EventBatch, Depends(json_body(models.EventBatch))],
-        c: Annotated[Collector, Depends(collector)],
-    ) -> models.EventsAccepted:
+    async def post_events(request: Request) -> Response:
         """Accept up to 1,000 events (SPEC §1); fields that are not columns go into `properties`.
 
         All or nothing: a 422 lists every bad event and field, and accepts none. A 200 means
         the events are on the collector's disk and in the store within a second; an event
         whose `event_id` is stored already is not stored again (retries are safe)."""
-        return await c.ingestion.record_events(batch.events)
+        batch = await json_body(request, models.EventBatch)
+        return answer(await state_of(request).ingestion.record_events(batch.events))
 
     @app.post(
         "/v1/contacts",
         tags=["api"],
-        dependencies=keyed,
+        response_model=models.ContactsStored,
         responses=REFUSALS,
         openapi_extra=request_body(models.ContactBatch),
     )
-    async def post_contacts(
-        batch: Annotated[models.ContactBatch, Depends(json_body(models.ContactBatch))],
-        c: Annotated[Collector, Depends(collector)],
-    ) -> models.ContactsStored:
+    async def post_contacts(request: Request) -> Response:
         """Create or update up to 1,000 contacts. Fields left out keep their values, `null`
         clears one, custom fields must be in the catalog. All or nothing, as for events."""
-        return await c.ingestion.run(c.ingestion.upsert_contacts, batch.contacts)
+        batch = await json_body(request, models.ContactBatch)
+        ingestion = state_of(request).ingestion
+        return answer(await ingestion.run(ingestion.upsert_contacts, batch.contacts))
 
     @app.post(
         "/v1/identify",
         tags=["api"],
-        dependencies=keyed,
+        response_model=models.Linked,
         responses=REFUSALS,
         openapi_extra=request_body(models.Identify),
     )
-    async def identify(
-        body: Annotated[models.Identify, Depends(json_body(models.Identify))],
-        c: Annotated[Collector, Depends(collector)],
-    ) -> models.Linked:
+    async def identify(request: Request) -> Response:
         """Link an anonymous id to a contact: its events, past and future, count for the contact."""
-        return await c.ingestion.run(c.ingestion.link, body.anonymous_id, body.contact_id)
+        body = await json_body(request, models.Identify)
+        ingestion = state_of(request).ingestion
+        return answer(await ingestion.run(ingestion.link, body.anonymous_id, body.contact_id))
+
+    return post_events
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -377,7 +386,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[bearer.scheme_name] = bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    components = schema["components"].setdefault("schemas", {})
     for model in (*JSON_BODIES, models.Beacon):
         body = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(body.pop("$defs", {}))

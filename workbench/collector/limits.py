@@ -1,5 +1,6 @@
 """What a request must be before its body is read: within the size limit (enforced while
-the body streams in) and of a content type the endpoint reads."""
+the body streams in) and of a content type the endpoint reads; and the busiest endpoints'
+short way past the framework (``HotRoutes``)."""
 
 from __future__ import annotations
 
@@ -93,3 +94,43 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+Endpoint = Callable[[Any], Awaitable[Any]]  # a Request in, a Response out
+ExceptionHandler = Callable[[Any, Exception], Awaitable[Any]]
+
+
+class HotRoutes:
+    """Serves the busiest endpoints (events and beacons: one small message per page view)
+    without the framework's routing and dependency machinery, which costs more than the
+    rest of such a request. They are the very endpoint functions the app also routes (and
+    documents), called with the request; an exception they raise is answered by the app's
+    exception handler for it, as a routed request's would be. Anything else goes on to the
+    app. Install it inside ``BodyLimit``, so that the size limit still applies."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: dict[tuple[str, str], Endpoint],
+        handlers: dict[Any, ExceptionHandler],
+        request: Callable[[Scope, Receive], Any],
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.handlers = handlers
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.routes.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        request = self.request(scope, receive)
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            handler = next((self.handlers[c] for c in type(exc).__mro__ if c in self.handlers), None)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+        await response(scope, receive, send)

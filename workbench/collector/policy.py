@@ -117,7 +117,7 @@ def reserved_names(ws: Workspace) -> tuple[str, ...]:
 
 def _reserved(settings: Mapping[str, str]) -> tuple[str, ...]:
     saved = settings.get(RESERVED_SETTING)
-    return tuple(json.loads(saved)) if saved is not None else DEFAULT_RESERVED
+    return tuple(sorted(json.loads(saved) if saved is not None else DEFAULT_RESERVED))
 
 
 def reserve_names(ws: Workspace, names: Iterable[str]) -> tuple[str, ...]:

@@ -26,8 +26,14 @@ class Collector:
     config: CollectorConfig
 
 
-def collector(request: Request) -> Collector:
-    """FastAPI dependency: the collector serving this request."""
+def state_of(request: Request) -> Collector:
+    """The collector serving this request."""
+    return request.app.state.collector
+
+
+async def collector(request: Request) -> Collector:
+    """FastAPI dependency: the collector serving this request (async: a plain function would
+    be run in a thread on every request)."""
     return request.app.state.collector
 
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from workbench.collector import models
 from workbench.collector.limits import BEACON_MEDIA_TYPES, content_type_problem
 from workbench.collector.service import Rejected
-from workbench.collector.state import Collector, collector, rejection, validation_problems
+from workbench.collector.state import Collector, collector, rejection, state_of, validation_problems
 from workbench.collector.tokens import MAX_TOKEN, BadToken, read_click, read_open
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,10 @@ def _cors(origin: str) -> dict[str, str]:
         }.items()
     },
 )
-async def beacon(request: Request, c: Annotated[Collector, Depends(collector)]) -> Response:
+async def beacon(request: Request) -> Response:
     """Store what the tracking script saw (a `Beacon`): page views, time on page, custom
     events and identify calls. Only pages of the configured origins may send."""
+    c = state_of(request)
     origin = request.headers.get("origin")
     if not c.config.allows(origin):
         return rejection(403, f"beacons from origin {origin or '(none)'} are not allowed; start with --origin")
