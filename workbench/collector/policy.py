@@ -196,36 +196,43 @@ class Vocabulary:
         with none, their new names are counted as admitted."""
         refusals: list[Refusal] = []
         with self._lock:
-            names = {**self._names}
-            admitted = {event: set(keys) for event, keys in self._admitted.items()}
+            names = self._names  # read only; what this request would add is kept apart
+            admitted = self._admitted
+            adding: dict[str, set[str]] = {}
             for index, name, keys in events:
                 if browser and (name in MESSAGING_EVENTS or name in self.reserved):
                     whose = "the messaging channels" if name in MESSAGING_EVENTS else "the workspace's own systems"
                     refusals.append(Refusal(index, "name", f"{name!r} is recorded by {whose}, not by web pages"))
                     continue
-                catalogued, extra = names.get(name), admitted.get(name)
-                if catalogued is None and extra is None:
+                catalogued = names.get(name)
+                if catalogued is not None and keys.keys() <= catalogued:
+                    continue  # the usual case: nothing new
+                known = (catalogued or set()) | admitted.get(name, set()) | adding.get(name, set())
+                if catalogued is None and name not in admitted and name not in adding:
                     if reason := name_problem(name, "event name"):
                         refusals.append(Refusal(index, "name", reason))
                         continue
-                    if len(names) + len(admitted) >= self.limits.max_event_names:
+                    if len(names) + len(admitted) + len(adding) >= self.limits.max_event_names:
                         refusals.append(Refusal(index, "name", _full("event names", self.limits.max_event_names)))
                         continue
-                    extra = admitted[name] = set()
+                    adding[name] = set()
                 for key, field in keys.items():
-                    if key in (catalogued or ()) or key in (extra or ()):
+                    if key in known:
                         continue
                     if reason := name_problem(key, "property name"):
                         refusals.append(Refusal(index, field, reason))
                         continue
                     limit = self.limits.max_properties_per_event
-                    if len(catalogued or ()) + len(extra or ()) >= limit:
+                    if len(known) >= limit:
                         refusals.append(Refusal(index, field, _full(f"properties of {name!r}", limit)))
                         continue
-                    extra = admitted.setdefault(name, set())
-                    extra.add(key)
-            if not refusals:
-                self._admitted = admitted
+                    known.add(key)
+                    adding.setdefault(name, set()).add(key)
+            if not refusals and adding:
+                merged = dict(admitted)
+                for event, keys in adding.items():
+                    merged[event] = merged.get(event, set()) | keys
+                self._admitted = merged
         return refusals
 
 
