@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.network import free_port
 from tests.send_support import SmtpSink
 from workbench.app import SegmentsApp, open_app, page_opened
 from workbench.app import figures as figures_module
+from workbench.app import figures_cache as figures_cache_module
 from workbench.app import library_view as library_view_module
 from workbench.app import overlap as overlap_module
 from workbench.app import recipients as recipients_module
@@ -331,7 +333,61 @@ def test_the_library_counts_in_two_queries_plus_one_per_past_week(ws, monkeypatc
     assert len(sent) == 1 + figures_module.TREND_WEEKS  # members and reach now, then each past week
 
 
-def test_the_library_shows_its_rows_before_their_figures(ws, monkeypatch):
+@pytest.fixture
+def fresh_cache(monkeypatch, tmp_path) -> Path:
+    """An empty figures cache, as on a machine where no kernel counted yet."""
+    monkeypatch.setattr(figures_cache_module, "cache_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def test_kernels_arriving_together_count_the_library_once(ws, fresh_cache, monkeypatch):
+    counted = []
+    original = figures_module.library_figures
+
+    def slow_count(*args, **kwargs):
+        counted.append(threading.current_thread().name)
+        time.sleep(0.5)  # long enough for the others to arrive meanwhile
+        return original(*args, **kwargs)
+
+    ids = [s.id for s in ws.segments()]
+    results = []
+
+    def kernel() -> None:  # what each page's kernel does (threads stand in for processes: flock is per open file)
+        results.append(
+            figures_cache_module.shared_figures(ws, ids, AS_OF, lambda: slow_count(Evaluator.read(ws), ids, AS_OF))
+        )
+
+    team = [threading.Thread(target=kernel, name=f"kernel-{n}") for n in range(4)]
+    for member in team:
+        member.start()
+    for member in team:
+        member.join(120)
+    assert len(counted) == 1 and len(results) == 4
+    assert all(figures == results[0][0] for figures, _ in results)
+    assert results[0][0]["vip"].members == ws.count("vip", AS_OF)
+
+
+def test_the_shared_figures_follow_the_store(ws, fresh_cache):
+    calls = []
+
+    def count():
+        calls.append(1)
+        return figures_module.library_figures(Evaluator.read(ws), ["vip"], AS_OF)
+
+    first, _ = figures_cache_module.shared_figures(ws, ["vip"], AS_OF, count)
+    again, _ = figures_cache_module.shared_figures(ws, ["vip"], AS_OF, count)
+    assert len(calls) == 1 and again == first
+    ws.save_segment(dataclasses.replace(ws.segment("target_city"), id="bumps-the-library"))
+    try:
+        figures_cache_module.shared_figures(ws, ["vip"], AS_OF, count)  # the store changed: counted again
+        assert len(calls) == 2
+        figures_cache_module.shared_figures(ws, ["vip"], AS_OF - timedelta(days=1), count)  # another instant
+        assert len(calls) == 3
+    finally:
+        ws.delete_segment("bumps-the-library")
+
+
+def test_the_library_shows_its_rows_before_their_figures(ws, fresh_cache, monkeypatch):
     counting = threading.Event()
     release = threading.Event()
     original = library_view_module.library_figures

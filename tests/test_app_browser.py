@@ -29,6 +29,8 @@ import pytest
 
 from bench.app_bench import CHROMIUM, CHROMIUM_ARGS
 from tests.network import free_port
+from workbench.app.evaluate import Evaluator
+from workbench.app.figures import library_figures
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
@@ -42,6 +44,7 @@ CONTACTS = 600
 # refuses it inside the browser (the icons come with Voila's own bundle anyway).
 VOILA_TEMPLATE_LINKS = re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@")
 STEP_TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop's screen: the width the issue asks for
 
 
 # What a user could try from the browser's console: send code on the kernel's websocket,
@@ -155,6 +158,19 @@ def pick(scope, current_option: str, label: str) -> None:
     select.select_option(index=texts.index(label))
 
 
+def assert_readable(page) -> None:
+    """Nothing wider than the window, and no label, button or tab whose text does not fit it
+    (no ellipsis, no text running into its neighbour)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll(
+              '.wb-app button, .wb-app label, .wb-app .widget-label, .wb-app .lm-TabBar-tabLabel')]
+            .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.trim())"""
+    )
+    assert cut == [], f"labels that do not fit: {cut}"
+
+
 def cli_count(store_url: str, segment_id: str) -> int:
     out = subprocess.run(
         [str(Path(sys.executable).with_name("workbench")), "count", segment_id, "--as-of", AS_OF, "--json"],
@@ -177,7 +193,7 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport=VIEWPORT)
 
             def firewall(route) -> None:
                 if is_local(route.request.url):
@@ -202,9 +218,29 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
             def shot(name: str) -> None:
                 page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
-            # 1. The library: every example segment with its size; search narrows it down.
+            # 1. The library: every example segment with its members, reach per channel and trend,
+            #    as the Python API counts them; readable at 1280 px; search narrows it down.
             expect(page.locator(".wb-library-row")).to_have_count(13)
             expect(app).to_contain_text("members as of 2026-11-30 12:00 UTC")
+            expect(page.locator(".wb-pending")).to_have_count(0, timeout=90_000)
+            figures = library_figures(Evaluator.read(Workspace(store_url)), ["vip"], SAMPLE_AS_OF)["vip"]
+            vip_row = page.locator(".wb-library-row", has=page.get_by_role("button", name="VIP customers", exact=True))
+            expect(vip_row.locator(".wb-size")).to_have_text(f"{figures.members:,}")
+            for channel, reached in figures.reach.items():
+                expect(vip_row.locator(f".wb-reach-{channel}")).to_contain_text(f"{reached:,}")
+            expect(page.locator(".wb-library-row .wb-spark")).to_have_count(13)
+            shot("01-library")
+            assert_readable(page)
+            # The keyboard goes through the page in reading order: search, buttons, then the
+            # segments; Enter selects one, and its actions come next.
+            page.locator(".wb-library-search input").focus()
+            for expected in ("New segment", "Refresh figures", "Abandoned cart", "Birthday this week"):
+                page.keyboard.press("Tab")
+                assert page.evaluate("document.activeElement.textContent.trim()") == expected
+            page.keyboard.press("Enter")
+            expect(page.locator(".wb-library-row.wb-selected")).to_contain_text("Birthday this week")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.textContent.trim()") == "Open in builder"
             page.locator(".wb-library-search input").fill("gdansk")
             expect(page.locator(".wb-library-row:visible")).to_have_count(1)
             expect(page.locator(".wb-library-row:visible")).to_contain_text("City is Gdańsk")
@@ -230,6 +266,7 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
             expect(builder).to_contain_text(f"{vip:,} contacts · as of 2026-11-30 12:00 UTC")
             expect(builder).to_contain_text("spent more than 1000 PLN on purchase in the last 3 months")
             shot("02-builder-vip")
+            assert_readable(page)
 
             # 3. Save it and find it in the library, counted.
             builder.get_by_role("button", name="Save").click()
@@ -256,6 +293,7 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
             expect(overlap_tab.locator(".wb-reach")).to_contain_text("VIP by clicks")
             expect(overlap_tab.locator("a.wb-download")).to_have_count(4)
             shot("04-overlap")
+            assert_readable(page)
 
             # 5. Snapshot the VIP segment into a static list, from the library.
             page.get_by_role("tab", name="Library").click()

@@ -23,6 +23,7 @@ import ipywidgets as widgets
 from workbench.app.channels import REACH_RULES
 from workbench.app.feedback import Feedback, failure_text
 from workbench.app.figures import TREND_WEEKS, SegmentFigures, library_figures
+from workbench.app.figures_cache import shared_figures
 from workbench.app.library_rows import LibraryRow, header
 from workbench.app.references import deletion_blockers
 from workbench.app.text import folded, plural, when
@@ -96,8 +97,10 @@ class LibraryView:
         toolbar.add_class("wb-toolbar")
         self.widget = widgets.VBox([toolbar, self.summary, self.feedback.widget, header(), self.table, note])
         self.widget.add_class("wb-library-view")
+        # A short quiet time first: the page's own output leaves the kernel before the
+        # counting (seconds of work holding the interpreter) starts.
         self._worker: LatestOnly[FiguresRequest, FiguresResult] = LatestOnly(
-            self._count, self._publish, debounce=0, name="library-figures"
+            self._count, self._publish, debounce=0.3, name="library-figures"
         )
         self.refresh(recount=())
 
@@ -196,13 +199,26 @@ class LibraryView:
         with self._lock:
             wanted = frozenset(self._stale)
         self._summarise()
-        self._worker.submit(FiguresRequest(wanted, self.app.instant()))
+        self._worker.submit(FiguresRequest(wanted, self._instant()))
+
+    def _instant(self) -> datetime:
+        """The instant to count at: the app's; evaluating at the current time, the start of the
+        current minute (the page shows it to the minute), so that the kernels of a team
+        arriving together count once (``figures_cache``)."""
+        if self.app.as_of is not None:
+            return self.app.as_of
+        return datetime.now(UTC).replace(second=0, microsecond=0)
 
     def _count(self, request: FiguresRequest) -> FiguresResult:
-        """On the worker thread: the figures, and the store's versions they go with."""
+        """On the worker thread: the figures (counted once for all the machine's kernels),
+        and the store's versions they go with."""
         try:
-            versions = self.app.workspace.versions()
-            figures = library_figures(self.app.evaluator(), request.segment_ids, request.as_of)
+            figures, versions = shared_figures(
+                self.app.workspace,
+                request.segment_ids,
+                request.as_of,
+                lambda: library_figures(self.app.evaluator(), request.segment_ids, request.as_of),
+            )
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
                 raise
