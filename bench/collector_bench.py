@@ -85,6 +85,14 @@ def serving(command: list[str], port: int, probe_path: str, log: Path) -> Iterat
             process.kill()
 
 
+def start_collector(url: str, port: int, workers: int | None = None) -> subprocess.Popen:
+    """``workbench collector`` on ``port``, once it answers (for other benchmarks)."""
+    command = collector_command(url, port, workers or os.cpu_count() or 1)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_up(port, "/v1/health", process)
+    return process
+
+
 def collector_command(url: str, port: int, workers: int) -> list[str]:
     exe = [sys.executable, "-m", "workbench.cli", "--db", url]
     return [*exe, "collector", "--port", str(port), "--origin", ORIGIN, "--workers", str(workers)]

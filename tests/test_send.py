@@ -490,6 +490,7 @@ def test_sent_email_is_tracked_through_the_collector_end_to_end(ws, tmp_path, ce
     import httpx
 
     from tests.collector_support import CollectorProcess
+    from workbench.collector import wait_for_collected
 
     collector = CollectorProcess(ws.url.url, tmp_path / "collector.log").start()
     try:
@@ -516,6 +517,7 @@ def test_sent_email_is_tracked_through_the_collector_end_to_end(ws, tmp_path, ce
         assert redirect.headers["location"].startswith("https://shop.example/oferta?k=")
         contact_id = redirect.headers["location"].split("k=", 1)[1].split("&", 1)[0]
 
+        wait_for_collected(ws)  # the collector stores what it answered within a second
         events = [e for e in ws.table("events").to_pylist() if e["campaign_id"] == "tracked"]
         recorded = sorted(e["name"] for e in events if e["contact_id"] == contact_id)
         assert recorded == ["email_click", "email_open", "email_sent"]
