@@ -174,9 +174,18 @@ class Loader:
             event_counts=round_.lessons.event_counts(),
         )
         forget, self._forget = self._forget, []
+        started = time.perf_counter()
         report = self.ws.store_prepared(prepared, also=lambda con: _record_positions(con, round_.ends, forget, now))
+        took = time.perf_counter() - started
         self.loaded += report.stored + report.links
-        log.debug("loaded %d records: %s", round_.records, report.summary())
+        # a round that takes long waited for the store (evaluations in progress hold it)
+        log.log(
+            logging.INFO if took > 1 else logging.DEBUG,
+            "loaded %d requests in %.2fs: %s",
+            round_.records,
+            took,
+            report.summary(),
+        )
 
     def _clean_up(self) -> None:
         """Delete files that are fully stored and will not grow: ended by their writer, or
