@@ -256,6 +256,23 @@ GROUP_CASES = {
             ev("add_to_cart", aggregate={"fn": "min", "property": "amount"}, op="ne", value=10),
         ]
     },
+    # attributes every member must have: only those contacts' events are aggregated
+    "candidates-all": {
+        "all": [
+            a("city", "in", ["Gdańsk", "Kraków"]),
+            a("email_consent", "is_true"),
+            ev("purchase", window={"last": "30d"}, op="gte", value=1),
+            {"not": ev("page_view", window={"last": "7d"})},
+        ]
+    },
+    "candidates-any-of-alls": {
+        "any": [
+            {"all": [a("city", "eq", "Gdańsk"), ev("purchase")]},
+            {"all": [a("status", "eq", "vip"), {"not": ev("email_open", window={"last": "30d"})}]},
+        ]
+    },
+    "candidates-not-attribute": {"all": [{"not": a("city", "eq", "Gdańsk")}, ev("app_open", op="eq", value=0)]},
+    "no-candidates-any-with-event": {"any": [a("city", "eq", "Gdańsk"), ev("purchase", window={"last": "7d"})]},
     "empty-avg-beside-any-event": {
         "all": [
             ev("*", window={"last": "30d"}),

@@ -28,6 +28,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from workbench.errors import SegmentError
+from workbench.expr.candidates import necessary
 from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import DECIMAL, dialect_for
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY, holds_without_events
@@ -689,16 +690,34 @@ class Compiler:
                     self.event_columns[node] = f"ev{len(self.event_columns)}"
         if not self.event_columns:
             return self.universe()
+        base = self.candidates(rules)
         # no member without events: only the contacts that have some need be joined
         inner = all(holds_without_events(rule) is False for rule in rules)
-        return self.with_aggregates([(self, cond, name) for cond, name in self.event_columns.items()], inner)
+        conditions = [(self, cond, name) for cond, name in self.event_columns.items()]
+        return self.with_aggregates(conditions, inner, base)
 
-    def with_aggregates(self, conditions: list[tuple[Compiler, Event, str]], inner: bool = False) -> ir.Table:
-        """The universe and a column per (compiler, condition, name): the condition's
-        aggregate at that compiler's T, all of one ``group_by`` over the stitched events;
-        joined to the universe as a left join, or an inner join when ``inner``."""
-        wide = self.universe()
+    def candidates(self, rules: list[Rule]) -> ir.Table | None:
+        """When every member of every rule must pass conditions on its attributes or lists
+        (:func:`~workbench.expr.candidates.necessary`), the contacts of the universe that
+        pass those of at least one rule: the only ones whose events count. Else None."""
+        found = [necessary(rule) for rule in rules]
+        if not found or any(part is None for part in found):
+            return None
+        universe = self.universe()
+        either = found[0] if len(found) == 1 else AnyOf(tuple(found))
+        return universe.filter(self.predicate(either, universe))
+
+    def with_aggregates(
+        self, conditions: list[tuple[Compiler, Event, str]], inner: bool = False, base: ir.Table | None = None
+    ) -> ir.Table:
+        """``base`` (default: the universe) and a column per (compiler, condition, name): the
+        condition's aggregate at that compiler's T, all of one ``group_by`` over the stitched
+        events (of ``base``'s contacts only); joined to ``base`` as a left join, or an inner
+        join when ``inner``."""
+        wide = self.universe() if base is None else base
         e = self.stitched_events(boxes=self.events_scan([(sub, cond) for sub, cond, _ in conditions]))
+        if base is not None:
+            e = e.filter(e.cid.isin(base.contact_id))
         per_contact = e.group_by(e.cid).aggregate(
             **{name: sub.condition_column(e, cond) for sub, cond, name in conditions}
         )

@@ -153,6 +153,7 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
     staged = prepared.staged
     if staged is not None and con.name == "duckdb":
         set_option(con, "memory_limit", STAGING_MEMORY)  # this connection ends with the write
+        set_option(con, "enable_progress_bar", "false")  # the caller draws its own
         rows = con.read_parquet([str(p) for p in staged.parts], table_name=alias)
         if staged.dropped is not None:
             rows = rows.anti_join(con.read_parquet(str(staged.dropped)), ORDER_COLUMN)
