@@ -287,41 +287,86 @@ def summary(visits: list[Visit]) -> dict:
 
 @dataclass
 class MemoryRun:
-    """Kernels and resident memory around a series of visits, one after another."""
+    """Kernels, resident memory and CPU around a series of visits, one after another."""
 
     pool: int
     baseline_kernels: int
     baseline_mb: float
     peak_kernels: int = 0
     peak_mb: float = 0.0
-    kernel_mb: list[float] = field(default_factory=list)  # each visitor's kernel, with the page open
+    kernel_mb: list[float] = field(default_factory=list)  # each visitor's kernel, its library shown
+    kernel_uss_mb: list[float] = field(default_factory=list)  # the same, memory of its own
+    charts_mb: float | None = None  # the first visitor's kernel after drawing the overlap charts
+    server_cpu_per_visit: float = 0.0  # Voila and its kernels: the page's kernel and its refill
+    browser_cpu_per_visit: float = 0.0  # Chromium, for comparison (on a marketer's own computer)
     after_kernels: int = 0
     after_mb: float = 0.0
     back_after_s: float | None = None
     problems: list[str] = field(default_factory=list)
 
 
+PAGE_KERNEL = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def page_kernel(server: DemoServer, page) -> psutil.Process | None:
+    """The kernel process serving ``page``."""
+    kernel_id = await page.evaluate(PAGE_KERNEL)
+    for process in server.kernels():
+        with suppress(psutil.NoSuchProcess):
+            if any(kernel_id in part for part in process.cmdline()):
+                return process
+    return None
+
+
+async def draw_charts(page) -> None:
+    """As a marketer would: the Overlap tab, two segments, Compare."""
+    await page.get_by_role("tab", name="Overlap").click()
+    choices = page.locator(".wb-overlap-choice input[type=checkbox]")
+    await choices.nth(0).check()
+    await choices.nth(1).check()
+    await page.get_by_role("button", name="Compare").click()
+    await page.locator(".wb-overlap-view .wb-chart svg").first.wait_for(timeout=PAGE_TIMEOUT_S * 1000)
+
+
 async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait: float) -> MemoryRun:
-    """``visits`` visits one after another, alternately closed politely and dropped; then wait
-    up to ``wait`` seconds for the kernel count and the memory to come back."""
+    """``visits`` visits one after another, alternately closed politely and dropped (the first
+    also draws charts); then wait up to ``wait`` seconds for the kernel count and the memory
+    to come back."""
     from playwright.async_api import async_playwright
 
     server.settle(pool, timeout=300)
     run = MemoryRun(pool, len(server.kernels()), server.rss_mb())
+    server_cpu = cpu_seconds(server.processes())
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name()]
+        browser_cpu = cpu_seconds(chromium)
         try:
             for number in range(visits):
-                before = {p.pid for p in server.kernels()}
-                visit = await open_page(browser, server.url, rows, figures=False)
+                visit = await open_page(browser, server.url, rows)
                 if visit.problem:
                     run.problems.append(visit.problem)
-                mine = [p for p in server.kernels() if p.pid not in before]
-                # the visitor's kernel came from the pool; the refill is the newest one
-                run.kernel_mb += [p.memory_info().rss / 2**20 for p in mine[:1]]
+                kernel = await page_kernel(server, visit.page)
+                if kernel is not None:
+                    run.kernel_mb.append(kernel.memory_info().rss / 2**20)
+                    run.kernel_uss_mb.append(kernel.memory_full_info().uss / 2**20)
+                    if number == 0:
+                        await draw_charts(visit.page)
+                        run.charts_mb = kernel.memory_info().rss / 2**20
                 run.peak_kernels = max(run.peak_kernels, len(server.kernels()))
                 run.peak_mb = max(run.peak_mb, server.rss_mb())
                 await leave(visit, politely=number % 2 == 0)
+            chromium = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name()]
+            run.browser_cpu_per_visit = round((cpu_seconds(chromium) - browser_cpu) / visits, 2)
         finally:
             await browser.close()
     start = time.monotonic()
@@ -331,6 +376,8 @@ async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait
             run.back_after_s = round(time.monotonic() - start, 1)
             break
         await asyncio.sleep(1)
+    # What the server spent: each visit's kernel, its refill, and ending it (counted once all ended).
+    run.server_cpu_per_visit = round((cpu_seconds(server.processes()) - server_cpu) / visits, 2)
     return run
 
 
@@ -361,9 +408,11 @@ def markdown(report: dict) -> str:
         lines.append(
             f"Memory: {memory['baseline_mb']:.0f} MB with the pool of {memory['pool']} ({memory['baseline_kernels']} "
             f"kernels); peak {memory['peak_mb']:.0f} MB and {memory['peak_kernels']} kernels during "
-            f"{report['visits']} visits; a visitor's kernel {statistics.median(memory['kernel_mb']):.0f} MB; "
-            f"back to {memory['after_kernels']} kernels and {memory['after_mb']:.0f} MB "
-            f"{memory['back_after_s']} s after the last visit."
+            f"{report['visits']} visits; a visitor's kernel {statistics.median(memory['kernel_mb']):.0f} MB "
+            f"({statistics.median(memory['kernel_uss_mb']):.0f} MB of its own), {memory['charts_mb']:.0f} MB "
+            f"once it drew charts; back to {memory['after_kernels']} kernels and {memory['after_mb']:.0f} MB "
+            f"{memory['back_after_s']} s after the last visit. CPU per visit: {memory['server_cpu_per_visit']} s "
+            f"on the server, {memory['browser_cpu_per_visit']} s in Chromium."
         )
     return "\n".join(lines)
 

@@ -981,6 +981,16 @@ def test_charts_render_to_svg_and_png_without_a_browser():
 # --- the notebook Voila serves -----------------------------------------------------------------
 
 
+def test_every_setting_of_voila_json_is_documented():
+    config = json.loads(Path("voila.json").read_text())
+    documented = Path("docs/app.md").read_text()
+    for section, settings in config.items():
+        for key in settings:
+            if (section, key) != ("Voila", "tornado_settings"):  # the CSP, documented on its own
+                assert section in documented, section
+                assert f"`{key}`" in documented or f".{key}`" in documented, key
+
+
 def test_the_app_notebook_only_opens_the_app():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]

@@ -1,9 +1,11 @@
 """One saved segment as a row of the library: its name (a button that selects it) and its
 figures — members now, reach per channel, the size's trend — beside its rule in English.
 
-A row is three widgets whatever it shows (a name button, one HTML block of cells, and the
-box holding them), so a library of dozens of segments stays quick to send to the browser;
-the cells line up with the header through the same CSS grid (``theme.css``).
+A row is four widgets whatever it shows (a name button, one HTML block of cells, the line
+holding them and the box that also holds the actions when the row is selected), sharing
+their layout and style models (``RowLooks``): a library of dozens of segments stays quick to
+send to the browser and to draw. The cells line up with the header through the same CSS
+grid (``theme.css``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
 from workbench.app.figures import TREND_WEEKS, SegmentFigures
@@ -74,18 +77,29 @@ def trend_cell(figures: SegmentFigures | None) -> str:
     return f"<div>{sparkline(figures.trend) if figures.trend else ''}</div>"
 
 
+class RowLooks:
+    """Layout and style models every row shares (each is a model the browser must create:
+    one for all rows instead of one per widget). A row's own box keeps its own layout, which
+    search hides."""
+
+    def __init__(self) -> None:
+        self.layout = widgets.Layout()
+        self.button = widgets.ButtonStyle()
+        self.html = HTMLStyle()
+
+
 class LibraryRow:
     """One saved segment on screen; ``on_select`` is what a click on its name does."""
 
-    def __init__(self, saved: SavedSegment, english: str, on_select: Callable[[str], None]) -> None:
+    def __init__(self, saved: SavedSegment, english: str, on_select: Callable[[str], None], looks: RowLooks) -> None:
         self.segment_id = saved.id
-        self.name = widgets.Button()
+        self.name = widgets.Button(layout=looks.layout, style=looks.button)
         self.name.add_class("wb-row-name")
         self.name.add_class("wb-name-col")
         self.name.on_click(lambda _button: on_select(self.segment_id))
-        self.cells = widgets.HTML()
+        self.cells = widgets.HTML(layout=looks.layout, style=looks.html)
         self.cells.add_class("wb-cells-col")
-        self.line = widgets.HBox([self.name, self.cells])
+        self.line = widgets.HBox([self.name, self.cells], layout=looks.layout)
         self.line.add_class("wb-row-line")
         # The selected row holds the actions right under its line: next in the page, and
         # next when tabbing from its name.
@@ -126,7 +140,8 @@ class LibraryRow:
     def matches(self, words: list[str]) -> bool:
         return all(word in self.haystack for word in words)
 
-    def set_selected(self, selected: bool, actions: widgets.Widget) -> None:
+    def set_selected(self, selected: bool, actions: widgets.Widget | None) -> None:
+        """Highlight the row, and show ``actions`` under it while it is selected."""
         (self.widget.add_class if selected else self.widget.remove_class)("wb-selected")
         self.name.button_style = "info" if selected else ""
         children = (self.line, actions) if selected else (self.line,)
@@ -134,5 +149,5 @@ class LibraryRow:
             self.widget.children = children
 
     def close(self) -> None:
-        for part in (self.widget, self.line, self.name, self.cells):
+        for part in (self.widget, self.line, self.name, self.cells):  # not the shared looks
             part.close()

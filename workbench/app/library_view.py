@@ -24,7 +24,7 @@ from workbench.app.channels import REACH_RULES
 from workbench.app.feedback import Feedback, failure_text
 from workbench.app.figures import TREND_WEEKS, SegmentFigures, library_figures
 from workbench.app.figures_cache import shared_figures
-from workbench.app.library_rows import LibraryRow, header
+from workbench.app.library_rows import LibraryRow, RowLooks, header
 from workbench.app.references import deletion_blockers
 from workbench.app.text import folded, plural, when
 from workbench.errors import WorkbenchError
@@ -87,7 +87,8 @@ class LibraryView:
         self.summary.add_class("wb-library-summary")
         self.table = widgets.VBox()
         self.table.add_class("wb-library")
-        self.actions = self._actions()
+        self.looks = RowLooks()
+        self._actions: widgets.VBox | None = None  # built when a segment is first selected
         note = widgets.HTML(
             f'<div class="wb-note">Email, SMS and Push: the members a send would reach — {REACH_RULES} '
             "(the send gate's rules; frequency caps and quiet hours are checked when sending). "
@@ -104,7 +105,14 @@ class LibraryView:
         )
         self.refresh(recount=())
 
-    def _actions(self) -> widgets.VBox:
+    @property
+    def actions(self) -> widgets.VBox:
+        """What can be done with the selected segment (shown under its row)."""
+        if self._actions is None:
+            self._actions = self._build_actions()
+        return self._actions
+
+    def _build_actions(self) -> widgets.VBox:
         self.buttons: dict[str, widgets.Button] = {}
         for label, icon, action in (
             ("Open in builder", "edit", lambda: self.open(self._chosen())),
@@ -153,7 +161,7 @@ class LibraryView:
                     english = f"(cannot be described: {exc})"
                 row = self.rows.pop(saved.id, None)
                 if row is None:
-                    rows[saved.id] = LibraryRow(saved, english, self._clicked)
+                    rows[saved.id] = LibraryRow(saved, english, self._clicked, self.looks)
                 else:
                     row.show(saved, english)
                     rows[saved.id] = row
@@ -282,8 +290,9 @@ class LibraryView:
         self._show_selection()
 
     def _show_selection(self) -> None:
+        actions = self.actions if self.selected else None
         for segment_id, row in self.rows.items():
-            row.set_selected(segment_id == self.selected, self.actions)
+            row.set_selected(segment_id == self.selected, actions)
 
     def _clicked(self, segment_id: str) -> None:
         """A click on a row's name selects it."""
@@ -295,7 +304,8 @@ class LibraryView:
         return self.selected
 
     def _hide_panels(self) -> None:
-        self.rename_panel.layout.display = self.delete_panel.layout.display = "none"
+        if self._actions is not None:
+            self.rename_panel.layout.display = self.delete_panel.layout.display = "none"
 
     # --- actions ----------------------------------------------------------------------------------
 

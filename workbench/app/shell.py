@@ -107,8 +107,10 @@ class SegmentsApp(widgets.VBox):
         self.lists: list[ListInfo] = []
         self._read_store()
         self._later: dict[str, Any] = {}  # the views built so far, by tab
-        opening = widgets.HTML('<div class="wb-muted">Opening…</div>')  # one model, shown in every tab not built yet
-        self._places = {tab: widgets.Box([opening]) for tab in TABS}
+        # One model each for what every tab not built yet shows, and for the tabs' layout.
+        opening = widgets.HTML('<div class="wb-muted">Opening…</div>')
+        place_layout = widgets.Layout()
+        self._places = {tab: widgets.Box([opening], layout=place_layout) for tab in TABS}
         for place in self._places.values():
             place.add_class("wb-tab-place")
         self.library = LibraryView(self)
@@ -204,6 +206,9 @@ class SegmentsApp(widgets.VBox):
 
     def close(self) -> None:
         """Stop background work and close every widget."""
+        if not hasattr(self, "library"):  # the app could not be built; nothing runs
+            super().close()
+            return
         for view in self.views:
             stop = getattr(view, "close", None)
             if stop is not None:
