@@ -152,17 +152,13 @@ class Loader:
 
     def _store(self, round_: _Round) -> None:
         now = datetime.now(UTC)
-        events = _first_of_each(
-            pa.concat_tables(round_.events) if round_.events else EVENT_SCHEMA.empty_table(), ["event_id"]
-        )
+        # one chunk, not one per request: engines load and scan thousands of tiny chunks slowly
+        events = _first_of_each(_one_table(round_.events, EVENT_SCHEMA), ["event_id"])
         at = events.schema.get_field_index("received_at")
         events = events.set_column(
             at, events.schema.field(at), pa.array([now] * events.num_rows, EVENT_SCHEMA[at].type)
         )
-        links = _first_of_each(
-            pa.concat_tables(round_.links) if round_.links else LINK_SCHEMA.empty_table(),
-            ["anonymous_id", "contact_id"],
-        )
+        links = _first_of_each(_one_table(round_.links, LINK_SCHEMA), ["anonymous_id", "contact_id"])
         prepared = Prepared(
             kind="events",
             table=events,
@@ -236,6 +232,11 @@ def _ended(path: Path, offset: int) -> bool:
     with path.open("rb") as f:
         f.seek(offset - size)
         return f.read(size) == journal.encode(journal.END, b"")
+
+
+def _one_table(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """The tables' rows in order, as one contiguous table."""
+    return pa.concat_tables(tables).combine_chunks() if tables else schema.empty_table()
 
 
 def _first_of_each(table: pa.Table, keys: list[str]) -> pa.Table:
