@@ -201,13 +201,16 @@ class Helpers:
             for s in scripts
         ]
         for process in self.processes:
-            if process.stdout.readline().strip() != "ready":
+            # DuckDB may draw a progress bar on stdout before: read up to the word
+            while (line := process.stdout.readline()) and not line.strip().endswith("ready"):
+                pass
+            if not line:
                 self.finish()
                 raise RuntimeError("a helper process failed to start")
 
     def finish(self) -> list[str]:
         self.stop.touch()
-        outputs = [p.communicate(timeout=300)[0].strip() for p in self.processes]
+        outputs = [(p.communicate(timeout=300)[0].strip().splitlines() or [""])[-1] for p in self.processes]
         self.stop.unlink(missing_ok=True)
         return outputs
 
