@@ -195,6 +195,53 @@ def demo_server(db: Path, log: Path, *options: str, env: dict[str, str] | None =
         server.stop()
 
 
+class CpuMeter:
+    """CPU seconds used by process trees, ended processes included: polls every process's
+    cumulative CPU time and keeps the last value seen (a kernel or a renderer that ends
+    between two polls loses at most ``interval`` of its time)."""
+
+    def __init__(self, **roots: int) -> None:
+        self.roots = roots  # name -> pid of the tree's root
+        self.seen: dict[str, dict[int, float]] = {name: {} for name in roots}
+        self.interval = 0.2
+
+    def poll(self) -> None:
+        for name, pid in self.roots.items():
+            with suppress(psutil.NoSuchProcess):
+                root = psutil.Process(pid)
+                for process in [root, *root.children(recursive=True)]:
+                    with suppress(psutil.NoSuchProcess):
+                        times = process.cpu_times()
+                        self.seen[name][process.pid] = times.user + times.system
+
+    def totals(self) -> dict[str, float]:
+        return {name: sum(used.values()) for name, used in self.seen.items()}
+
+    async def run(self) -> None:
+        while True:
+            self.poll()
+            await asyncio.sleep(self.interval)
+
+    @contextmanager
+    def measuring(self) -> Iterator[dict[str, float]]:
+        """``used``: the CPU seconds of each tree during the block."""
+        self.poll()
+        before = self.totals()
+        used: dict[str, float] = {}
+        yield used
+        self.poll()
+        used.update({name: round(total - before[name], 2) for name, total in self.totals().items()})
+
+
+def browser_pid(browser) -> int:
+    """The pid of the Chromium Playwright started (the parent of its renderers)."""
+    for process in psutil.Process().children(recursive=True):
+        with suppress(psutil.NoSuchProcess):
+            if "chrom" in process.name() and process.parent().name() != process.name():
+                return process.pid
+    raise RuntimeError("no Chromium process found")
+
+
 @dataclass
 class Visit:
     """One marketer opening the app: seconds to the library's rows and to all its figures."""
@@ -258,16 +305,25 @@ async def first_paint(server: DemoServer, visitors: list[int], rounds: int, rows
     results: dict[str, dict] = {}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        meter = CpuMeter(server=server.process.pid, browser=browser_pid(browser))
+        polling = asyncio.ensure_future(meter.run())
         try:
             for count in visitors:
                 visits: list[Visit] = []
+                cpu = {"server": 0.0, "browser": 0.0}
                 for _ in range(rounds):
                     server.settle(pool, timeout=300)
-                    batch = await asyncio.gather(*(open_page(browser, server.url, rows) for _ in range(count)))
+                    with meter.measuring() as used:
+                        batch = await asyncio.gather(*(open_page(browser, server.url, rows) for _ in range(count)))
                     visits += batch
+                    for name in cpu:
+                        cpu[name] += used[name]
                     await asyncio.gather(*(leave(visit) for visit in batch))
-                results[str(count)] = summary(visits)
+                results[str(count)] = summary(visits) | {
+                    f"{name}_cpu_per_visit": round(total / len(visits), 2) for name, total in cpu.items()
+                }
         finally:
+            polling.cancel()
             await browser.close()
     return results
 
@@ -308,15 +364,6 @@ class MemoryRun:
 PAGE_KERNEL = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
 
 
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        with suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
-
-
 async def page_kernel(server: DemoServer, page) -> psutil.Process | None:
     """The kernel process serving ``page``."""
     kernel_id = await page.evaluate(PAGE_KERNEL)
@@ -345,11 +392,12 @@ async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait
 
     server.settle(pool, timeout=300)
     run = MemoryRun(pool, len(server.kernels()), server.rss_mb())
-    server_cpu = cpu_seconds(server.processes())
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        chromium = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name()]
-        browser_cpu = cpu_seconds(chromium)
+        meter = CpuMeter(server=server.process.pid, browser=browser_pid(browser))
+        polling = asyncio.ensure_future(meter.run())
+        meter.poll()
+        before = meter.totals()
         try:
             for number in range(visits):
                 visit = await open_page(browser, server.url, rows)
@@ -365,8 +413,8 @@ async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait
                 run.peak_kernels = max(run.peak_kernels, len(server.kernels()))
                 run.peak_mb = max(run.peak_mb, server.rss_mb())
                 await leave(visit, politely=number % 2 == 0)
-            chromium = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name()]
-            run.browser_cpu_per_visit = round((cpu_seconds(chromium) - browser_cpu) / visits, 2)
+            meter.poll()
+            run.browser_cpu_per_visit = round((meter.totals()["browser"] - before["browser"]) / visits, 2)
         finally:
             await browser.close()
     start = time.monotonic()
@@ -377,7 +425,9 @@ async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait
             break
         await asyncio.sleep(1)
     # What the server spent: each visit's kernel, its refill, and ending it (counted once all ended).
-    run.server_cpu_per_visit = round((cpu_seconds(server.processes()) - server_cpu) / visits, 2)
+    meter.poll()
+    polling.cancel()
+    run.server_cpu_per_visit = round((meter.totals()["server"] - before["server"]) / visits, 2)
     return run
 
 
@@ -386,6 +436,7 @@ def configured_lifecycle() -> dict:
     config = json.loads(VOILA_CONFIG.read_text())
     return {
         "pool": configured_pool(),
+        "fill_delay_s": config.get("VoilaKernelManager", {}).get("fill_delay"),
         "disconnect_grace_s": config.get("PageKernelManager", {}).get("disconnect_grace"),
         "cull_idle_timeout_s": config.get("MappingKernelManager", {}).get("cull_idle_timeout"),
         "cull_interval_s": config.get("MappingKernelManager", {}).get("cull_interval"),
@@ -394,13 +445,15 @@ def configured_lifecycle() -> dict:
 
 def markdown(report: dict) -> str:
     lines = [
-        "| visitors at once | first paint p50 | p95 | all figures p50 | p95 | pages without library |",
-        "|---|---|---|---|---|---|",
+        "| visitors at once | first paint p50 | p95 | all figures p50 | p95 | pages without library "
+        "| CPU per visit: server | Chromium |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for count, row in report["first_paint"].items():
         lines.append(
             f"| {count} | {row['paint_p50']} s | {row['paint_p95']} s | {row['figures_p50']} s | "
-            f"{row['figures_p95']} s | {len(row['problems'])} of {row['visits']} |"
+            f"{row['figures_p95']} s | {len(row['problems'])} of {row['visits']} | "
+            f"{row['server_cpu_per_visit']} s | {row['browser_cpu_per_visit']} s |"
         )
     memory = report.get("memory")
     if memory:
@@ -423,17 +476,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visitors", default="1,4,8", help="simultaneous visitors per round, comma-separated")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per number of visitors")
     parser.add_argument("--visits", type=int, default=20, help="visits one after another for the memory run (0: skip)")
+    parser.add_argument("--pool", type=int, help="preheated kernels (default: voila.json's)")
+    parser.add_argument(
+        "--fill-delay", type=float, help="seconds before a taken kernel is replaced (default: voila.json's)"
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
 
     db = sample_store(args.contacts)
     rows = library_size(db)
-    pool = configured_pool()
-    lifecycle = configured_lifecycle()
+    pool = configured_pool() if args.pool is None else args.pool
+    lifecycle = configured_lifecycle() | {"pool": pool}
+    options = [] if args.pool is None else [f"--VoilaConfiguration.default_pool_size={args.pool}"]
+    if args.fill_delay is not None:
+        options.append(f"--VoilaKernelManager.fill_delay={args.fill_delay}")
+        lifecycle["fill_delay_s"] = args.fill_delay
     log = CACHE / "voila.log"
     report: dict = {"contacts": args.contacts, "segments": rows, "lifecycle": lifecycle, "cores": os.cpu_count()}
     report["load_before"] = os.getloadavg()
-    with demo_server(db, log) as server:
+    with demo_server(db, log, *options) as server:
         report["first_paint"] = asyncio.run(
             first_paint(server, [int(n) for n in args.visitors.split(",")], args.rounds, rows, pool)
         )
