@@ -412,6 +412,31 @@ def test_the_library_shows_its_rows_before_their_figures(ws, fresh_cache, monkey
         opened.close()
 
 
+def test_a_library_that_cannot_be_counted_says_so_and_keeps_working(ws, fresh_cache, monkeypatch):
+    on_fire = threading.Event()
+    on_fire.set()
+    original = library_view_module.library_figures
+
+    def sometimes_broken(*args, **kwargs):
+        if on_fire.is_set():
+            raise RuntimeError("the disk is on fire")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(library_view_module, "library_figures", sometimes_broken)
+    opened = SegmentsApp(ws, as_of=AS_OF)
+    try:
+        opened.library.wait()
+        assert "Something went wrong (RuntimeError: the disk is on fire)" in opened.library.feedback.text
+        assert all("cannot count" in row.cells.value for row in opened.library.rows.values())
+        assert "counting…" not in opened.library.summary.value
+        on_fire.clear()  # the disk cooled down: Refresh counts
+        opened.library.recount()
+        opened.library.wait()
+        assert opened.library.rows["vip"].figures.members == ws.count("vip", AS_OF)
+    finally:
+        opened.close()
+
+
 def test_only_the_library_is_built_when_the_app_opens(ws):
     opened = SegmentsApp(ws, as_of=AS_OF)
     try:

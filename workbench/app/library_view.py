@@ -235,13 +235,17 @@ class LibraryView:
 
     def _publish(self, result: FiguresResult) -> None:
         """On the worker thread, for the newest request only."""
-        if result.problem:
+        if result.problem:  # nothing could be counted: each row says so, and Refresh retries
             self.feedback.error(result.problem)
-            return
+            result = dataclasses.replace(
+                result,
+                figures={sid: SegmentFigures(None, problem=result.problem) for sid in result.request.segment_ids},
+            )
         with self._lock:
             self.figures.update(result.figures)
             self._stale -= set(result.figures)
-            self.figures_at = result.request.as_of
+            if not result.problem:
+                self.figures_at = result.request.as_of
             self.counted_versions = result.versions
             for segment_id, figures in result.figures.items():
                 if segment_id in self.rows:
