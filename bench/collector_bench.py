@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import statistics
@@ -279,7 +280,7 @@ def run_store(
                             if bare["requests_per_s"]
                             else None,
                             "counted_p50_ms": round(statistics.median(counted) * 1000, 1) if counted else None,
-                            "counted_p95_ms": round(counted[int(0.95 * (len(counted) - 1))] * 1000, 1)
+                            "counted_p95_ms": round(counted[math.ceil(0.95 * len(counted)) - 1] * 1000, 1)
                             if counted
                             else None,
                             "probes": len(counted),
