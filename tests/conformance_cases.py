@@ -294,3 +294,19 @@ NEGATION_PAIRS = {
     "event-ne": (ev("purchase", op="eq", value=1), ev("purchase", op="ne", value=1)),
     "avg-ne": (spent("avg", "eq", 100.1), spent("avg", "ne", 100.1)),
 }
+
+
+def rules():
+    """A hypothesis strategy of rules: the cases above, nested in all, any and not."""
+    from hypothesis import strategies as st
+
+    leaf = st.sampled_from(sorted(CASES)).map(lambda k: CASES[k])
+    return st.recursive(
+        leaf,
+        lambda children: st.one_of(
+            st.lists(children, max_size=3).map(lambda rs: {"all": rs}),
+            st.lists(children, max_size=3).map(lambda rs: {"any": rs}),
+            children.map(lambda r: {"not": r}),
+        ),
+        max_leaves=5,
+    )

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.chdb_store import ChdbStore
-from tests.conformance_cases import CASES, NEGATION_PAIRS
+from tests.conformance_cases import CASES, NEGATION_PAIRS, rules
 from tests.reference import evaluate
 from tests.world import load, make_world
 from workbench.errors import SegmentError
@@ -151,22 +151,6 @@ def test_time_zone_changes_calendar_rules(store, world, tz):
             assert members(store, rule, world) == expected, case
     finally:
         store.set_timezone("UTC")
-
-
-LEAVES = sorted(CASES)
-
-
-def rules() -> st.SearchStrategy[dict]:
-    leaf = st.sampled_from(LEAVES).map(lambda k: CASES[k])
-    return st.recursive(
-        leaf,
-        lambda children: st.one_of(
-            st.lists(children, max_size=3).map(lambda rs: {"all": rs}),
-            st.lists(children, max_size=3).map(lambda rs: {"any": rs}),
-            children.map(lambda r: {"not": r}),
-        ),
-        max_leaves=5,
-    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -185,12 +185,21 @@ def trigger_allowed_hosts(db: str | None, as_json: bool) -> None:
 )
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--once", is_flag=True, help="One round, then exit.")
-def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool) -> None:
+@click.option(
+    "--full-every",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds between rounds that evaluate every contact (the others evaluate those that changed).",
+)
+def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool, full_every: float) -> None:
     """Evaluate tracked segments continuously; record entries and exits; run triggers."""
     from workbench.triggers import Dispatcher, Tick, Watcher
 
     ws = connect(db)
-    watcher = Watcher(ws, dispatcher=Dispatcher(ws, runs_dir=runs_dir.resolve()))
+    watcher = Watcher(
+        ws, dispatcher=Dispatcher(ws, runs_dir=runs_dir.resolve()), full_every=timedelta(seconds=full_every)
+    )
 
     def report(tick: Tick) -> None:
         if tick.changes or tick.jobs:

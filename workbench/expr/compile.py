@@ -83,7 +83,15 @@ def tables(catalog: Catalog) -> dict[str, ir.Table]:
         "events": ibis.table(EVENTS, name="events"),
         "identities": ibis.table(IDENTITIES, name="identities"),
         "list_members": ibis.table(LIST_MEMBERS, name="wb_list_members"),
+        "scope": ibis.table(SCOPE, name=SCOPE_TABLE),
     }
+
+
+SCOPE_TABLE = "wb_scope"
+"""A scoped evaluation (``many_sql(scoped=True)``) reads only the contacts listed in a table
+of this name, which the caller provides for the query (the watcher: contacts that may have
+changed since its last round)."""
+SCOPE = ibis.schema({"contact_id": dt.String(nullable=False)})
 
 
 @dataclass(frozen=True)
@@ -196,9 +204,11 @@ class Compiler:
         resolve: Resolver | None = None,
         dialect: str = "duckdb",
         clock: Clock | None = None,
+        scoped: bool = False,
     ) -> None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
+        self.scoped = scoped  # only the contacts of SCOPE_TABLE
         self.catalog = catalog
         self.T = as_of.astimezone(UTC)
         self.tz = zone(catalog.timezone)
@@ -677,6 +687,8 @@ class Compiler:
         """The contacts created by T (with the fields the rules read)."""
         contacts = self.t["contacts"]
         universe = contacts.filter(contacts.created_at <= self.ts(self.now))
+        if self.scoped:
+            universe = universe.filter(universe.contact_id.isin(self.t["scope"].contact_id))
         return universe if self.contact_fields is None else universe.select(*self.contact_fields)
 
     def wide(self, rules: Iterable[Rule]) -> ir.Table:
@@ -691,6 +703,8 @@ class Compiler:
         if not self.event_columns:
             return self.universe()
         base = self.candidates(rules)
+        if base is None and self.scoped:
+            base = self.universe()  # its contacts' events only
         # no member without events: only the contacts that have some need be joined
         inner = all(holds_without_events(rule) is False for rule in rules)
         conditions = [(self, cond, name) for cond, name in self.event_columns.items()]
@@ -939,20 +953,22 @@ def many_sql(
     dialect: str = "duckdb",
     finish: Callable[[ir.Table, Mapping[str, ir.Table]], ir.Expr] | None = None,
     finish_key: Hashable = None,
+    scoped: bool = False,
 ) -> str:
     """The SQL of :func:`compile_many`, or of ``finish(table, tables)`` built on it, from the
     per-process template cache. ``finish`` (e.g. counting each column) must depend on
-    nothing but its arguments and what ``finish_key`` names."""
+    nothing but its arguments and what ``finish_key`` names. ``scoped``: only the contacts
+    listed in :data:`SCOPE_TABLE`."""
     rules = {key: inline(rule, resolve) for key, rule in _rules(segments).items()}
     as_of = _utc(as_of)
 
     def build(clock: Clock) -> ir.Expr:
-        compiler = Compiler(catalog, as_of, None, dialect, clock)
+        compiler = Compiler(catalog, as_of, None, dialect, clock, scoped=scoped)
         table = compiler.compile_many(rules)
         return table if finish is None else finish(table, compiler.t)
 
     return cached_sql(
-        ("many", catalog_key(catalog), tuple(rules.items()), finish_key),
+        ("many", catalog_key(catalog), tuple(rules.items()), finish_key, scoped),
         build,
         as_of=as_of,
         dialect=dialect,

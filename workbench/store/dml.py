@@ -34,6 +34,11 @@ def delete_where(con: BaseBackend, table: str, **equals: str) -> None:
     _execute(con, exp.delete(table, where=condition), list(equals.values()))
 
 
+def delete_older(con: BaseBackend, table: str, column: str, upto: int) -> None:
+    """``DELETE FROM table WHERE column <= ?``."""
+    _execute(con, exp.delete(table, where=exp.column(column) <= exp.Placeholder()), [upto])
+
+
 def delete_matching(con: BaseBackend, table: str, key: str, staged: ir.Table) -> None:
     """``DELETE FROM table WHERE key IN (SELECT key FROM staged)``; ``staged`` is a table of
     ``con`` (compiled by Ibis)."""

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -172,6 +172,29 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
             con.drop_view(alias, force=True)
         else:
             con.drop_table(alias, force=True)
+
+
+@contextmanager
+def contact_scope(con: BaseBackend, name: str, contact_ids: Iterable[str] | None) -> Iterator[None]:
+    """Contact ids as a table ``name`` of ``con`` for the queries inside (nothing when None):
+    an Arrow view on DuckDB (allowed on a read-only connection), a temporary table elsewhere."""
+    if contact_ids is None:
+        yield
+        return
+    ids = pa.table({"contact_id": pa.array(sorted(set(contact_ids)), pa.string())})
+    if con.name == "duckdb":
+        con.con.register(name, ids)
+    else:
+        from workbench.store.dml import stage as load
+
+        load(con, name, ids)
+    try:
+        yield
+    finally:
+        if con.name == "duckdb":
+            con.con.unregister(name)
+        else:
+            con.drop_table(name, force=True)
 
 
 def batches(staged: Staged) -> Iterator[pa.RecordBatch]:

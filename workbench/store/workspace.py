@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
@@ -25,12 +26,12 @@ from ibis.backends import BaseBackend
 from workbench.csvsafe import write_csv
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
-from workbench.expr.compile import compile_segment, count_columns, many_sql, segment_sql
+from workbench.expr.compile import SCOPE_TABLE, compile_segment, count_columns, many_sql, segment_sql
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
-from workbench.store import catalog_store, clickhouse, library, staging, upgrade
+from workbench.store import catalog_store, changes, clickhouse, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
@@ -383,17 +384,22 @@ class Workspace:
         return {key: int(n or 0) for key, n in zip(keys, row, strict=True)}
 
     def membership(
-        self, refs: Iterable[SegmentLike] | Mapping[str, SegmentLike], as_of: datetime | str | None = None
+        self,
+        refs: Iterable[SegmentLike] | Mapping[str, SegmentLike],
+        as_of: datetime | str | None = None,
+        scope: Iterable[str] | None = None,
     ) -> pa.Table:
         """``contact_id`` and a boolean column per segment (named as in :meth:`counts`), for
         every contact that is a member of at least one, ordered by ``contact_id``; one query
-        that reads ``events`` once."""
+        that reads ``events`` once. With ``scope``, only those contacts are evaluated (and
+        only their events read)."""
         with self.connector.hold() as con:
-            keys, sql = self._many_sql(refs, as_of)
+            keys, sql = self._many_sql(refs, as_of, scoped=scope is not None)
             schema = pa.schema([("contact_id", pa.string()), *((key, pa.bool_()) for key in keys)])
             if not keys:
                 return schema.empty_table()
-            rows = run_sql(con, sorted_by_contact(sql))
+            with staging.contact_scope(con, SCOPE_TABLE, scope):
+                rows = run_sql(con, sorted_by_contact(sql))
         columns = list(zip(*rows, strict=True)) if rows else [()] * (len(keys) + 1)
         return pa.table(
             [pa.array(columns[0], pa.string()), *(pa.array([bool(v) for v in c], pa.bool_()) for c in columns[1:])],
@@ -515,6 +521,8 @@ class Workspace:
                 "identities": ["anonymous_id", "contact_id"],
             }[kind]
             fresh = staged.anti_join(_keys_also_in(target, staged, key), key)
+            # what the watcher re-evaluates: listed for a small write, "anything" for a big one
+            touched = None if prepared.rows > changes.MANY else con.to_pyarrow(_touched(kind, staged, fresh))
             if kind == "contacts":
                 stored = int(con.execute(fresh.count()))
                 updated = prepared.rows - stored
@@ -538,6 +546,7 @@ class Workspace:
                 analyze(con, kind)
             if stored or updated or links:
                 catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
+                changes.record(con, touched)
             if also is not None:
                 also(con)
         remember()  # the catalog as this write left it, now that it is committed
@@ -654,6 +663,14 @@ def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
             return [d.name for d in cursor.description], cursor.fetchall()
     result = con.con.query(sql)
     return list(result.column_names), list(result.result_rows)
+
+
+def _touched(kind: str, staged: ir.Table, fresh: ir.Table) -> ir.Table:
+    """The contacts (or anonymous ids) a write of ``kind`` touches: of its new events and new
+    identity links, and of every contact row written (new or updated)."""
+    if kind == "contacts":
+        return staged.select("contact_id", anonymous_id=ibis.null(dt.string)).distinct()
+    return fresh.select("contact_id", "anonymous_id").distinct()
 
 
 def _keys_also_in(target: ir.Table, staged: ir.Table, key: list[str]) -> ir.Table:

@@ -13,15 +13,18 @@ and a count at instant t is the membership of the last evaluation at or before t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import ibis
 import pyarrow as pa
+from ibis.backends import BaseBackend
 
 from workbench.errors import WorkbenchError
+from workbench.expr.compile import SCOPE_TABLE
 from workbench.store.connection import transaction
+from workbench.store.staging import contact_scope
 from workbench.store.statements import update_in, update_where
 from workbench.store.workspace import Workspace
 from workbench.triggers.definitions import Trigger
@@ -44,15 +47,18 @@ class Change:
     baseline: bool = False  # a member when tracking started
 
 
-def evaluate(ws: Workspace, segment_ids: Sequence[str], at: datetime) -> dict[str, set[str]]:
-    """The members of each segment at ``at``, in one pass over events (``Workspace.membership``).
-    A segment that cannot be evaluated (deleted, or made invalid by a change to the catalog)
-    is left out with an error in the log: its history stays as it was, and the other
-    segments are still watched (then each is evaluated on its own, to find which)."""
+def evaluate(
+    ws: Workspace, segment_ids: Sequence[str], at: datetime, scope: set[str] | None = None
+) -> dict[str, set[str]]:
+    """The members of each segment at ``at``, in one pass over events (``Workspace.membership``);
+    with ``scope``, of those contacts only. A segment that cannot be evaluated (deleted, or
+    made invalid by a change to the catalog) is left out with an error in the log: its
+    history stays as it was, and the other segments are still watched (then each is
+    evaluated on its own, to find which)."""
     if not segment_ids:
         return {}
     try:
-        flags = ws.membership(list(segment_ids), at)
+        flags = ws.membership(list(segment_ids), at, scope=scope)
     except WorkbenchError:
         pass
     else:
@@ -64,15 +70,24 @@ def evaluate(ws: Workspace, segment_ids: Sequence[str], at: datetime) -> dict[st
     members = {}
     for sid in segment_ids:
         try:
-            members[sid] = set(ws.members(sid, at))
+            found = set(ws.members(sid, at))
+            members[sid] = found if scope is None else found & scope
         except WorkbenchError as exc:
             log.error("tracked segment %s cannot be evaluated, skipped: %s", sid, exc)
     return members
 
 
-def record(ws: Workspace, members: Mapping[str, set[str]], at: datetime, triggers: Iterable[Trigger]) -> list[Change]:
-    """Store the changes between ``members`` (evaluated at ``at``) and the open stays, with
-    the jobs they owe to ``triggers``, in one transaction; returns the changes."""
+def record(
+    ws: Workspace,
+    members: Mapping[str, set[str]],
+    at: datetime,
+    triggers: Iterable[Trigger],
+    scope: set[str] | None = None,
+    also: Callable[[BaseBackend], None] | None = None,
+) -> list[Change]:
+    """Store the changes between ``members`` (evaluated at ``at``; with ``scope``, of those
+    contacts only) and the open stays, with the jobs they owe to ``triggers``, in one
+    transaction, in which ``also`` runs too; returns the changes."""
     ensure_tables(ws)
     by_segment: dict[tuple[str, str], list[Trigger]] = {}
     for trigger in triggers:
@@ -80,7 +95,8 @@ def record(ws: Workspace, members: Mapping[str, set[str]], at: datetime, trigger
     with ws.connector.writing() as con, transaction(con):
         tracked = {r["segment_id"]: r for r in con.to_pyarrow(table("wb_tracked")).to_pylist()}
         segment_ids = [sid for sid in members if sid in tracked]  # untracked meanwhile: skip
-        stays = _stays(con, segment_ids)
+        with contact_scope(con, SCOPE_TABLE, scope):  # the stays of the contacts evaluated
+            stays = _stays(con, segment_ids, scoped=scope is not None)
         changes: list[Change] = []
         for sid in segment_ids:
             baseline = tracked[sid]["baseline_at"] is None
@@ -97,18 +113,23 @@ def record(ws: Workspace, members: Mapping[str, set[str]], at: datetime, trigger
             if tracked[sid]["baseline_at"] is None:
                 values["baseline_at"] = at
             update_where(con, "wb_tracked", values, segment_id=sid)
+        if also is not None:
+            also(con)
     if changes:
         entered = sum(c.change == "enter" for c in changes)
         log.info("at %s: %d entries, %d exits", at.isoformat(), entered, len(changes) - entered)
     return changes
 
 
-def _stays(con, segment_ids: Sequence[str]) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
-    """segment -> (contact -> seq of its open stay, contact -> its last seq)."""
+def _stays(con, segment_ids: Sequence[str], scoped: bool) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+    """segment -> (contact -> seq of its open stay, contact -> its last seq); ``scoped``: of
+    the contacts of SCOPE_TABLE only."""
     if not segment_ids:
         return {}
     rows = con.table("wb_membership")
     mine = rows.filter(rows.segment_id.isin(list(segment_ids)))
+    if scoped:
+        mine = mine.filter(mine.contact_id.isin(con.table(SCOPE_TABLE).contact_id))
     summary = mine.group_by("segment_id", "contact_id").aggregate(
         # ibis types a filtered max of a non-null column as non-null; it is null when no stay is open
         last=mine.seq.max(),

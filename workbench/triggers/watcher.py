@@ -13,12 +13,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from workbench.collector.loader import wait_for_collected
 from workbench.errors import WorkbenchError
+from workbench.expr.compile import inline
+from workbench.store import changes
 from workbench.store.workspace import Workspace
-from workbench.triggers import lease, membership
+from workbench.triggers import lease, membership, scope
 from workbench.triggers.definitions import list_triggers, tracked_segments
 from workbench.triggers.dispatch import Dispatcher
 from workbench.triggers.membership import Change
@@ -37,6 +39,8 @@ class Tick:
     changes: list[Change] = field(default_factory=list)
     jobs: Counter = field(default_factory=Counter)
     evaluate_ms: float = 0.0
+    scope: int | None = None  # contacts evaluated (None: everyone)
+    missed: int = 0  # changes a full round found that the incremental rounds should have: a bug
 
     @property
     def entries(self) -> list[Change]:
@@ -47,8 +51,28 @@ class Tick:
         return [c for c in self.changes if c.change == "exit"]
 
 
+FULL_EVERY = timedelta(minutes=10)
+"""How often the watcher evaluates every contact even when it knows which can have changed:
+the safety net of the incremental rounds, which must find nothing they missed."""
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The last round: its instant and data version, and what the segments were then."""
+
+    round: scope.Round
+    segments: tuple[str, ...]
+    structure: tuple[int, ...]  # the store's catalog, library and lists versions
+
+
 class Watcher:
-    """``tick()`` is one round at ``clock()``; ``run()`` repeats it until stopped."""
+    """``tick()`` is one round at ``clock()``; ``run()`` repeats it until stopped.
+
+    A round evaluates only the contacts whose membership can have changed since the last
+    one (:mod:`workbench.triggers.scope`), so its cost follows what changed, not the size of
+    the base; the first round, a round after segments or lists changed, and one every
+    ``full_every`` evaluate everyone (and log as a bug any change the others missed).
+    """
 
     def __init__(
         self,
@@ -56,28 +80,63 @@ class Watcher:
         *,
         dispatcher: Dispatcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        full_every: timedelta = FULL_EVERY,
     ) -> None:
         ensure_tables(ws)
         self.ws = ws
         self.dispatcher = dispatcher or Dispatcher(ws)
         self.clock = clock
+        self.full_every = full_every
         self._wake = threading.Event()
+        self._seen: _Seen | None = None
+        self._last_full: datetime | None = None
 
     def tick(self) -> Tick:
-        """Evaluate every tracked segment now, record the changes, then act on due jobs."""
+        """Evaluate the tracked segments now (the contacts that can have changed, or
+        everyone), record the changes, then act on due jobs."""
         now = self.clock()
         wait_for_collected(self.ws)  # every event a collector answered for by now counts in this round
         result = Tick(now)
         with self.ws.connector.hold():  # one connection for the round's reads
+            versions = self.ws.versions()
             segment_ids = sorted(tracked_segments(self.ws))
             triggers = list_triggers(self.ws)
+            seen = _Seen(
+                scope.Round(now, versions["data"]),
+                tuple(segment_ids),
+                tuple(versions[k] for k in ("epoch", "catalog", "library", "lists")),
+            )
             started = time.perf_counter()
-            members = membership.evaluate(self.ws, segment_ids, now)
+            changed = self._changed(seen)
+            full = changed is None or self._last_full is None or now - self._last_full >= self.full_every
+            members = membership.evaluate(self.ws, segment_ids, now, None if full else changed)
             result.evaluate_ms = (time.perf_counter() - started) * 1000
+        result.scope = None if full else len(changed)
         if segment_ids:
-            result.changes = membership.record(self.ws, members, now, triggers)
+            forget = lambda con: changes.forget(con, seen.round.data_version)  # noqa: E731
+            result.changes = membership.record(self.ws, members, now, triggers, None if full else changed, also=forget)
+        if full:
+            self._last_full = now
+            if changed is not None:  # what incremental rounds should have found as well
+                result.missed = sum(c.contact_id not in changed and not c.baseline for c in result.changes)
+                if result.missed:
+                    log.error("a full round found %d changes the incremental rounds missed", result.missed)
+        self._seen = seen
         result.jobs = self.dispatcher.run_due(now)
         return result
+
+    def _changed(self, seen: _Seen) -> set[str] | None:
+        """The contacts that can have changed since the last round; None: everyone."""
+        last = self._seen
+        if last is None or last.segments != seen.segments or last.structure != seen.structure:
+            return None
+        if seen.round.at < last.round.at:
+            return None  # a clock that went back: boundaries swept backwards
+        with self.ws.connector.reading() as con:
+            catalog = self.ws.catalog
+            rules = [self.ws.segment(sid).rule for sid in seen.segments]
+            inlined = [inline(rule, self.ws.segment) for rule in rules]
+            return scope.changed_contacts(con, catalog, inlined, last.round, seen.round)
 
     def wake(self) -> None:
         """Ask a running ``run()`` for a round now (e.g. after storing events in this process)."""

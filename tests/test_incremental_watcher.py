@@ -1,0 +1,140 @@
+"""The incremental watcher: rounds that evaluate only the contacts that can have changed
+record exactly the memberships a full evaluation finds, round after round.
+
+Random rules (the conformance cases nested in all/any/not) are tracked over a random world;
+each round moves the clock by a random step (crossing windows of seconds to months, and
+local midnights), and stores random new events (some in the future, some anonymous, some
+of anonymous ids later linked), contacts and links. After every round, the open stays must
+equal the members a full evaluation finds at that instant, and the incremental round must
+have looked at fewer contacts than the universe when little changed.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conformance_cases import rules
+from tests.world import EVENT_NAMES, SOURCES, load, make_world
+from workbench.store.workspace import Workspace
+from workbench.triggers import Watcher, track
+from workbench.triggers.membership import history
+
+STEPS = [
+    timedelta(seconds=1),
+    timedelta(minutes=59),
+    timedelta(hours=2),
+    timedelta(hours=13),
+    timedelta(days=1),
+    timedelta(days=7, microseconds=1),
+    timedelta(days=31),
+]
+
+
+class Clock:
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self):
+        return self.at
+
+
+def open_stays(ws: Workspace, segment_id: str) -> set[str]:
+    return {r["contact_id"] for r in history(ws, segment_id).to_pylist() if r["exited_at"] is None}
+
+
+def new_rows(rnd: random.Random, n: int, at, contacts: list[str], anonymous: list[str]) -> list[dict]:
+    rows = []
+    for _ in range(n):
+        name = rnd.choice(EVENT_NAMES)
+        anon = rnd.random() < 0.25
+        rows.append(
+            {
+                "event_id": f"r{rnd.getrandbits(48)}",
+                "contact_id": None if anon else rnd.choice(contacts),
+                "anonymous_id": rnd.choice(anonymous) if anon else None,
+                "source": SOURCES[name],
+                "name": name,
+                # mostly now, sometimes late (an earlier ts) or ahead of the clock
+                "ts": at + rnd.choice([timedelta(0), -timedelta(hours=3), -timedelta(days=40), timedelta(hours=5)]),
+                "amount": rnd.choice([None, 10.0, 500.0]) if name in ("purchase", "add_to_cart") else None,
+            }
+        )
+    return rows
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(1, 10_000), tracked=st.lists(rules(), min_size=1, max_size=3))
+def test_incremental_rounds_record_what_full_evaluation_finds(tmp_path_factory, seed, tracked):
+    rnd = random.Random(seed)
+    world = make_world(seed, n_contacts=30, n_events=200)
+    ws = Workspace(f"duckdb://{tmp_path_factory.mktemp('incremental') / 'wb.duckdb'}")
+    ws.init()
+    load(ws, world)
+    ids = []
+    for i, rule in enumerate(tracked):
+        ws.save_segment({"id": f"s{i}", "name": f"s{i}", "rule": rule})
+        track(ws, f"s{i}", now=world.as_of)
+        ids.append(f"s{i}")
+    clock = Clock(world.as_of)
+    watcher = Watcher(ws, clock=clock, full_every=timedelta(days=3650))  # never full after the first
+    watcher.tick()
+    contacts = [c["contact_id"] for c in world.contacts]
+    anonymous = [f"a{i}" for i in range(10)]
+    scoped_rounds = 0
+    for round_no in range(5):
+        clock.at += rnd.choice(STEPS)
+        if rnd.random() < 0.7:
+            ws.append("events", new_rows(rnd, rnd.randint(1, 6), clock.at, contacts, anonymous))
+        if rnd.random() < 0.3:  # an anonymous visitor logs in
+            ws.append("identities", [{"anonymous_id": rnd.choice(anonymous), "contact_id": rnd.choice(contacts),
+                                      "linked_at": clock.at}])  # fmt: skip
+        if rnd.random() < 0.3:  # a new contact, and an old one moving
+            fresh = f"n{seed}-{round_no}"
+            contacts.append(fresh)
+            ws.append("contacts", [{"contact_id": fresh, "created_at": clock.at - timedelta(seconds=1),
+                                    "city": rnd.choice(["Gdańsk", "Kraków", None])},
+                                   {"contact_id": rnd.choice(contacts[:-1]), "city": "Gdańsk",
+                                    "created_at": world.as_of - timedelta(days=400)}])  # fmt: skip
+        tick = watcher.tick()
+        scoped_rounds += tick.scope is not None
+        full = ws.membership(ids, clock.at)
+        for sid in ids:
+            expected = {
+                c for c, member in zip(full["contact_id"].to_pylist(), full[sid].to_pylist(), strict=True) if member
+            }
+            assert open_stays(ws, sid) == expected, (round_no, sid, tick.scope)
+    assert scoped_rounds == 5  # every round after the first was incremental
+    ws.close()
+
+
+def test_a_full_round_counts_what_incremental_rounds_missed(tmp_path, monkeypatch):
+    """The safety net finds a change hidden from the incremental rounds, and says so."""
+    from workbench.triggers import scope as scope_module
+
+    world = make_world(3, n_contacts=30, n_events=200)
+    ws = Workspace(f"duckdb://{tmp_path / 'wb.duckdb'}")
+    ws.init()
+    load(ws, world)
+    ws.save_segment({"id": "bought", "name": "bought", "rule": {"event": "purchase", "window": {"last": "1d"}}})
+    track(ws, "bought", now=world.as_of)
+    clock = Clock(world.as_of)
+    watcher = Watcher(ws, clock=clock, full_every=timedelta(hours=1))
+    watcher.tick()
+    monkeypatch.setattr(scope_module, "changed_contacts", lambda *args: set())  # blind incremental rounds
+    buyer = world.contacts[0]["contact_id"]
+    clock.at += timedelta(minutes=1)
+    ws.append(
+        "events", [{"event_id": "x1", "contact_id": buyer, "source": "custom", "name": "purchase", "ts": clock.at}]
+    )
+    blind = watcher.tick()
+    assert (blind.scope, blind.changes) == (0, [])
+    clock.at += timedelta(hours=1)
+    full = watcher.tick()
+    assert full.scope is None and full.missed >= 1
+    assert buyer in open_stays(ws, "bought") or world.contacts[0]["created_at"] > clock.at
