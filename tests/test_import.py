@@ -200,3 +200,22 @@ def test_an_import_that_fails_while_storing_leaves_the_store_as_it_was(store, tm
         store.import_file("events", more)
     assert [r["event_id"] for r in store.table("events").to_pylist()] == ["e1"]  # e2 was rolled back
     assert staging_dirs(store) == []
+
+
+def test_several_files_are_one_import_with_rejects_beside_each_file(store, tmp_path):
+    first, second = tmp_path / "part-1.csv", tmp_path / "part-2.csv"
+    first.write_text("event_id,contact_id,source,name,ts\ne1,c1,custom,purchase,2026-02-01T10:00:00Z\n")
+    second.write_text(
+        "event_id,contact_id,source,name,ts\n"
+        "e1,other,custom,purchase,2026-02-01T10:00:00Z\n"  # repeats the first file's e1: left out
+        "e2,c2,custom,purchase,not-a-time\n"
+        "e3,c3,custom,purchase,2026-02-02T10:00:00Z\n"
+    )
+    result = run(store, "import", "events", str(first), str(second), "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert (report["rows_read"], report["stored"], report["duplicates_in_file"], report["rejected"]) == (4, 2, 1, 1)
+    assert {r["event_id"]: r["contact_id"] for r in store.table("events").to_pylist()} == {"e1": "c1", "e3": "c3"}
+    assert not (tmp_path / "part-1.csv.rejects.csv").exists()
+    with open(tmp_path / "part-2.csv.rejects.csv", newline="", encoding="utf-8") as f:
+        assert [(r["line"], r["event_id"]) for r in csv.DictReader(f)] == [("3", "e2")]

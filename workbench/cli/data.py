@@ -29,15 +29,16 @@ def init_cmd(db: str | None) -> None:
 
 @command(main, "import")
 @click.argument("kind", type=click.Choice(["contacts", "events", "identities"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_cmd(db: str | None, kind: str, file: Path, as_json: bool) -> None:
-    """Import contacts, events or identities from CSV or Parquet."""
+def import_cmd(db: str | None, kind: str, files: tuple[Path, ...], as_json: bool) -> None:
+    """Import contacts, events or identities from CSV or Parquet files (several: one import)."""
     ws = connect(db)
-    with progress_bar(f"importing {file.name}") as progress:
+    label = files[0].name if len(files) == 1 else f"{len(files)} files"
+    with progress_bar(f"importing {label}") as progress:
         task = progress.add_task("import", total=None)
         report = ws.import_file(
-            kind, file, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            kind, list(files), progress=lambda done, total: progress.update(task, completed=done, total=total)
         )
     if as_json:
         click.echo(

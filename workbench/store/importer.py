@@ -61,8 +61,8 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -200,6 +200,7 @@ class Reject:
     line: int  # CSV: physical line in the file (header = 1); Parquet: row index + 1
     reason: str  # every problem of the row, "; "-separated, each naming its column
     raw: dict[str, str | None]  # the row's original values as text, by header name
+    file: Path | None = None  # the file it is in (an import of several files)
 
 
 @dataclass
@@ -1108,54 +1109,66 @@ class _Learner:
 
 def prepare(
     kind: str,
-    path: str | Path,
+    path: str | Path | Sequence[str | Path],
     *,
     now: datetime | None = None,
     custom_fields: Mapping[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     stage_in: Path | None = None,
 ) -> Prepared:
-    """Read an import file of ``kind`` and return its good rows and its rejects.
+    """Read an import file of ``kind`` (or several, as one import) and return its good rows
+    and its rejects.
 
-    The file is read a chunk at a time. The good rows are kept in memory, or with
-    ``stage_in`` (a new directory) in a staging database there (``Prepared.staged``), so
-    that memory follows a chunk and not the file.
+    The files are read a chunk at a time, in the order given; of rows repeating a key, the
+    first is kept. The good rows are kept in memory, or with ``stage_in`` (a new directory)
+    staged on disk there (``Prepared.staged``), so that memory follows a chunk and not the
+    files. Every file is checked before any is read.
 
-    Raises ImportFailed when the file cannot be read at all: unknown format, not a CSV or
+    Raises ImportFailed when a file cannot be read at all: unknown format, not a CSV or
     Parquet file, an unknown contacts/identities column, a missing required column, or a
     Parquet column whose type cannot hold the target column.
     """
     if kind not in KINDS:
         raise ImportFailed(f"cannot import {kind!r}; use one of {', '.join(KINDS)}")
-    path = Path(path)
-    fmt = _file_format(path)
-    if not path.is_file():
-        raise ImportFailed(f"{path}: no such file")
+    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    if not paths:
+        raise ImportFailed("no file to import")
     now = datetime.now(UTC) if now is None else now
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-
     columns = _columns(kind, custom_fields)
-    by_name = {c.name: c for c in columns}
-    if fmt == "csv":
-        header = _csv_header(path)
-        present, extras = _check_header(path, kind, [h.strip() for h in header], columns)
-        total = _estimate_csv_rows(path)
-        chunks = _read_csv(path, header)
-    else:
-        pf = _open_parquet(path)
-        names = pf.schema_arrow.names
-        present, extras = _check_header(path, kind, names, columns)
-        _check_types(path, pf.schema_arrow, present, by_name)
-        total = pf.metadata.num_rows
-        chunks = _read_parquet(path, pf)
-
+    sources = [_source(p, kind, columns, several=len(paths) > 1) for p in paths]
     con = ibis.duckdb.connect()  # private, in memory; Ibis sets its time zone to UTC
     con.settings["enable_progress_bar"] = False  # DuckDB would draw over the caller's bar
     sink = _InMemory() if stage_in is None else _OnDisk(Staging(stage_in))
     try:
-        return _prepare(con, kind, chunks, columns, present, extras, now, total, progress, sink)
+        return _prepare(con, kind, sources, columns, now, sum(s.total for s in sources), progress, sink)
     finally:
         con.disconnect()
+
+
+@dataclass
+class _Source:
+    """One file of an import: its rows (read on demand) and how its header maps."""
+
+    chunks: Iterator[_Chunk]
+    present: dict[str, str]
+    extras: list[str]
+    total: int
+    file: Path | None  # named in rejects when an import has several files
+
+
+def _source(path: Path, kind: str, columns: list[_Column], several: bool) -> _Source:
+    fmt = _file_format(path)
+    if not path.is_file():
+        raise ImportFailed(f"{path}: no such file")
+    if fmt == "csv":
+        header = _csv_header(path)
+        present, extras = _check_header(path, kind, [h.strip() for h in header], columns)
+        return _Source(_read_csv(path, header), present, extras, _estimate_csv_rows(path), path if several else None)
+    pf = _open_parquet(path)
+    present, extras = _check_header(path, kind, pf.schema_arrow.names, columns)
+    _check_types(path, pf.schema_arrow, present, {c.name: c for c in columns})
+    return _Source(_read_parquet(path, pf), present, extras, pf.metadata.num_rows, path if several else None)
 
 
 def prepare_table(
@@ -1180,7 +1193,8 @@ def prepare_table(
     con.settings["enable_progress_bar"] = False
     try:
         chunks = _numbered_chunks(pa.Table.from_batches([b], table.schema) for b in table.to_batches(CHUNK_ROWS))
-        return _prepare(con, kind, chunks, columns, present, extras, now, table.num_rows, None, _InMemory())
+        source = _Source(chunks, present, extras, table.num_rows, None)
+        return _prepare(con, kind, [source], columns, now, table.num_rows, None, _InMemory())
     finally:
         con.disconnect()
 
@@ -1217,10 +1231,8 @@ class _OnDisk:
 def _prepare(
     con,
     kind: str,
-    chunks: Iterator[_Chunk],
+    sources: list[_Source],
     columns: list[_Column],
-    present: dict[str, str],
-    extras: list[str],
     now: datetime,
     total: int,
     progress: Callable[[int, int], None] | None,
@@ -1231,20 +1243,22 @@ def _prepare(
     done = 0
     if progress:
         progress(0, total)
-    for chunk in chunks:
-        rejects.extend(chunk.rejects)
-        done += chunk.rows
-        if chunk.table.num_rows:
-            converted = _convert(con, chunk, columns, present, extras, kind, now)
-            rejects.extend(converted.rejects)
-            sink.add(converted.good)
-            if kind == "events":  # what a repeated row teaches was taught by its first
-                learner.add(con, converted.good)
-        if progress:
-            total = max(total, done)
-            progress(done, total)
+    for source in sources:
+        for chunk in source.chunks:
+            found = list(chunk.rejects)
+            done += chunk.rows
+            if chunk.table.num_rows:
+                converted = _convert(con, chunk, columns, source.present, source.extras, kind, now)
+                found += converted.rejects
+                sink.add(converted.good)
+                if kind == "events":  # what a repeated row teaches was taught by its first
+                    learner.add(con, converted.good)
+            rejects += found if source.file is None else [replace(r, file=source.file) for r in found]
+            if progress:
+                total = max(total, done)
+                progress(done, total)
     table, staged, duplicates = sink.finish(con, kind, _arrow_schema(columns))
-    rejects.sort(key=lambda r: r.line)
+    rejects.sort(key=lambda r: (str(r.file or ""), r.line))
     if progress:
         progress(done, done)
     prepared = Prepared(
@@ -1253,7 +1267,7 @@ def _prepare(
         rejects=rejects,
         rows_read=done,
         duplicates_in_file=duplicates,
-        columns=tuple(c.name for c in columns if c.name in present),
+        columns=tuple(c.name for c in columns if any(c.name in s.present for s in sources)),
         staged=staged,
     )
     if kind == "events":

@@ -64,6 +64,13 @@ def compact_events(con: BaseBackend, spill: bool = False) -> int:
     return rows
 
 
+def stored_in_order(con: BaseBackend, rows: int) -> None:
+    """Record that ``events`` holds ``rows`` events, all in order (one ordered write into an
+    empty table): ``--if-needed`` counts from there, as after a compaction."""
+    if con.name == "duckdb":
+        write_setting(con, COMPACTED_SETTING, str(rows))
+
+
 def events_since_compaction(con: BaseBackend) -> tuple[int, int]:
     """(events stored since the last compaction, events in all); all of them if the store
     was never compacted. Rows are never deleted from ``events``, so the difference of counts

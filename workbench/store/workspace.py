@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +35,13 @@ from workbench.store import catalog_store, changes, clickhouse, library, staging
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
 from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
-from workbench.store.layout import compact_events, events_since_compaction, ordered, worth_compacting
+from workbench.store.layout import (
+    compact_events,
+    events_since_compaction,
+    ordered,
+    stored_in_order,
+    worth_compacting,
+)
 from workbench.store.schema import CANONICAL, INTERNAL
 
 if TYPE_CHECKING:
@@ -447,29 +453,35 @@ class Workspace:
     # --- import ---------------------------------------------------------------------------
 
     def import_file(
-        self, kind: str, path: str | Path, progress: Callable[[int, int], None] | None = None
+        self,
+        kind: str,
+        path: str | Path | Sequence[str | Path],
+        progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
-        """Import contacts, events or identities from CSV or Parquet (SPEC §2).
+        """Import contacts, events or identities from CSV or Parquet (SPEC §2): one file, or
+        several as one import (the parts of an export).
 
         Bad rows go to ``<file>.rejects.csv`` with their line and reason; good rows are
-        stored in one transaction; rows already stored are not stored again.
+        stored in one transaction; rows already stored are not stored again. Memory follows
+        a chunk of a file, not the files: their rows are staged on disk beside the store.
         """
         if kind not in CANONICAL:
             raise WorkbenchError(f"cannot import {kind!r}; use contacts, events or identities")
         from workbench.store.importer import prepare  # pulls in the staging engine only when importing
 
-        path = Path(path)
+        paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
         catalog = self.catalog
         directory = staging.staging_directory(self.url.path)
         try:
             prepared = prepare(
                 kind,
-                path,
+                paths,
                 custom_fields={f.name: f.type for f in catalog.custom_fields},
                 progress=progress,
                 stage_in=directory,
             )
-            rejects_path = write_rejects(path, prepared) if prepared.rejects else None
+            written = [write_rejects(p, prepared) for p in paths if any(r.file in (None, p) for r in prepared.rejects)]
+            rejects_path = written[0] if written else None
             report = self.store_prepared(prepared, rejects_path)
         finally:
             staging.remove(directory)
@@ -537,6 +549,8 @@ class Workspace:
                 before = int(con.execute(target.count()))
                 insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
                 stored = int(con.execute(target.count())) - before
+                if kind == "events" and not before:
+                    stored_in_order(con, stored)
             if kind == "events":
                 links = self._store_links(con, prepared.links)
                 remember = catalog_store.learn_events(
@@ -733,14 +747,16 @@ def load_document(path: Path) -> Segment:
 
 
 def write_rejects(path: Path, prepared: Prepared) -> Path:
-    """``<file>.rejects.csv``: line, reason and the row's original values."""
+    """``<file>.rejects.csv``: line, reason and the row's original values, of the rejects in
+    ``path`` (a reject names its file when an import reads several)."""
     out = path.with_name(path.name + ".rejects.csv")
-    columns = sorted({k for r in prepared.rejects for k in r.raw})
+    rejects = [r for r in prepared.rejects if r.file in (None, path)]
+    columns = sorted({k for r in rejects for k in r.raw})
     table = pa.table(
         {
-            "line": [r.line for r in prepared.rejects],
-            "reason": [r.reason for r in prepared.rejects],
-            **{c: [r.raw.get(c) for r in prepared.rejects] for c in columns},
+            "line": [r.line for r in rejects],
+            "reason": [r.reason for r in rejects],
+            **{c: [r.raw.get(c) for r in rejects] for c in columns},
         }
     )
     write_csv(table, out)  # the raw values came from someone else's file: formulas neutralised
