@@ -219,3 +219,22 @@ def test_several_files_are_one_import_with_rejects_beside_each_file(store, tmp_p
     assert not (tmp_path / "part-1.csv.rejects.csv").exists()
     with open(tmp_path / "part-2.csv.rejects.csv", newline="", encoding="utf-8") as f:
         assert [(r["line"], r["event_id"]) for r in csv.DictReader(f)] == [("3", "e2")]
+
+
+def test_the_staging_directory_of_an_import_killed_midway_is_removed_by_the_next(store, tmp_path):
+    import subprocess
+    import sys
+
+    if store.url.path is None:
+        pytest.skip("a PostgreSQL store stages in the system's temporary directory, shared with other runs")
+    script = (
+        "import os, sys; from workbench.store import staging; "
+        "d = staging.staging_directory(__import__('pathlib').Path(sys.argv[1])); print(d, flush=True); os._exit(9)"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, str(store.url.path)], capture_output=True, text=True)
+    left = Path(killed.stdout.strip())
+    assert left.is_dir()  # a process that dies mid-import leaves its staged rows behind
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,contact_id,source,name,ts\ne1,c1,custom,purchase,2026-02-01T10:00:00Z\n")
+    store.import_file("events", path)
+    assert not left.exists() and staging_dirs(store) == []

@@ -11,6 +11,8 @@ The staging directory is removed when the import ends.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
 import uuid
@@ -51,17 +53,46 @@ class Staged:
     anonymous: frozenset[str]  # events: names some row of which has no contact
 
 
+_LOCK = "owner.lock"  # held (flock) by the importing process: the directory's owner is alive
+_held: dict[Path, int] = {}
+
+
 def staging_directory(near: Path | None) -> Path:
     """A new directory for one import's staged rows: beside the store file when there is one
-    (same disk, room for the store's size), else in the system's temporary directory."""
+    (same disk, room for the store's size), else in the system's temporary directory. The
+    directories of imports whose process died (killed mid-import) are removed first."""
     parent = near.parent if near is not None else Path(tempfile.gettempdir())
+    for stale in parent.glob(".wb-import-*"):
+        if _abandoned(stale):
+            shutil.rmtree(stale, ignore_errors=True)
     directory = parent / f".wb-import-{uuid.uuid4().hex[:12]}"
     directory.mkdir(parents=True)
+    fd = os.open(directory / _LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _held[directory] = fd
     return directory
+
+
+def _abandoned(directory: Path) -> bool:
+    """Whether no living process holds the directory's lock."""
+    try:
+        fd = os.open(directory / _LOCK, os.O_RDWR)
+    except OSError:
+        return False  # being created, or not a staging directory
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing releases a lock taken here
+    return True
 
 
 def remove(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
+    fd = _held.pop(directory, None)
+    if fd is not None:
+        os.close(fd)
 
 
 def _engine(spill: Path) -> BaseBackend:
