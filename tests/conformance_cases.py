@@ -166,6 +166,9 @@ MONEY_CASES = {
         "where-in": ev("purchase", where=[{"property": prop, "op": "in", "value": [100.1, 99.99]}]),
         "max-eq": spent("max", "eq", 999, prop),
         "min-lte": spent("min", "lte", 0.1, prop),
+        # decimals whose nearest double lies below them (333.32999…): read as written
+        "min-eq-333.33": spent("min", "eq", 333.33, prop),
+        "where-eq-333.34": ev("purchase", where=[{"property": prop, "op": "eq", "value": 333.34}]),
     }.items()
 }
 

@@ -791,7 +791,9 @@ def exact_number(value: int | float, scale: int = 0) -> ir.DecimalScalar:
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     scale = max(scale, min(-number.as_tuple().exponent, MAX_LITERAL_SCALE))
     number = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE_CONTEXT)
-    return ibis.literal(number, type=dt.Decimal(38, scale))
+    # Written as text and cast: ClickHouse reads a decimal literal's digits as a double
+    # first, and toDecimal128(0.5700, 4) is 0.5699.
+    return ibis.literal(format(number, "f")).cast(dt.Decimal(38, scale))
 
 
 def _numbers(value: Value | ir.Value, convert: Callable[[int | float], ir.Value]) -> Value | ir.Value:
