@@ -78,6 +78,7 @@ import pyarrow.parquet as pq
 from workbench.errors import ImportFailed
 from workbench.expr.catalog import FIELD_DTYPES
 from workbench.expr.dialects import duckdb_amount
+from workbench.store.arrow_views import arrow_view
 from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES, MONEY_SCALE
 from workbench.store.schema import MONEY as MONEY_DTYPE
 from workbench.store.staging import Staged, Staging
@@ -811,23 +812,23 @@ def _duckdb_values(
     """Parse text (and struct) columns, and merge unknown event columns into properties."""
     headers = list(dict.fromkeys([*parse, *extras]))
     safe = {h: f"c{i}" for i, h in enumerate(headers)}
-    t = ibis.memtable(raw.select(headers).rename_columns([safe[h] for h in headers]))
-    exprs: dict[str, ibis.Value] = {}
-    unusable_properties = ibis.literal(False)
-    for header, col in parse.items():
-        exprs[col.name] = _parse(t[safe[header]], col)
-        if col.name == "properties" and t[safe[header]].type().is_string():
-            unusable_properties = t[safe[header]].nullif("").notnull() & exprs[col.name].isnull()
-    if extras:
-        packed = to_json(ibis.struct({h: _extra_value(t[safe[h]]) for h in extras}))
-        extra_obj = json_merge_patch(ibis.literal("{}").cast(dt.json), packed)
-        props = exprs.get("properties", ibis.null(dt.string)).cast(dt.json)
-        merged = json_merge_patch(props.coalesce(ibis.literal("{}").cast(dt.json)), extra_obj)
-        has_extra = extra_obj.cast(dt.string) != "{}"
-        # a bad properties value stays null (and is reported) whatever the other columns hold
-        merged = ibis.ifelse(has_extra & ~unusable_properties, merged, props)
-        exprs["properties"] = merged.cast(dt.string)
-    result = con.to_pyarrow(t.select(**{f"v{i}": e for i, e in enumerate(exprs.values())}))
+    with arrow_view(con, raw.select(headers).rename_columns([safe[h] for h in headers])) as t:
+        exprs: dict[str, ibis.Value] = {}
+        unusable_properties = ibis.literal(False)
+        for header, col in parse.items():
+            exprs[col.name] = _parse(t[safe[header]], col)
+            if col.name == "properties" and t[safe[header]].type().is_string():
+                unusable_properties = t[safe[header]].nullif("").notnull() & exprs[col.name].isnull()
+        if extras:
+            packed = to_json(ibis.struct({h: _extra_value(t[safe[h]]) for h in extras}))
+            extra_obj = json_merge_patch(ibis.literal("{}").cast(dt.json), packed)
+            props = exprs.get("properties", ibis.null(dt.string)).cast(dt.json)
+            merged = json_merge_patch(props.coalesce(ibis.literal("{}").cast(dt.json)), extra_obj)
+            has_extra = extra_obj.cast(dt.string) != "{}"
+            # a bad properties value stays null (and is reported) whatever the other columns hold
+            merged = ibis.ifelse(has_extra & ~unusable_properties, merged, props)
+            exprs["properties"] = merged.cast(dt.string)
+        result = con.to_pyarrow(t.select(**{f"v{i}": e for i, e in enumerate(exprs.values())}))
     out = {}
     for i, (name, _) in enumerate(exprs.items()):
         out[name] = result[f"v{i}"]
@@ -914,17 +915,17 @@ def _derive_event_ids(con, table: pa.Table) -> pa.Table:
     content = table.drop_columns(["event_id", "received_at"])
     if n_missing < table.num_rows:
         content = content.take(pc.indices_nonzero(missing))
-    t = ibis.memtable(content)
-    encoded = ibis.literal("v1")
-    for name in content.column_names:
-        if content[name].null_count == content.num_rows:
-            continue  # adds nothing to any row
-        value = epoch_us(t[name]) if name == "ts" else t[name]
-        if value.type().is_decimal():  # printed as a DOUBLE: the ids of amounts stored before they were exact
-            value = value.cast(dt.float64)
-        text = value.cast(dt.string)
-        encoded = encoded + (f"\x1f{name}=" + text).fill_null("")
-    result = con.to_pyarrow(t.select(id="ev_" + encoded.hexdigest(EVENT_ID_HASH).substr(0, 24)))
+    with arrow_view(con, content) as t:
+        encoded = ibis.literal("v1")
+        for name in content.column_names:
+            if content[name].null_count == content.num_rows:
+                continue  # adds nothing to any row
+            value = epoch_us(t[name]) if name == "ts" else t[name]
+            if value.type().is_decimal():  # printed as a DOUBLE: the ids of amounts stored before they were exact
+                value = value.cast(dt.float64)
+            text = value.cast(dt.string)
+            encoded = encoded + (f"\x1f{name}=" + text).fill_null("")
+        result = con.to_pyarrow(t.select(id="ev_" + encoded.hexdigest(EVENT_ID_HASH).substr(0, 24)))
     derived = result["id"].combine_chunks()
     if n_missing == table.num_rows:
         ids = derived
@@ -1050,11 +1051,11 @@ class _Learner:
             self.sources[(row["name"], row["source"])] += row["count_all"]
         props = good.select(["name", "properties"]).filter(pc.is_valid(good["properties"]))
         if props.num_rows:
-            t = ibis.memtable(props)
-            j = t.properties.cast(dt.json)
-            pairs = t.select(t.name, key=json_keys(j).unnest(), type=json_types_at(j, "$.*").unnest())
-            expr = pairs.group_by(["name", "key", "type"]).aggregate(n=pairs.count())
-            for row in con.to_pyarrow(expr).to_pylist():
+            with arrow_view(con, props) as t:
+                j = t.properties.cast(dt.json)
+                pairs = t.select(t.name, key=json_keys(j).unnest(), type=json_types_at(j, "$.*").unnest())
+                learned_types = con.to_pyarrow(pairs.group_by(["name", "key", "type"]).aggregate(n=pairs.count()))
+            for row in learned_types.to_pylist():
                 learned = JSON_TYPE_NAMES.get(row["type"])
                 if learned is not None:
                     self.types[(row["name"], row["key"], learned)] += row["n"]
@@ -1288,9 +1289,9 @@ def _first_of_each(con, table: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Tabl
     n = table.num_rows
     if n < 2:
         return table, 0
-    t = ibis.memtable(table.select(list(keys)))
-    key = t[keys[0]] if len(keys) == 1 else ibis.struct({k: t[k] for k in keys})
-    hashes = con.to_pyarrow(t.select(h=key.hash()))["h"].to_numpy()
+    with arrow_view(con, table.select(list(keys))) as t:
+        key = t[keys[0]] if len(keys) == 1 else ibis.struct({k: t[k] for k in keys})
+        hashes = con.to_pyarrow(t.select(h=key.hash()))["h"].to_numpy()
     ordered = np.sort(hashes)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(repeated):
