@@ -35,6 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -48,6 +49,7 @@ from workbench.collector.journal import JournalWriter, create_instance, journal_
 from workbench.collector.keys import KeyRing, WriteKey
 from workbench.collector.limits import API_MEDIA_TYPES, MAX_BEACON, BodyLimit, HotRoutes, content_type_problem
 from workbench.collector.loader import JOURNAL_SETTING, Loader, journal_root
+from workbench.collector.plain import plain_events
 from workbench.collector.policy import Vocabulary
 from workbench.collector.service import Accepted, Ingestion, Rejected, batch_summary, encode_accepted
 from workbench.collector.state import Collector, collector, rejection, state_of, validation_problems
@@ -114,10 +116,10 @@ async def write_key(request: Request) -> WriteKey:
     return key
 
 
-async def json_body(request: Request, model: type[Body]) -> Body:
-    """The request body as ``model``, read only after the write key is accepted and the body
-    is known to be JSON: a request without a valid key is refused whatever its size, without
-    a byte of its body being read.
+async def json_data(request: Request) -> Any:
+    """The request body as parsed JSON, read only after the write key is accepted and the
+    body is known to be JSON: a request without a valid key is refused whatever its size,
+    without a byte of its body being read.
 
     The ``/v1`` endpoints call this themselves rather than declaring FastAPI dependencies or
     a body parameter: FastAPI would read the body before any dependency, and solving a tree
@@ -125,15 +127,30 @@ async def json_body(request: Request, model: type[Body]) -> Body:
     await write_key(request)
     if problem := content_type_problem(request.headers.get("content-type"), API_MEDIA_TYPES):
         raise StarletteHTTPException(415, problem)
+    body = await request.body()
     try:
-        data = json.loads(await request.body())
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # orjson refuses what json reads (NaN, lone surrogates, huge integers): the models name those
+    try:
+        return json.loads(body)
     except (ValueError, RecursionError):
         raise StarletteHTTPException(400, "the body is not valid JSON") from None
-    context = models.validation_context(state_of(request).config.ts_range, datetime.now(UTC))
+
+
+def validated(request: Request, model: type[Body], data: Any, now: datetime) -> Body:
+    """``data`` as ``model``, checked with the collector's event time range at ``now``; a 422
+    (FastAPI's body errors, answered by their handler) when it is not one."""
+    context = models.validation_context(state_of(request).config.ts_range, now)
     try:
         return model.model_validate(data, context=context)
-    except ValidationError as exc:  # answered by the handler of FastAPI's own body errors
+    except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+async def json_body(request: Request, model: type[Body]) -> Body:
+    """The request body as ``model`` (see ``json_data`` for the order of the checks)."""
+    return validated(request, model, await json_data(request), datetime.now(UTC))
 
 
 def answer(model: BaseModel) -> Response:
@@ -315,8 +332,12 @@ def _add_api_routes(app: FastAPI) -> Callable[[Request], Awaitable[Response]]:
         All or nothing: a 422 lists every bad event and field, and accepts none. A 200 means
         the events are on the collector's disk and in the store within a second; an event
         whose `event_id` is stored already is not stored again (retries are safe)."""
-        batch = await json_body(request, models.EventBatch)
-        return answer(await state_of(request).ingestion.record_events(batch.events))
+        data, now = await json_data(request), datetime.now(UTC)
+        ingestion = state_of(request).ingestion
+        if plain := plain_events(data, state_of(request).config.ts_range, now):
+            return answer(await ingestion.record_rows(plain.rows, plain.named))
+        batch = validated(request, models.EventBatch, data, now)
+        return answer(await ingestion.record_events(batch.events, now))
 
     @app.post(
         "/v1/contacts",

@@ -114,12 +114,12 @@ def shown_name(name: str) -> str:
 
 
 # Names made of these alone pass property_name_problem: checked without looking further.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def property_name(name: Any) -> Any:
     """A property name as the importer allows one (docs/collector.md, "What is refused")."""
-    if isinstance(name, str) and not _PLAIN_NAME.fullmatch(name) and (reason := property_name_problem(name)):
+    if isinstance(name, str) and not PLAIN_NAME.fullmatch(name) and (reason := property_name_problem(name)):
         raise ValueError(reason)
     return name
 

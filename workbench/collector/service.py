@@ -205,20 +205,26 @@ class Ingestion:
     def _check_names(self, events: list[tuple[int, str, dict[str, str]]], browser: bool) -> list[Problem]:
         return [Problem(r.index, r.field, r.message) for r in self.vocabulary.check(events, browser=browser)]
 
-    async def record_events(self, events: list[models.Event]) -> models.EventsAccepted:
-        """Accept a batch of events all together, or raise Rejected listing every bad one."""
-        now = datetime.now(UTC)
+    async def record_events(self, events: list[models.Event], now: datetime) -> models.EventsAccepted:
+        """Accept a batch of events all together, or raise Rejected listing every bad one;
+        ``now`` is the time of events without ``ts``."""
         rows = [event_row(e, now) for e in events]
+        return await self.record_rows(rows, [(i, e.name, _property_fields(e)) for i, e in enumerate(events)])
+
+    async def record_rows(
+        self, rows: list[dict[str, Any]], named: list[tuple[int, str, dict[str, str]]]
+    ) -> models.EventsAccepted:
+        """Accept checked event rows all together, or raise Rejected listing every bad one.
+        ``named`` has each event's name and property keys, with the field a refusal names."""
         problems = [
             Problem(i, "amount", reason) for i, row in enumerate(rows) if (reason := amount_problem(row.get("amount")))
         ]
         if not problems:  # names are counted against the limits only for a request that is accepted
-            named = [(i, e.name, _property_fields(e)) for i, e in enumerate(events)]
             problems = self._check_names(named, browser=False)
         if problems:
             raise _refuse("events", problems)
         await self.journal.append(Accepted(rows, []))
-        return models.EventsAccepted(received=len(events), accepted=len(events))
+        return models.EventsAccepted(received=len(rows), accepted=len(rows))
 
     async def record_web(self, beacon: models.Beacon) -> int:
         """Accept a beacon's events and identity links; returns the events accepted."""
