@@ -136,23 +136,37 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+# json.dumps(v, ensure_ascii=False) makes a new encoder at every call
+_PROPERTIES_JSON = json.JSONEncoder(ensure_ascii=False)
+
+# How a column's values are converted (nulls stay null); text columns go through _text.
 _CONVERT = {
     "ts": lambda v: v,
-    "received_at": lambda v: v,
-    "amount": lambda v: None if v is None else decimal_amount(v),
-    "duration_s": lambda v: None if v is None else float(v),
-    "quantity": lambda v: None if v is None else float(v),
-    "properties": lambda v: None if not v else json.dumps(v, ensure_ascii=False),
+    "amount": decimal_amount,
+    "duration_s": float,
+    "quantity": float,
+    "properties": lambda v: _PROPERTIES_JSON.encode(v) if v else None,
 }
 
 
 def events_table(rows: Iterable[Mapping[str, Any]], received_at: datetime) -> pa.Table:
     """Event rows (checked) as the store's events, with missing event ids derived."""
     rows = list(rows)
+    given = set().union(*rows)
     columns = {}
     for f in EVENT_SCHEMA:
-        convert = _CONVERT.get(f.name, _text)
-        values = [convert(r.get(f.name)) for r in rows] if f.name != "received_at" else [received_at] * len(rows)
+        if f.name == "received_at":
+            columns[f.name] = pa.array([received_at] * len(rows), f.type)
+            continue
+        if f.name not in given:
+            columns[f.name] = pa.nulls(len(rows), f.type)
+            continue
+        values = [r.get(f.name) for r in rows]
+        convert = _CONVERT.get(f.name)
+        if convert is None:  # text, nearly always given as non-empty str
+            values = [v if v.__class__ is str and v else _text(v) for v in values]
+        else:
+            values = [None if v is None else convert(v) for v in values]
         columns[f.name] = pa.array(values, f.type)
     table = pa.table(columns, schema=EVENT_SCHEMA.with_metadata(None))
     if table.num_rows and table["event_id"].null_count:
