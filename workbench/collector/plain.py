@@ -14,6 +14,7 @@ refuse; ``tests/test_collector_plain.py`` checks both on random bodies.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,6 @@ _IDS = ("event_id", "contact_id", "anonymous_id")
 _TEXTS = {"url": 4096, "category": 1000, "product_id": 1000, "campaign_id": 1000, "channel": 1000, "currency": 1000}
 _NUMBERS = ("amount", "duration_s", "quantity")
 _ROW_ORDER = (*_IDS, "source", "name", "ts", *_TEXTS, *_NUMBERS)
-_DECLARED = frozenset((*_ROW_ORDER, "properties", "received_at"))
 _SOURCES = frozenset(EVENT_SOURCES)
 _EXACT_FLOAT = 2**53  # integers a float holds exactly, as the model's float fields keep them
 
@@ -67,35 +67,26 @@ def plain_events(data: Any, ts_range: TimestampRange, now: datetime) -> PlainEve
 def _event(event: Any, ts_range: TimestampRange, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     if type(event) is not dict:
         raise _NotPlain
-    declared: dict[str, Any] = {}
+    checked: dict[str, Any] = {}
     extras: dict[str, Any] = {}
+    properties: Any = None
     for key, value in event.items():
-        if key in _DECLARED:
+        if (check := _CHECKS.get(key)) is not None:
             if value is not None:
-                declared[key] = value
+                checked[key] = check(value)
+        elif key == "properties":
+            properties = value
+        elif key == "received_at":
+            if value is not None:
+                raise _NotPlain
         else:
             extras[_property_key(key)] = models.json_value(value)
-    if "received_at" in declared or not (declared.get("contact_id") or declared.get("anonymous_id")):
+    if "name" not in checked or not (checked.get("contact_id") or checked.get("anonymous_id")):
         raise _NotPlain
-    row: dict[str, Any] = {}
-    for key in _ROW_ORDER:
-        value = declared.get(key)
-        if key == "source":
-            value = "custom" if value is None else _source(value)
-        elif value is None:
-            continue
-        elif key in _IDS or key == "name":
-            value = _text(value, 200, 1)
-        elif key == "ts":
-            value = _instant(value, ts_range, now)
-        elif key in _TEXTS:
-            value = _text(value, _TEXTS[key], 0)
-        else:
-            value = _number(value)
-        row[key] = value
-    if "name" not in row:
+    if "ts" in checked and ts_range.problem(checked["ts"], now):
         raise _NotPlain
-    properties = declared.get("properties")
+    checked.setdefault("source", "custom")
+    row = {key: checked[key] for key in _ROW_ORDER if key in checked}
     if properties is not None and type(properties) is not dict:
         raise _NotPlain
     properties = {_property_key(k): models.json_value(v) for k, v in (properties or {}).items()}
@@ -108,10 +99,19 @@ def _event(event: Any, ts_range: TimestampRange, now: datetime) -> tuple[dict[st
     return row, fields
 
 
-def _text(value: Any, longest: int, shortest: int) -> str:
-    if type(value) is not str or not shortest <= len(value) <= longest:
+def _id(value: Any) -> str:
+    if type(value) is not str or not 1 <= len(value) <= 200:
         raise _NotPlain
     return models.storable_text(value)
+
+
+def _text_up_to(longest: int) -> Callable[[Any], str]:
+    def text(value: Any) -> str:
+        if type(value) is not str or len(value) > longest:
+            raise _NotPlain
+        return models.storable_text(value)
+
+    return text
 
 
 def _source(value: Any) -> str:
@@ -121,13 +121,10 @@ def _source(value: Any) -> str:
     return lowered
 
 
-def _instant(value: Any, ts_range: TimestampRange, now: datetime) -> datetime:
+def _instant(value: Any) -> datetime:
     if type(value) is not str:
         raise _NotPlain
-    instant = models.iso_instant(value)
-    if ts_range.problem(instant, now):
-        raise _NotPlain
-    return instant
+    return models.iso_instant(value)
 
 
 def _number(value: Any) -> float:
@@ -137,6 +134,16 @@ def _number(value: Any) -> float:
     if kind is int and -_EXACT_FLOAT < value < _EXACT_FLOAT:
         return float(value)
     raise _NotPlain
+
+
+# The check of each declared column (``properties`` and ``received_at`` apart).
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys((*_IDS, "name"), _id),
+    "source": _source,
+    "ts": _instant,
+    **{name: _text_up_to(longest) for name, longest in _TEXTS.items()},
+    **dict.fromkeys(_NUMBERS, _number),
+}
 
 
 def _property_key(key: str) -> str:
