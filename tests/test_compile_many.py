@@ -19,15 +19,8 @@ from tests.chdb_store import ChdbStore
 from tests.conformance_cases import CASES
 from tests.reference import evaluate
 from tests.world import load, make_world
-from workbench.expr.compile import (
-    ALL_DAY_KEYS,
-    KEY_CIRCLE,
-    anniversary_arc,
-    count_columns,
-    instants_sql,
-    many_sql,
-    segment_sql,
-)
+from workbench.expr.builders import ALL_DAY_KEYS, KEY_CIRCLE, anniversary_arc
+from workbench.expr.compile import count_columns, instants_sql, many_sql, segment_sql
 from workbench.expr.rules import Segment
 from workbench.expr.timeutil import anniversary_keys
 from workbench.store.workspace import Workspace

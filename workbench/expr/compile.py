@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal
-from functools import lru_cache, reduce
+from functools import reduce
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -32,7 +32,7 @@ from workbench.expr.candidates import necessary
 from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import DECIMAL, dialect_for
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY, holds_without_events
-from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
+from workbench.expr.operators import NEGATIVE, NUMBER, OPERATORS, TIMESTAMP
 from workbench.expr.rules import (
     Aggregate,
     Ago,
@@ -54,10 +54,9 @@ from workbench.expr.rules import (
     Value,
     Window,
 )
-from workbench.expr.template import INT, UTC_TS, Clock, Moment, cached_sql
+from workbench.expr.template import UTC_TS, Clock, Moment, cached_sql
 from workbench.expr.timeutil import (
     Duration,
-    anniversary_keys,
     day_start,
     is_date_text,
     local_date,
@@ -65,7 +64,8 @@ from workbench.expr.timeutil import (
     parse_instant,
     zone,
 )
-from workbench.store.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
+from workbench.expr.visitor import Visitor
+from workbench.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
 
 Resolver = Callable[[str], Segment]
 
@@ -137,39 +137,6 @@ class _Before:
         return self.duration.before(at, self.tz)
 
 
-ALL_DAY_KEYS = tuple(
-    sorted({d.month * 100 + d.day for d in (date(2000, 1, 1) + timedelta(days=i) for i in range(366))})
-)
-
-
-@lru_cache(maxsize=1024)
-def anniversary_arc(today: date, days: int) -> tuple[int, int]:
-    """The day keys of :func:`anniversary_keys` (``month * 100 + day``) as one run ``lo,
-    hi`` on the calendar's circle of keys: it passes from 1231 to 101 when the days run
-    past 31 December (``hi < lo`` then).
-
-    Two numbers whatever ``today`` is, so the SQL has the same shape at every T.
-    """
-    keys = set(anniversary_keys(today, days))
-    runs: list[list[int]] = []
-    previous = False
-    for key in ALL_DAY_KEYS:
-        if key in keys:
-            if not previous:
-                runs.append([key, key])
-            runs[-1][1] = key
-        previous = key in keys
-    if len(runs) == 1:
-        return runs[0][0], runs[0][1]
-    (first_lo, first_hi), (second_lo, second_hi) = runs
-    assert (first_lo, second_hi) == (ALL_DAY_KEYS[0], ALL_DAY_KEYS[-1]), (today, days, runs)
-    return second_lo, first_hi
-
-
-# keys run from 101 to 1231: a modulus above 1231 - 101 measures the arc without aliasing
-KEY_CIRCLE = 1300
-
-
 class ShiftedClock:
     """The clock of an earlier instant, T − ``offset``, inside a template made for T."""
 
@@ -189,7 +156,7 @@ class ShiftedClock:
         return self.base.value(self.moment(moment), dtype)
 
 
-class Compiler:
+class Compiler(Visitor[ir.BooleanValue]):
     """Compiles segments at one instant. Use :func:`compile_segment` or :func:`segment_sql`.
 
     Every constant derived from T is a :class:`Moment` turned into a literal by the
@@ -333,91 +300,13 @@ class Compiler:
         return self.positive(col, type_, op, value).fill_null(False)
 
     def positive(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
+        """``col op value`` for a positive operator, by its builder in the operator table."""
+        if op not in OPERATORS or OPERATORS[op].build is None:
+            raise SegmentError.at("rule", f"operator {op!r} cannot be compiled for type {type_}")
         if type_ == NUMBER and col.type().is_decimal():
             scale = col.type().scale
             value = _numbers(value, lambda v: exact_number(v, scale))  # compared as decimals, not as doubles
-        if op == "is_set":
-            if type_ == STRING:
-                return col.notnull() & (col != "")
-            if type_ == ARRAY:
-                return col.notnull() & (col.length() > 0)
-            return col.notnull()
-        if type_ in (DATE, TIMESTAMP):
-            return self.temporal(col, type_, op, value)
-        if op == "eq":
-            return col == value
-        if op == "in":
-            return col.isin(list(value))
-        if op in ("contains", "starts_with", "ends_with"):
-            lowered, needle = self.dialect.lower(col), str(value).lower()
-            if op == "contains":
-                return lowered.contains(needle)
-            return lowered.startswith(needle) if op == "starts_with" else lowered.endswith(needle)
-        if op in ("gt", "gte", "lt", "lte"):
-            return {"gt": col > value, "gte": col >= value, "lt": col < value, "lte": col <= value}[op]
-        if op == "between":
-            return (col >= value[0]) & (col <= value[1])
-        if op == "is_true":
-            return col == True  # noqa: E712 - an Ibis comparison, not a Python one
-        if op == "is_false":
-            return col == False  # noqa: E712
-        if op == "has":
-            return col.contains(value)
-        if op == "has_any":
-            return reduce(lambda a, b: a | b, [col.contains(v) for v in value])
-        if op == "has_all":
-            return reduce(lambda a, b: a & b, [col.contains(v) for v in value])
-        raise SegmentError.at("rule", f"operator {op!r} cannot be compiled for type {type_}")
-
-    def temporal(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
-        if op == "anniversary_within_days":
-            day = col if type_ == DATE else self.local_date_of(col)
-            key = day.month() * 100 + day.day()
-            days = int(value)
-            lo, hi = (
-                self.clock.value(
-                    Moment(
-                        ("anniversary", days, i),
-                        lambda at, i=i, tz=self.tz: anniversary_arc(local_date(at, tz), days)[i],
-                        days >= 365,
-                    ),
-                    INT,
-                )
-                for i in range(2)
-            )
-            # the key read once: how far along the circle from lo, against the arc's length
-            return (key - lo + KEY_CIRCLE) % KEY_CIRCLE <= (hi - lo + KEY_CIRCLE) % KEY_CIRCLE
-        if op == "within_last":
-            if type_ == DATE:
-                low = self.local_day(Ago(value))
-                return (col > self.day(low)) & (col <= self.day(self.today))
-            return (col > self.ts(self.before(value))) & (col <= self.ts(self.now))
-        if type_ == DATE:
-            return self.date_compare(col, op, value)
-        return self.timestamp_compare(col, op, value)
-
-    def date_compare(self, col: ir.DateValue, op: str, value: Value) -> ir.BooleanValue:
-        if op == "between":
-            return (col >= self.day(self.local_day(value[0]))) & (col <= self.day(self.local_day(value[1])))
-        day = self.day(self.local_day(value))
-        return {"eq": col == day, "before": col < day, "after": col > day}[op]
-
-    def timestamp_compare(self, col: ir.TimestampValue, op: str, value: Value) -> ir.BooleanValue:
-        def whole_day(v: Value) -> bool:
-            return isinstance(v, str) and is_date_text(v)
-
-        if op == "between":
-            lo, hi = value
-            upper = col < self.ts(self.day_end(hi)) if whole_day(hi) else col <= self.ts(self.instant(hi))
-            return (col >= self.ts(self.instant(lo))) & upper
-        start = self.ts(self.instant(value))
-        if op == "before":
-            return col < start
-        if op == "after":
-            return col >= self.ts(self.day_end(value)) if whole_day(value) else col > start
-        if whole_day(value):
-            return (col >= start) & (col < self.ts(self.day_end(value)))
-        return col == start
+        return OPERATORS[op].build(self, col, type_, value)
 
     # --- events -----------------------------------------------------------------------
 
@@ -658,30 +547,38 @@ class Compiler:
         return inline(rule, self.resolve)
 
     def predicate(self, rule: Rule, wide: ir.Table) -> ir.BooleanValue:
-        if isinstance(rule, All):
-            return reduce(lambda a, b: a & b, [self.predicate(r, wide) for r in rule.rules], ibis.literal(True))
-        if isinstance(rule, AnyOf):
-            return reduce(lambda a, b: a | b, [self.predicate(r, wide) for r in rule.rules], ibis.literal(False))
-        if isinstance(rule, Not):
-            return ~self.predicate(rule.rule, wide)
-        if isinstance(rule, Attribute):
-            field = self.catalog.fields[rule.field]
-            return self.compare(wide[rule.field], field.type, rule.op, rule.value)
-        if isinstance(rule, Event):
-            col = wide[self.event_columns[rule]]
-            if self.exact_average(rule):  # compared in the aggregation
-                holds = col.fill_null(False)
-                return ~holds if rule.comparison[0] in NEGATIVE else holds
-            if rule.agg.fn in ZERO_WHEN_EMPTY:
-                col = col.fill_null(0)
-            op, value = rule.comparison
-            return self.compare(col, self.aggregate_type(rule), op, value)
-        if isinstance(rule, Sequence):
-            return wide.contact_id.isin(self.sequence_members(rule))
-        if isinstance(rule, InList):
-            members = self.t["list_members"]
-            return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
-        raise SegmentError.at("rule", f"cannot compile rule node {type(rule).__name__}")
+        """Whether ``rule`` (inlined) holds for each row of ``wide``: two-valued."""
+        return self.visit(rule, wide)
+
+    def visit_All(self, rule: All, wide: ir.Table) -> ir.BooleanValue:
+        return reduce(lambda a, b: a & b, [self.visit(r, wide) for r in rule.rules], ibis.literal(True))
+
+    def visit_AnyOf(self, rule: AnyOf, wide: ir.Table) -> ir.BooleanValue:
+        return reduce(lambda a, b: a | b, [self.visit(r, wide) for r in rule.rules], ibis.literal(False))
+
+    def visit_Not(self, rule: Not, wide: ir.Table) -> ir.BooleanValue:
+        return ~self.visit(rule.rule, wide)
+
+    def visit_Attribute(self, rule: Attribute, wide: ir.Table) -> ir.BooleanValue:
+        field = self.catalog.fields[rule.field]
+        return self.compare(wide[rule.field], field.type, rule.op, rule.value)
+
+    def visit_Event(self, rule: Event, wide: ir.Table) -> ir.BooleanValue:
+        col = wide[self.event_columns[rule]]
+        if self.exact_average(rule):  # compared in the aggregation
+            holds = col.fill_null(False)
+            return ~holds if rule.comparison[0] in NEGATIVE else holds
+        if rule.agg.fn in ZERO_WHEN_EMPTY:
+            col = col.fill_null(0)
+        op, value = rule.comparison
+        return self.compare(col, self.aggregate_type(rule), op, value)
+
+    def visit_Sequence(self, rule: Sequence, wide: ir.Table) -> ir.BooleanValue:
+        return wide.contact_id.isin(self.sequence_members(rule))
+
+    def visit_InList(self, rule: InList, wide: ir.Table) -> ir.BooleanValue:
+        members = self.t["list_members"]
+        return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
 
     def universe(self) -> ir.Table:
         """The contacts created by T (with the fields the rules read)."""
@@ -857,21 +754,37 @@ def compile_segment(
     return Compiler(catalog, as_of, resolve, dialect).compile(rule)
 
 
-def inline(rule: Rule, resolve: Resolver | None, stack: tuple[str, ...] = ()) -> Rule:
+def inline(rule: Rule, resolve: Resolver | None) -> Rule:
     """``rule`` with every ``in_segment`` replaced by the referenced segment's rule."""
-    if isinstance(rule, InSegment):
+    return _Inliner(resolve).visit(rule, ())
+
+
+class _Inliner(Visitor[Rule]):
+    """Replaces references by the rules they name; ``stack``: the references followed."""
+
+    def __init__(self, resolve: Resolver | None) -> None:
+        self.resolve = resolve
+
+    def visit_InSegment(self, rule: InSegment, stack: tuple[str, ...]) -> Rule:
         if rule.segment in stack:
             raise SegmentError.at("rule", f"segment reference cycle: {' → '.join((*stack, rule.segment))}")
-        if resolve is None:
+        if self.resolve is None:
             raise SegmentError.at("rule", f"cannot resolve segment {rule.segment!r}")
-        return inline(resolve(rule.segment).rule, resolve, (*stack, rule.segment))
-    if isinstance(rule, All):
-        return All(tuple(inline(r, resolve, stack) for r in rule.rules))
-    if isinstance(rule, AnyOf):
-        return AnyOf(tuple(inline(r, resolve, stack) for r in rule.rules))
-    if isinstance(rule, Not):
-        return Not(inline(rule.rule, resolve, stack))
-    return rule
+        return self.visit(self.resolve(rule.segment).rule, (*stack, rule.segment))
+
+    def visit_All(self, rule: All, stack: tuple[str, ...]) -> Rule:
+        return All(tuple(self.visit(r, stack) for r in rule.rules))
+
+    def visit_AnyOf(self, rule: AnyOf, stack: tuple[str, ...]) -> Rule:
+        return AnyOf(tuple(self.visit(r, stack) for r in rule.rules))
+
+    def visit_Not(self, rule: Not, stack: tuple[str, ...]) -> Rule:
+        return Not(self.visit(rule.rule, stack))
+
+    def no_reference(self, rule: Rule, stack: tuple[str, ...]) -> Rule:
+        return rule
+
+    visit_Attribute = visit_Event = visit_Sequence = visit_InList = no_reference
 
 
 _catalog_keys: dict[int, tuple[Catalog, tuple]] = {}

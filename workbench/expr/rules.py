@@ -338,6 +338,10 @@ class InList(Rule):
         return {"in_list": self.list_id}
 
 
+RULE_NODES: tuple[type[Rule], ...] = (All, AnyOf, Not, Attribute, Event, Sequence, InSegment, InList)
+"""Every kind of rule: what a visitor of whole rules must handle."""
+
+
 def _with_value(out: dict, value: Value) -> dict:
     if value is not UNSET:
         out["value"] = thaw(value)
@@ -507,7 +511,17 @@ class _Reader:
             found = f"found {', '.join(kinds)}" if kinds else f"found keys {', '.join(map(str, data)) or 'none'}"
             self.fail(path, f"a rule needs exactly one of {', '.join(RULE_KINDS)}; {found}")
             return All()
-        return getattr(self, f"rule_{kinds[0]}")(data, path)
+        read = {
+            "all": self.rule_all,
+            "any": self.rule_any,
+            "not": self.rule_not,
+            "attribute": self.rule_attribute,
+            "event": self.rule_event,
+            "sequence": self.rule_sequence,
+            "in_segment": self.rule_in_segment,
+            "in_list": self.rule_in_list,
+        }
+        return read[kinds[0]](data, path)
 
     def _group(self, data: dict, path: str, key: str) -> tuple[Rule, ...]:
         self.keys(data, path, (key,))
