@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from workbench.errors import NotFound, SegmentError
 from workbench.expr.catalog import Catalog, EventType, Field
-from workbench.expr.compile import compile_segment, contacts_schema
+from workbench.expr.compile import contacts_schema
+from workbench.expr.context import compile_segment
 from workbench.expr.rules import InSegment, Segment
 from workbench.expr.validate import validate
 from workbench.store.clickhouse import create_table

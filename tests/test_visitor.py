@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.expr.compile import Compiler, _Inliner
+from workbench.explain import _Verdicts
+from workbench.expr.compile import Compiler
 from workbench.expr.describe import Describer, _WindowWords
 from workbench.expr.emptiness import _WithoutEvents
-from workbench.expr.explain import _Verdicts
+from workbench.expr.inline import _Inliner
 from workbench.expr.rules import RULE_NODES, Between, InSegment, Last, Since
 from workbench.expr.validate import Validator
 from workbench.expr.visitor import NodeNotHandled, Visitor, handles

@@ -7,7 +7,7 @@
 
 from workbench.errors import NotFound, SegmentError, StoreBusy, WorkbenchError
 from workbench.expr.catalog import Catalog, EventType, Field
-from workbench.expr.compile import compile_segment
+from workbench.expr.context import CompileContext, compile_segment
 from workbench.expr.describe import describe
 from workbench.expr.dsl import ago, all_, any_, attr, event, in_list, in_segment, not_, prop, sequence, step
 from workbench.expr.rules import Rule, Segment, rule_from_dict
@@ -26,6 +26,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Catalog",
+    "CompileContext",
     "EventType",
     "Field",
     "ImportReport",

@@ -26,7 +26,8 @@ from ibis.backends import BaseBackend
 from workbench.csvsafe import write_csv
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
-from workbench.expr.compile import SCOPE_TABLE, compile_segment, count_columns, many_sql, segment_sql
+from workbench.expr.compile import SCOPE_TABLE
+from workbench.expr.context import CompileContext, count_columns
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
@@ -289,32 +290,30 @@ class Workspace:
         """The SQL engine of this store: ``duckdb``, ``postgres`` or ``clickhouse``."""
         return self.url.kind
 
+    def _context(self, dialect: str | None = None) -> tuple[CompileContext, dict[str, library.SavedSegment]]:
+        """What segments compile against now (and the saved segments). Only reading the
+        catalog holds the store: compiling takes Ibis tens of milliseconds, and a DuckDB
+        file's writers wait for every reader."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
+        context = CompileContext(catalog, lambda sid: segments[sid].segment, dialect or self.dialect)
+        return context, segments
+
     def _compiled(
         self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
     ) -> tuple[Segment, ir.Table]:
-        """Validate and compile to an Ibis expression. Only reading the catalog holds the
-        store: compiling takes Ibis tens of milliseconds, and a DuckDB file's writers wait
-        for every reader."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
+        """Validate and compile to an Ibis expression."""
+        context, segments = self._context(dialect)
         segment = self._resolve(ref, segments)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
-        validate(segment, catalog, resolve)
-        expr = compile_segment(
-            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
-        )
-        return segment, expr
+        context.validate(segment)
+        return segment, context.members(segment, _as_of(as_of))
 
     def _members_sql(self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None) -> str:
         """Validate, and the SQL of the members (from this process's cache of compiled SQL)."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
+        context, segments = self._context(dialect)
         segment = self._resolve(ref, segments)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
-        validate(segment, catalog, resolve)
-        return segment_sql(
-            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
-        )
+        context.validate(segment)
+        return context.members_sql(segment, _as_of(as_of))
 
     def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
         """The unbound Ibis table of members (one ``contact_id`` column)."""
@@ -356,24 +355,15 @@ class Workspace:
     ) -> tuple[list[str], str]:
         """Validate every segment; the keys and the SQL of their one shared pass, with
         columns ``s0``, ``s1``… in the keys' order."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
+        context, segments = self._context()
         chosen: dict[str, Segment] = {}
         items = refs.items() if isinstance(refs, Mapping) else ((None, ref) for ref in refs)
         for key, ref in items:
             segment = self._resolve(ref, segments)
-            validate(segment, catalog, resolve)
+            context.validate(segment)
             chosen[key if key is not None else ref if isinstance(ref, str) else segment.id] = segment
         keys = list(chosen)
-        sql = many_sql(
-            {f"s{i}": chosen[key] for i, key in enumerate(keys)},
-            catalog=catalog,
-            as_of=_as_of(as_of),
-            resolve=resolve,
-            dialect=self.dialect,
-            **finish,
-        )
+        sql = context.many_sql({f"s{i}": chosen[key] for i, key in enumerate(keys)}, _as_of(as_of), **finish)
         return keys, sql
 
     def counts(

@@ -24,8 +24,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from workbench.errors import Problem, SegmentError, WorkbenchError
+from workbench.explain import Verdict, explain
 from workbench.expr.describe import describe
-from workbench.expr.explain import Verdict, explain
 from workbench.expr.rules import All, Rule, Segment
 from workbench.expr.timeutil import parse_instant
 from workbench.store.library import ListInfo

@@ -20,7 +20,8 @@ import ibis.expr.types as ir
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import Compiler, compile_segment, tables
+from workbench.expr.compile import tables
+from workbench.expr.context import CompileContext
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY
 from workbench.expr.rules import All, AnyOf, Attribute, Event, Not, Rule, Segment, Sequence, Step
 from workbench.expr.timeutil import parse_instant
@@ -116,7 +117,9 @@ class _Explainer:
         self.segment = segment
         self.contact_id = contact_id
         self.as_of = as_of
-        self.compiler = Compiler(self.catalog, as_of, workspace.segment)
+        self.context = CompileContext(self.catalog, workspace.segment, workspace.dialect)
+        # the values shown are read by DuckDB's dialect of the compiler's parts, as they always were
+        self.compiler = self.context.in_dialect("duckdb").compiler(as_of)
 
     def run(self) -> Verdict:
         contact = self._contact()
@@ -146,13 +149,7 @@ class _Explainer:
             return set()
         parts = []
         for i, condition in enumerate(conditions):
-            members = compile_segment(
-                condition,
-                catalog=self.catalog,
-                as_of=self.as_of,
-                resolve=self.workspace.segment,
-                dialect=self.workspace.dialect,
-            )
+            members = self.context.members(condition, self.as_of)
             parts.append(
                 members.filter(members.contact_id == self.contact_id).select(tag=ibis.literal(i, type="int64"))
             )
