@@ -1,6 +1,6 @@
 """Many segments in one pass, and compiled SQL reused at a new instant, against the reference.
 
-``compile_many`` must give each segment exactly the members ``compile_segment`` gives it
+``CompileContext.many`` must give each segment exactly the members ``members`` gives it
 (and the reference evaluation of the SPEC): sharing an event condition between segments
 must not change anyone's membership. Templates (``workbench.expr.template``) must give
 the same members as compiling afresh, at any T.

@@ -10,7 +10,8 @@ from tests.world import CUSTOM_FIELDS, learned_properties, make_world
 from workbench.expr.catalog import Catalog, EventType, Field
 from workbench.expr.describe import describe_comparison
 from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP
-from workbench.expr.rules import Attribute, Event, Sequence, rule_from_dict
+from workbench.expr.reader import rule_from_dict
+from workbench.expr.rules import Attribute, Event, Sequence
 
 PAIRS = sorted((key, type_) for key, op in OPERATORS.items() for type_ in op.types)
 # a value of each operator's kind, for its sentence

@@ -9,11 +9,12 @@ from workbench.expr.compile import Compiler
 from workbench.expr.describe import Describer, _WindowWords
 from workbench.expr.emptiness import _WithoutEvents
 from workbench.expr.inline import _Inliner
+from workbench.expr.paths import _Walk
 from workbench.expr.rules import RULE_NODES, Between, InSegment, Last, Since
 from workbench.expr.validate import Validator
 from workbench.expr.visitor import NodeNotHandled, Visitor, handles
 
-RULE_VISITORS = [Compiler, _Inliner, Describer, _WithoutEvents, _Verdicts, Validator]
+RULE_VISITORS = [Compiler, _Inliner, Describer, _WithoutEvents, _Verdicts, Validator, _Walk]
 
 
 @pytest.mark.parametrize("visitor", RULE_VISITORS, ids=lambda v: v.__name__)

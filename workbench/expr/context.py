@@ -57,7 +57,9 @@ class CompileContext:
 
     def compiler(self, as_of: datetime) -> Compiler:
         """A compiler at ``as_of`` carrying every column, for callers that build their
-        own queries from its parts (the explanation of a verdict, a send's values)."""
+        own queries from its parts (stitched events, a condition's aggregate, a step's
+        events: the explanation of a verdict, a send's values). It has no plan for any
+        rule: compile rules with :meth:`members` and the other operations."""
         return Compiler(self.catalog, as_of, self.dialect)
 
     def members(self, segment: SegmentOrRule, as_of: datetime) -> ir.Table:
@@ -140,19 +142,6 @@ class CompileContext:
             dialect=self.dialect,
             guard=lambda: repr(rules),
         )
-
-
-def compile_segment(
-    segment: SegmentOrRule,
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-) -> ir.Table:
-    """The members of ``segment`` at ``as_of`` as an unbound table with one ``contact_id``
-    column: :meth:`CompileContext.members`, for notebooks that compose with Ibis."""
-    return CompileContext(catalog, resolve, dialect).members(segment, as_of)
 
 
 def count_columns(table: ir.Table, _tables: Mapping[str, ir.Table]) -> ir.Table:

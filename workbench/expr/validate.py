@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbench.errors import Problem, SegmentError
+from workbench.expr import paths
 from workbench.expr.catalog import Catalog
 from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP, operators_for, value_problem
 from workbench.expr.rules import (
@@ -53,14 +54,14 @@ class Validator(Visitor[None]):
 
     def visit_All(self, rule: All, path: str, stack: Stack) -> None:
         for i, sub in enumerate(rule.rules):
-            self.visit(sub, f"{path}.all[{i}]", stack)
+            self.visit(sub, paths.child(path, "all", i), stack)
 
     def visit_AnyOf(self, rule: AnyOf, path: str, stack: Stack) -> None:
         for i, sub in enumerate(rule.rules):
-            self.visit(sub, f"{path}.any[{i}]", stack)
+            self.visit(sub, paths.child(path, "any", i), stack)
 
     def visit_Not(self, rule: Not, path: str, stack: Stack) -> None:
-        self.visit(rule.rule, f"{path}.not", stack)
+        self.visit(rule.rule, paths.child(path, "not"), stack)
 
     def visit_InList(self, rule: InList, path: str, stack: Stack) -> None:
         if rule.list_id not in self.catalog.lists:
@@ -111,7 +112,7 @@ class Validator(Visitor[None]):
 
     def where(self, names: tuple[str, ...] | None, where: tuple[Prop, ...] | None, path: str) -> None:
         for i, prop in enumerate(where or ()):
-            ppath = f"{path}.where[{i}]"
+            ppath = paths.child(path, "where", i)
             type_ = self.prop_type(names, prop.property, f"{ppath}.property")
             if type_ is not None:
                 self.comparison(
@@ -147,7 +148,8 @@ class Validator(Visitor[None]):
 
     def visit_Sequence(self, rule: Sequence, path: str, stack: Stack) -> None:
         for i, step in enumerate(rule.steps):
-            spath = f"{path}.sequence[{i}]" + (".not" if step.negated else "")
+            spath = paths.child(path, "sequence", i)
+            spath = paths.child(spath, "not") if step.negated else spath
             if self.event_names((step.event,), f"{spath}.event"):
                 self.where((step.event,), step.where, spath)
         if rule.match_on is not None:
@@ -175,7 +177,7 @@ class Validator(Visitor[None]):
             return
         referenced = self.resolve(rule.segment)
         nested = Validator(self.catalog, self.resolve)
-        nested.visit(referenced.rule, "rule", (*stack, rule.segment))
+        nested.visit(referenced.rule, paths.ROOT, (*stack, rule.segment))
         for problem in nested.problems:
             if "reference cycle" in problem.message:
                 self.fail(f"{path}.in_segment", problem.message)
@@ -185,7 +187,7 @@ class Validator(Visitor[None]):
 
 MAX_INLINED_DEPTH = 100
 """Levels of rules with every segment a rule uses inlined, as the compiler sees it (it
-compiles beyond 200; each saved segment is at most ``rules.MAX_DEPTH``)."""
+compiles beyond 200; each saved segment is at most ``reader.MAX_DEPTH``)."""
 
 
 def _deeper_than(rule: Rule, limit: int, resolve: Resolver | None, depth: int = 1) -> bool:
@@ -203,7 +205,7 @@ def validate(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None
     """Raise SegmentError naming every problem of ``segment``; return None when it is valid."""
     validator = Validator(catalog, resolve)
     rule = segment.rule if isinstance(segment, Segment) else segment
-    validator.visit(rule, "rule", (segment.id,) if isinstance(segment, Segment) else ())
+    validator.visit(rule, paths.ROOT, (segment.id,) if isinstance(segment, Segment) else ())
     if not validator.problems and _deeper_than(rule, MAX_INLINED_DEPTH, resolve):
         validator.fail("rule", f"with the segments it uses, this rule nests more than {MAX_INLINED_DEPTH} levels deep")
     if validator.problems:

@@ -25,7 +25,8 @@ from workbench.expr.catalog import Catalog
 from workbench.expr.compile import contacts_schema
 from workbench.expr.context import CompileContext
 from workbench.expr.describe import describe
-from workbench.expr.rules import Rule, Segment, rule_from_dict
+from workbench.expr.reader import rule_from_dict
+from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
 from workbench.send.campaigns import Campaign, ChannelSpec
 from workbench.send.policy import SendPolicy
