@@ -34,7 +34,7 @@ def test_the_window_wording_handles_every_window(kind):
 
 def test_a_node_a_visitor_does_not_handle_is_an_error_naming_both():
     class OnlyGroups(Visitor[str]):
-        def visit_All(self, rule):
+        def visit_All(self, rule):  # noqa: N802 - named after the node class it visits
             return "all"
 
     with pytest.raises(NodeNotHandled, match="OnlyGroups does not handle InSegment nodes"):

@@ -92,22 +92,22 @@ class _Verdicts(Visitor[Verdict]):
         self.met = met
         self.evidence = evidence
 
-    def visit_All(self, rule: All) -> Verdict:
+    def visit_All(self, rule: All) -> Verdict:  # noqa: N802 - named after the node class it visits
         children = tuple(self.visit(r) for r in rule.rules)
         return Verdict(rule, all(c.met for c in children), children=children)
 
-    def visit_AnyOf(self, rule: AnyOf) -> Verdict:
+    def visit_AnyOf(self, rule: AnyOf) -> Verdict:  # noqa: N802 - named after the node class it visits
         children = tuple(self.visit(r) for r in rule.rules)
         return Verdict(rule, any(c.met for c in children), children=children)
 
-    def visit_Not(self, rule: Not) -> Verdict:
+    def visit_Not(self, rule: Not) -> Verdict:  # noqa: N802 - named after the node class it visits
         inner = self.visit(rule.rule)
         return Verdict(rule, not inner.met, children=(inner,))
 
     def condition(self, rule: Rule) -> Verdict:
         return Verdict(rule, rule in self.met, self.evidence.get(rule, ""))
 
-    visit_Attribute = visit_Event = visit_Sequence = visit_InSegment = visit_InList = condition
+    visit_Attribute = visit_Event = visit_Sequence = visit_InSegment = visit_InList = condition  # noqa: N815 - named after the node classes they visit
 
 
 class _Explainer:

@@ -480,20 +480,20 @@ class Compiler(Visitor[ir.BooleanValue]):
         """Whether ``rule`` (inlined) holds for each row of ``wide``: two-valued."""
         return self.visit(rule, wide)
 
-    def visit_All(self, rule: All, wide: ir.Table) -> ir.BooleanValue:
+    def visit_All(self, rule: All, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         return reduce(lambda a, b: a & b, [self.visit(r, wide) for r in rule.rules], ibis.literal(True))
 
-    def visit_AnyOf(self, rule: AnyOf, wide: ir.Table) -> ir.BooleanValue:
+    def visit_AnyOf(self, rule: AnyOf, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         return reduce(lambda a, b: a | b, [self.visit(r, wide) for r in rule.rules], ibis.literal(False))
 
-    def visit_Not(self, rule: Not, wide: ir.Table) -> ir.BooleanValue:
+    def visit_Not(self, rule: Not, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         return ~self.visit(rule.rule, wide)
 
-    def visit_Attribute(self, rule: Attribute, wide: ir.Table) -> ir.BooleanValue:
+    def visit_Attribute(self, rule: Attribute, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         field = self.catalog.fields[rule.field]
         return self.compare(wide[rule.field], field.type, rule.op, rule.value)
 
-    def visit_Event(self, rule: Event, wide: ir.Table) -> ir.BooleanValue:
+    def visit_Event(self, rule: Event, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         col = wide[self.plan.event_columns[rule]]
         if self.exact_average(rule):  # compared in the aggregation
             holds = col.fill_null(False)
@@ -503,10 +503,10 @@ class Compiler(Visitor[ir.BooleanValue]):
         op, value = rule.comparison
         return self.compare(col, self.aggregate_type(rule), op, value)
 
-    def visit_Sequence(self, rule: Sequence, wide: ir.Table) -> ir.BooleanValue:
+    def visit_Sequence(self, rule: Sequence, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         return wide.contact_id.isin(sequences.members(self, rule))
 
-    def visit_InList(self, rule: InList, wide: ir.Table) -> ir.BooleanValue:
+    def visit_InList(self, rule: InList, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
         members = self.tables["list_members"]
         return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
 

@@ -62,13 +62,13 @@ def describe_window(window: Window | None) -> str:
 
 
 class _WindowWords(Visitor[str]):
-    def visit_Last(self, window: Last) -> str:
+    def visit_Last(self, window: Last) -> str:  # noqa: N802 - named after the node class it visits
         return f" in the last {_duration(window.duration)}"
 
-    def visit_Since(self, window: Since) -> str:
+    def visit_Since(self, window: Since) -> str:  # noqa: N802 - named after the node class it visits
         return f" since {_value(window.time)}"
 
-    def visit_Between(self, window: Between) -> str:
+    def visit_Between(self, window: Between) -> str:  # noqa: N802 - named after the node class it visits
         return f" between {_value(window.start)} and {_value(window.end)}"
 
 
@@ -107,10 +107,10 @@ class Describer(Visitor[str]):
             f"{self.prop_label(p.property)} {describe_comparison(p.op, p.value)}" for p in where
         )
 
-    def visit_All(self, rule: All) -> str:
+    def visit_All(self, rule: All) -> str:  # noqa: N802 - named after the node class it visits
         return self.group(rule, "everyone", " and ")
 
-    def visit_AnyOf(self, rule: AnyOf) -> str:
+    def visit_AnyOf(self, rule: AnyOf) -> str:  # noqa: N802 - named after the node class it visits
         return self.group(rule, "no one", " or ")
 
     def group(self, rule: All | AnyOf, empty: str, joiner: str) -> str:
@@ -120,16 +120,16 @@ class Describer(Visitor[str]):
             return self.visit(rule.rules[0])
         return joiner.join(self.nested(r) for r in rule.rules)
 
-    def visit_Not(self, rule: Not) -> str:
+    def visit_Not(self, rule: Not) -> str:  # noqa: N802 - named after the node class it visits
         return f"not {self.nested(rule.rule)}"
 
-    def visit_Attribute(self, rule: Attribute) -> str:
+    def visit_Attribute(self, rule: Attribute) -> str:  # noqa: N802 - named after the node class it visits
         return f"{self.field_label(rule.field)} {describe_comparison(rule.op, rule.value)}"
 
-    def visit_InSegment(self, rule: InSegment) -> str:
+    def visit_InSegment(self, rule: InSegment) -> str:  # noqa: N802 - named after the node class it visits
         return f"is in segment {rule.segment!r}"
 
-    def visit_InList(self, rule: InList) -> str:
+    def visit_InList(self, rule: InList) -> str:  # noqa: N802 - named after the node class it visits
         return f"is on list {rule.list_id!r}"
 
     def nested(self, rule: Rule) -> str:
@@ -142,7 +142,7 @@ class Describer(Visitor[str]):
             return "any event"
         return names[0] if len(names) == 1 else " or ".join(names)
 
-    def visit_Event(self, rule: Event) -> str:
+    def visit_Event(self, rule: Event) -> str:  # noqa: N802 - named after the node class it visits
         name, agg = self.event_name(rule), rule.agg
         op, value = rule.comparison
         tail = self.where(rule.where) + describe_window(rule.window)
@@ -173,7 +173,7 @@ class Describer(Visitor[str]):
             return f"{subject} {name}{self.where(rule.where)}{describe_window(rule.window)} {describe_comparison(op, value)}"
         return f"{subject} of {name}{tail} {describe_comparison(op, value)}"
 
-    def visit_Sequence(self, rule: Sequence) -> str:
+    def visit_Sequence(self, rule: Sequence) -> str:  # noqa: N802 - named after the node class it visits
         steps = rule.steps
         first = f"did {steps[0].event}{self.where(steps[0].where)}"
         keyed = f" (same {self.prop_label(rule.match_on)})" if rule.match_on else ""

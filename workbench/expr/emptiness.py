@@ -26,19 +26,19 @@ def holds_without_events(rule: Rule) -> bool | None:
 
 
 class _WithoutEvents(Visitor[bool | None]):
-    def visit_All(self, rule: All) -> bool | None:
+    def visit_All(self, rule: All) -> bool | None:  # noqa: N802 - named after the node class it visits
         answers = [self.visit(r) for r in rule.rules]
         return False if False in answers else True if all(answers) else None
 
-    def visit_AnyOf(self, rule: AnyOf) -> bool | None:
+    def visit_AnyOf(self, rule: AnyOf) -> bool | None:  # noqa: N802 - named after the node class it visits
         answers = [self.visit(r) for r in rule.rules]
         return True if True in answers else False if all(a is False for a in answers) else None
 
-    def visit_Not(self, rule: Not) -> bool | None:
+    def visit_Not(self, rule: Not) -> bool | None:  # noqa: N802 - named after the node class it visits
         answer = self.visit(rule.rule)
         return None if answer is None else not answer
 
-    def visit_Event(self, rule: Event) -> bool | None:
+    def visit_Event(self, rule: Event) -> bool | None:  # noqa: N802 - named after the node class it visits
         op, value = rule.comparison
         positive = NEGATIVE.get(op, op)
         # over no events: 0, or none, with which every comparison is false
@@ -48,7 +48,7 @@ class _WithoutEvents(Visitor[bool | None]):
     def depends_on_the_contact(self, rule: Rule) -> None:
         return None
 
-    visit_Attribute = visit_Sequence = visit_InSegment = visit_InList = depends_on_the_contact
+    visit_Attribute = visit_Sequence = visit_InSegment = visit_InList = depends_on_the_contact  # noqa: N815 - named after the node classes they visit
 
 
 def _zero_satisfies(op: str, value: Value) -> bool | None:

@@ -166,26 +166,26 @@ def walk(rule: Rule, path: str = ROOT) -> Iterator[tuple[str, Node]]:
 
 
 class _Walk(Visitor[Iterator[tuple[str, Node]]]):
-    def visit_All(self, rule: All, path: str) -> Iterator[tuple[str, Node]]:
+    def visit_All(self, rule: All, path: str) -> Iterator[tuple[str, Node]]:  # noqa: N802 - named after the node class it visits
         yield path, rule
         for i, sub in enumerate(rule.rules):
             yield from self.visit(sub, child(path, "all", i))
 
-    def visit_AnyOf(self, rule: AnyOf, path: str) -> Iterator[tuple[str, Node]]:
+    def visit_AnyOf(self, rule: AnyOf, path: str) -> Iterator[tuple[str, Node]]:  # noqa: N802 - named after the node class it visits
         yield path, rule
         for i, sub in enumerate(rule.rules):
             yield from self.visit(sub, child(path, "any", i))
 
-    def visit_Not(self, rule: Not, path: str) -> Iterator[tuple[str, Node]]:
+    def visit_Not(self, rule: Not, path: str) -> Iterator[tuple[str, Node]]:  # noqa: N802 - named after the node class it visits
         yield path, rule
         yield from self.visit(rule.rule, child(path, "not"))
 
-    def visit_Event(self, rule: Event, path: str) -> Iterator[tuple[str, Node]]:
+    def visit_Event(self, rule: Event, path: str) -> Iterator[tuple[str, Node]]:  # noqa: N802 - named after the node class it visits
         yield path, rule
         for i, prop in enumerate(rule.where or ()):
             yield where_path(path, rule, i), prop
 
-    def visit_Sequence(self, rule: Sequence, path: str) -> Iterator[tuple[str, Node]]:
+    def visit_Sequence(self, rule: Sequence, path: str) -> Iterator[tuple[str, Node]]:  # noqa: N802 - named after the node class it visits
         yield path, rule
         for i, step in enumerate(rule.steps):
             step_path = child(path, "sequence", i)
@@ -196,7 +196,7 @@ class _Walk(Visitor[Iterator[tuple[str, Node]]]):
     def leaf(self, rule: Rule, path: str) -> Iterator[tuple[str, Node]]:
         yield path, rule
 
-    visit_Attribute = visit_InSegment = visit_InList = leaf
+    visit_Attribute = visit_InSegment = visit_InList = leaf  # noqa: N815 - named after the node classes they visit
 
 
 def within(path: str, ancestor: str) -> bool:

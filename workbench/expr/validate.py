@@ -52,18 +52,18 @@ class Validator(Visitor[None]):
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def visit_All(self, rule: All, path: str, stack: Stack) -> None:
+    def visit_All(self, rule: All, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, sub in enumerate(rule.rules):
             self.visit(sub, paths.child(path, "all", i), stack)
 
-    def visit_AnyOf(self, rule: AnyOf, path: str, stack: Stack) -> None:
+    def visit_AnyOf(self, rule: AnyOf, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, sub in enumerate(rule.rules):
             self.visit(sub, paths.child(path, "any", i), stack)
 
-    def visit_Not(self, rule: Not, path: str, stack: Stack) -> None:
+    def visit_Not(self, rule: Not, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         self.visit(rule.rule, paths.child(path, "not"), stack)
 
-    def visit_InList(self, rule: InList, path: str, stack: Stack) -> None:
+    def visit_InList(self, rule: InList, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         if rule.list_id not in self.catalog.lists:
             known = _choices(self.catalog.lists) or "none yet"
             self.fail(f"{path}.in_list", f"unknown list {rule.list_id!r}; known lists: {known}")
@@ -82,7 +82,7 @@ class Validator(Visitor[None]):
         if problem:
             self.fail(f"{path}.value", problem)
 
-    def visit_Attribute(self, rule: Attribute, path: str, stack: Stack) -> None:
+    def visit_Attribute(self, rule: Attribute, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         field = self.catalog.fields.get(rule.field)
         if field is None:
             self.fail(
@@ -119,7 +119,7 @@ class Validator(Visitor[None]):
                     ppath, f"{type_} property {prop.property!r}", type_, prop.op, prop.value, prop.value is UNSET
                 )
 
-    def visit_Event(self, rule: Event, path: str, stack: Stack) -> None:
+    def visit_Event(self, rule: Event, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         names = rule.names
         if not self.event_names(names, f"{path}.event"):
             return
@@ -146,7 +146,7 @@ class Validator(Visitor[None]):
         op, value = rule.comparison
         self.comparison(path, f"aggregate {agg.fn!r} ({result_type})", result_type, op, value, value is UNSET)
 
-    def visit_Sequence(self, rule: Sequence, path: str, stack: Stack) -> None:
+    def visit_Sequence(self, rule: Sequence, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, step in enumerate(rule.steps):
             spath = paths.child(path, "sequence", i)
             spath = paths.child(spath, "not") if step.negated else spath
@@ -163,7 +163,7 @@ class Validator(Visitor[None]):
                     )
                     break
 
-    def visit_InSegment(self, rule: InSegment, path: str, stack: Stack) -> None:
+    def visit_InSegment(self, rule: InSegment, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         if len(stack) > MAX_INLINED_DEPTH:
             self.fail(f"{path}.in_segment", f"segments use each other more than {MAX_INLINED_DEPTH} levels deep")
             return

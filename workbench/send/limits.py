@@ -394,12 +394,12 @@ class _CountLoopsMeasureConcatenations(NodeTransformer):
     """Routes every ``for`` loop's iterable through ``count_loop_steps`` and every ``~`` through
     ``measured``: calls of the environment, which counts and measures calls."""
 
-    def visit_For(self, node: nodes.For) -> nodes.For:
+    def visit_For(self, node: nodes.For) -> nodes.For:  # noqa: N802 - Jinja's visitor naming
         self.generic_visit(node)
         node.iter = _environment_call("count_loop_steps", node.iter)
         return node
 
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:  # noqa: N802 - Jinja's visitor naming
         self.generic_visit(node)
         return _environment_call("measured", node)
 
