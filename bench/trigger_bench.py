@@ -35,7 +35,7 @@ import httpx
 import workbench as wb
 from bench.collector_bench import free_port, start_collector
 from workbench.collector.keys import create_write_key
-from workbench.expr.rules import rule_from_dict
+from workbench.expr.reader import rule_from_dict
 from workbench.sample.load import load_sample, save_example_segments
 from workbench.send import define_campaign
 from workbench.send.policy import save_policy_setting

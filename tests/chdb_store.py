@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from workbench.errors import NotFound, SegmentError
 from workbench.expr.catalog import Catalog, EventType, Field
-from workbench.expr.compile import compile_segment, contacts_schema
+from workbench.expr.compile import contacts_schema
+from workbench.expr.context import CompileContext
 from workbench.expr.rules import InSegment, Segment
 from workbench.expr.validate import validate
 from workbench.store.clickhouse import create_table
@@ -140,9 +141,7 @@ class ChdbStore:
     def sql(self, doc: dict, as_of: datetime) -> str:
         segment = Segment.from_dict(doc)
         validate(segment, self.catalog, self.segments.__getitem__)
-        expr = compile_segment(
-            segment, catalog=self.catalog, as_of=as_of, resolve=self.segments.__getitem__, dialect="clickhouse"
-        )
+        expr = CompileContext(self.catalog, self.segments.__getitem__, "clickhouse").members(segment, as_of)
         return ibis.to_sql(expr, dialect="clickhouse")
 
     def members(self, doc: dict, as_of: datetime) -> list[str]:

@@ -52,6 +52,7 @@ ATTRIBUTE_CASES = {
     "vip-true-null": a("vip", "is_true"),
     "vip-false-null": a("vip", "is_false"),
     "vip-is-not-set": a("vip", "is_not_set"),
+    "vip-is-set": a("vip", "is_set"),
     # date
     "birth-eq": a("birth_date", "eq", "2000-02-29"),
     "birth-before": a("birth_date", "before", "1990-06-01"),
@@ -62,6 +63,8 @@ ATTRIBUTE_CASES = {
     "birth-anniversary-365": a("birth_date", "anniversary_within_days", 365),
     "birth-within-last": a("birth_date", "within_last", "30y"),
     "birth-not-within-last": a("birth_date", "not_within_last", "30y"),
+    "birth-is-set": a("birth_date", "is_set"),
+    "birth-is-not-set": a("birth_date", "is_not_set"),
     # timestamp
     "created-within-7d": a("created_at", "within_last", "7d"),
     "created-not-within-7d": a("created_at", "not_within_last", "7d"),
@@ -127,6 +130,8 @@ EVENT_CASES = {
     "last-time-before": ev("email_open", aggregate={"fn": "last_time"}, op="before", value={"ago": "7d"}),
     "last-time-eq-day": ev("page_view", aggregate={"fn": "last_time"}, op="eq", value="2026-05-31"),
     "last-time-anniversary": ev("purchase", aggregate={"fn": "last_time"}, op="anniversary_within_days", value=2),
+    "last-time-is-set": ev("email_open", aggregate={"fn": "last_time"}, op="is_set"),
+    "first-time-is-not-set": ev("app_open", aggregate={"fn": "first_time"}, op="is_not_set"),
     "max-ts": ev("page_view", aggregate={"fn": "max", "property": "ts"}, op="after", value={"ago": "24h"}),
     "count-between": ev("page_view", op="between", value=[2, 4]),
     "count-in": ev("page_view", op="in", value=[1, 3]),

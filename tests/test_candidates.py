@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.expr.candidates import contact_only, necessary
-from workbench.expr.rules import rule_from_dict
+from workbench.expr.reader import rule_from_dict
 
 CITY = {"attribute": "city", "op": "eq", "value": "Gdańsk"}
 VIP = {"attribute": "status", "op": "eq", "value": "vip"}

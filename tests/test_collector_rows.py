@@ -17,7 +17,8 @@ from workbench.collector.rows import EVENT_SCHEMA, Lessons, event_links, events_
 from workbench.collector.service import event_row
 from workbench.store import catalog_store
 from workbench.store.importer import prepare_table
-from workbench.store.workspace import Workspace, _rows_table
+from workbench.store.ingestion import _rows_table
+from workbench.store.workspace import Workspace
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

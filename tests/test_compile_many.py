@@ -1,6 +1,6 @@
 """Many segments in one pass, and compiled SQL reused at a new instant, against the reference.
 
-``compile_many`` must give each segment exactly the members ``compile_segment`` gives it
+``CompileContext.many`` must give each segment exactly the members ``members`` gives it
 (and the reference evaluation of the SPEC): sharing an event condition between segments
 must not change anyone's membership. Templates (``workbench.expr.template``) must give
 the same members as compiling afresh, at any T.
@@ -19,15 +19,8 @@ from tests.chdb_store import ChdbStore
 from tests.conformance_cases import CASES
 from tests.reference import evaluate
 from tests.world import load, make_world
-from workbench.expr.compile import (
-    ALL_DAY_KEYS,
-    KEY_CIRCLE,
-    anniversary_arc,
-    count_columns,
-    instants_sql,
-    many_sql,
-    segment_sql,
-)
+from workbench.expr.builders import ALL_DAY_KEYS, KEY_CIRCLE, anniversary_arc
+from workbench.expr.context import CompileContext
 from workbench.expr.rules import Segment
 from workbench.expr.timeutil import anniversary_keys
 from workbench.store.workspace import Workspace
@@ -64,7 +57,7 @@ def _docs(rules: dict[str, dict]) -> dict[str, Segment]:
 def membership(store, rules: dict[str, dict], as_of) -> dict[str, set[str]]:
     """Each key's members, from one shared pass."""
     if isinstance(store, ChdbStore):
-        sql = many_sql(_docs(rules), catalog=store.catalog, as_of=as_of, dialect="clickhouse")
+        sql = CompileContext(store.catalog, dialect="clickhouse").many_sql(_docs(rules), as_of)
         result = store.session.query(sql, "Arrow")
         table = pa.ipc.open_file(pa.py_buffer(result.bytes())).read_all() if result.bytes() else None
         rows = table.to_pylist() if table is not None else []
@@ -75,9 +68,7 @@ def membership(store, rules: dict[str, dict], as_of) -> dict[str, set[str]]:
 
 def counts(store, rules: dict[str, dict], as_of) -> dict[str, int]:
     if isinstance(store, ChdbStore):
-        sql = many_sql(
-            _docs(rules), catalog=store.catalog, as_of=as_of, dialect="clickhouse", finish=count_columns, finish_key="n"
-        )
+        sql = CompileContext(store.catalog, dialect="clickhouse").counts_sql(_docs(rules), as_of)
         line = store.session.query(sql, "CSV").bytes().decode().strip()
         return {key: int(n) for key, n in zip(rules, line.split(","), strict=True)}
     return store.counts(_docs(rules), as_of)
@@ -87,7 +78,7 @@ def single(store, rule: dict, as_of) -> set[str]:
     """Members from the single-segment path (its SQL template, for a Workspace)."""
     doc = {"id": "case", "name": "case", "rule": rule}
     if isinstance(store, ChdbStore):
-        sql = segment_sql(Segment.from_dict(doc), catalog=store.catalog, as_of=as_of, dialect="clickhouse")
+        sql = CompileContext(store.catalog, dialect="clickhouse").members_sql(Segment.from_dict(doc), as_of)
         lines = store.session.query(sql, "CSV").bytes().decode().splitlines()
         return {line.strip('"') for line in lines if line}
     return set(store.members(doc, as_of))
@@ -123,17 +114,15 @@ OFFSETS = (timedelta(days=7), timedelta(hours=24, microseconds=1), timedelta(hou
 
 
 def test_counts_at_several_instants_in_one_pass(store, world):
-    """``instants_sql`` (the size-over-time chart): each point is the count at its instant."""
+    """``CompileContext.instants_sql`` (the size-over-time chart): each point is the count at its instant."""
     for case in sorted(CASES)[::3]:
         rule = CASES[case]
         segment = Segment.from_dict({"id": "x", "name": "x", "rule": rule})
         if isinstance(store, ChdbStore):
-            sql = instants_sql(segment, catalog=store.catalog, as_of=world.as_of, offsets=OFFSETS, dialect="clickhouse")
+            sql = CompileContext(store.catalog, dialect="clickhouse").instants_sql(segment, world.as_of, OFFSETS)
             got = [int(n) for n in store.session.query(sql, "CSV").bytes().decode().strip().split(",")]
         else:
-            sql = instants_sql(
-                segment, catalog=store.catalog, as_of=world.as_of, offsets=OFFSETS, dialect=store.dialect
-            )
+            sql = CompileContext(store.catalog, dialect=store.dialect).instants_sql(segment, world.as_of, OFFSETS)
             got = [int(n or 0) for n in store.query(sql).iloc[0]]
         expected = [len(evaluate(rule, **{**world.reference_kwargs(), "as_of": world.as_of - o})) for o in OFFSETS]
         assert got == expected, case

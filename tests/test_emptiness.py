@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.expr.emptiness import holds_without_events
-from workbench.expr.rules import rule_from_dict
+from workbench.expr.reader import rule_from_dict
 
 BOUGHT = {"event": "purchase"}  # count >= 1
 NEVER_BOUGHT = {"event": "purchase", "op": "eq", "value": 0}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import workbench as wb
-from workbench.expr.rules import All, Attribute, Event, Not, Prop, Segment, rule_from_dict, slugify
+from workbench.expr.reader import rule_from_dict
+from workbench.expr.rules import All, Attribute, Event, Not, Prop, Segment, slugify
 
 DSL_CASES = {
     "attr-eq": (wb.attr("city") == "Gdańsk", {"attribute": "city", "op": "eq", "value": "Gdańsk"}),
@@ -200,7 +201,7 @@ def nested_nots(depth: int) -> dict:
 
 def test_rules_nest_at_most_max_depth_and_the_deeper_node_is_named():
     from workbench.errors import SegmentError
-    from workbench.expr.rules import MAX_DEPTH
+    from workbench.expr.reader import MAX_DEPTH
 
     assert MAX_DEPTH == 32
     rule_from_dict(nested_nots(MAX_DEPTH - 1))  # 31 nots and the condition: 32 levels

@@ -16,13 +16,14 @@ from collections.abc import Callable
 import pytest
 
 from workbench.errors import Problem
+from workbench.expr import paths
+from workbench.expr.editor import EditError, adapt_value
 from workbench.expr.operators import NUMBER, operators_for
 from workbench.expr.rules import UNSET, Ago, All, Rule, Segment
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import example_segment_files, load_sample
 from workbench.store.workspace import Workspace
-from workbench.widgets import SegmentBuilder, paths
-from workbench.widgets.editor import EditError, adapt_value
+from workbench.widgets import SegmentBuilder
 from workbench.widgets.evaluation import Preview
 from workbench.widgets.messages import by_node
 
@@ -258,7 +259,7 @@ def test_each_condition_shows_how_many_it_matches_alone(ws, make):
     b = make("cross_sell")
     b.wait_for_count()
     for path in ("rule.all[0]", "rule.all[1]"):
-        alone = ws.count(paths.get(b.segment.rule, path), AS_OF)
+        alone = ws.count(paths.node_at(b.segment.rule, path), AS_OF)
         assert f"{alone:,} contacts" in b.view_at(path).count.value
 
 
@@ -419,15 +420,15 @@ def test_the_value_is_kept_across_operators_when_it_fits(value, op, type_, kept)
 
 def test_paths_address_nodes_and_own_problems():
     rule = Segment.from_dict(EXAMPLES["cross_sell"]).rule
-    assert paths.get(rule, "rule.all[1].where[0]").value == "p_socks_run_01"
-    node_paths = [path for path, _ in paths.nodes(rule)]
+    assert paths.node_at(rule, "rule.all[1].where[0]").value == "p_socks_run_01"
+    node_paths = [path for path, _ in paths.walk(rule)]
     assert node_paths == ["rule", "rule.all[0]", "rule.all[0].where[0]", "rule.all[1]", "rule.all[1].where[0]"]
     owners = by_node([Problem("rule.all[1].where[0].value", "x"), Problem("rule.all[1].op", "y")], node_paths)
     assert sorted(owners) == ["rule.all[1]", "rule.all[1].where[0]"]
     negated = Segment.from_dict(EXAMPLES["abandoned_cart"]).rule
-    assert paths.owner_of("rule.sequence[1].not.event", [p for p, _ in paths.nodes(negated)]) == "rule.sequence[1]"
+    assert paths.owner_of("rule.sequence[1].not.event", [p for p, _ in paths.walk(negated)]) == "rule.sequence[1]"
     with pytest.raises(paths.PathError):
-        paths.get(rule, "rule.any[0]")
+        paths.node_at(rule, "rule.any[0]")
 
 
 # --- the widgets, driven as a browser would -------------------------------------------------------
@@ -527,7 +528,7 @@ def test_explaining_a_group_says_which_conditions_hold(ws, make):
 
 
 def test_a_saved_version_that_no_longer_compiles_gives_the_count_without_a_diff(ws):
-    from workbench.expr.rules import rule_from_dict
+    from workbench.expr.reader import rule_from_dict
     from workbench.widgets.evaluation import CountRequest, PreviewCounter
 
     rule = rule_from_dict({"attribute": "city", "op": "eq", "value": "Gdańsk"})

@@ -7,10 +7,11 @@
 
 from workbench.errors import NotFound, SegmentError, StoreBusy, WorkbenchError
 from workbench.expr.catalog import Catalog, EventType, Field
-from workbench.expr.compile import compile_segment
+from workbench.expr.context import CompileContext
 from workbench.expr.describe import describe
 from workbench.expr.dsl import ago, all_, any_, attr, event, in_list, in_segment, not_, prop, sequence, step
-from workbench.expr.rules import Rule, Segment, rule_from_dict
+from workbench.expr.reader import rule_from_dict
+from workbench.expr.rules import Rule, Segment
 from workbench.expr.validate import validate
 from workbench.store.workspace import ImportReport, Workspace, connect, load_document
 
@@ -26,6 +27,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Catalog",
+    "CompileContext",
     "EventType",
     "Field",
     "ImportReport",
@@ -41,7 +43,6 @@ __all__ = [
     "all_",
     "any_",
     "attr",
-    "compile_segment",
     "connect",
     "describe",
     "event",

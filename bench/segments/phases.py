@@ -24,7 +24,7 @@ import duckdb
 import ibis
 
 from bench.segments import data, handwritten
-from workbench.expr.compile import compile_segment, segment_sql
+from workbench.expr.context import CompileContext
 from workbench.sample.load import save_example_segments
 from workbench.store.connection import StoreURL
 from workbench.store.workspace import connect
@@ -149,9 +149,8 @@ def compiler(
         segment = library[sid]
         r: dict[str, Any] = {}
         # cold: the first compile, SQL generation and count of this process
-        compile_once = functools.partial(
-            compile_segment, segment, catalog=catalog, as_of=as_of, resolve=library.__getitem__, dialect=ws.dialect
-        )
+        context = CompileContext(catalog, library.__getitem__, ws.dialect)
+        compile_once = functools.partial(context.members, segment, as_of)
         started = time.perf_counter()
         expr = compile_once()
         r["compile_cold_ms"] = ms_since(started)
@@ -170,12 +169,12 @@ def compiler(
             ibis.to_sql(expr, dialect=ws.dialect)
             sql_ms.append(ms_since(started))
         r["compile_ms"], r["sql_ms"] = median(compile_ms), median(sql_ms)
-        # The workspace's own rule -> SQL path (``segment_sql``, which keeps compiled SQL per
+        # The workspace's own rule -> SQL path (``members_sql``, which keeps compiled SQL per
         # process): what a count pays for compiling once the rule was seen.
         cached = []
         for _ in range(1 if quick else repeats):
             started = time.perf_counter()
-            segment_sql(segment, catalog=catalog, as_of=as_of, resolve=library.__getitem__, dialect=ws.dialect)
+            context.members_sql(segment, as_of)
             cached.append(ms_since(started))
         r["sql_cached_ms"] = median(cached)
         warm, e2e = ([r["count_cold_ms"]], [r["count_cold_e2e_ms"]]) if quick else ([], [])

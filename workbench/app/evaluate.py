@@ -3,8 +3,8 @@
 The app's views evaluate several segments (or one segment at several times) per action.
 Reading the catalog and the library once per action and sending every count as one query
 keeps an action to two round trips, whatever the number of segments. Several segments at
-one instant are evaluated in one shared pass (``compile_many``: ``events`` is read once for
-all of them), and the SQL is compiled once per process and reused at each new instant.
+one instant are evaluated in one shared pass (``CompileContext.many``: ``events`` is read
+once for all of them), and the SQL is compiled once per process and reused at each new instant.
 """
 
 from __future__ import annotations
@@ -21,16 +21,9 @@ from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import (
-    compile_segment,
-    count_columns,
-    instants_sql,
-    many_sql,
-    segment_sql,
-    tables,
-)
+from workbench.expr.compile import tables
+from workbench.expr.context import CompileContext, count_columns
 from workbench.expr.rules import Segment
-from workbench.expr.validate import validate
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -56,22 +49,25 @@ class Evaluator:
             raise NotFound(f"no saved segment {segment_id!r}; it may have been deleted")
         return self.library[segment_id]
 
+    @property
+    def context(self) -> CompileContext:
+        """The catalog, the library and the store's dialect, to compile against."""
+        return CompileContext(self.catalog, self.library.__getitem__, self.workspace.dialect)
+
+    def checked(self, segment: Segment | str) -> Segment:
+        """A segment (or a saved one by id), validated."""
+        if isinstance(segment, str):
+            segment = self.segment(segment)
+        self.context.validate(segment)
+        return segment
+
     def members(self, segment: Segment | str, as_of: datetime) -> ir.Table:
         """The members at ``as_of`` as an unbound table of one string ``contact_id`` column.
 
         The id is cast because compiled tables differ in its nullability (joins loosen it),
         and a union needs equal types.
         """
-        if isinstance(segment, str):
-            segment = self.segment(segment)
-        validate(segment, self.catalog, self.library.__getitem__)
-        compiled = compile_segment(
-            segment,
-            catalog=self.catalog,
-            as_of=as_of,
-            resolve=self.library.__getitem__,
-            dialect=self.workspace.dialect,
-        )
+        compiled = self.context.members(self.checked(segment), as_of)
         return compiled.select(contact_id=compiled.contact_id.cast(dt.string))
 
     def contacts(self) -> ir.Table:
@@ -89,31 +85,12 @@ class Evaluator:
 
     def segment_sql(self, segment: Segment | str, as_of: datetime) -> str:
         """Validate, and the SQL of the members at ``as_of`` (compiled once per process)."""
-        if isinstance(segment, str):
-            segment = self.segment(segment)
-        validate(segment, self.catalog, self.library.__getitem__)
-        return segment_sql(
-            segment,
-            catalog=self.catalog,
-            as_of=as_of,
-            resolve=self.library.__getitem__,
-            dialect=self.workspace.dialect,
-        )
+        return self.context.members_sql(self.checked(segment), as_of)
 
     def instants_sql(self, segment: Segment | str, as_of: datetime, offsets: tuple[timedelta, ...]) -> str:
         """Validate, and the SQL of one row ``n0``, ``n1``…: the members at ``as_of − offset``
-        for each offset, reading ``events`` once (``workbench.expr.compile.instants_sql``)."""
-        if isinstance(segment, str):
-            segment = self.segment(segment)
-        validate(segment, self.catalog, self.library.__getitem__)
-        return instants_sql(
-            segment,
-            catalog=self.catalog,
-            as_of=as_of,
-            offsets=offsets,
-            resolve=self.library.__getitem__,
-            dialect=self.workspace.dialect,
-        )
+        for each offset, reading ``events`` once (``CompileContext.instants_sql``)."""
+        return self.context.instants_sql(self.checked(segment), as_of, offsets)
 
     def many_sql(
         self,
@@ -124,19 +101,9 @@ class Evaluator:
     ) -> str:
         """Validate, and the SQL of the shared pass over ``segments`` (saved ids or
         segments) at ``as_of``: ``contact_id`` and a boolean column per key, or what
-        ``finish`` makes of it (see ``workbench.expr.compile.many_sql``)."""
-        chosen = {key: self.segment(s) if isinstance(s, str) else s for key, s in segments.items()}
-        for segment in chosen.values():
-            validate(segment, self.catalog, self.library.__getitem__)
-        return many_sql(
-            chosen,
-            catalog=self.catalog,
-            as_of=as_of,
-            resolve=self.library.__getitem__,
-            dialect=self.workspace.dialect,
-            finish=finish,
-            finish_key=finish_key,
-        )
+        ``finish`` makes of it (see ``CompileContext.many_sql``)."""
+        chosen = {key: self.checked(s) for key, s in segments.items()}
+        return self.context.many_sql(chosen, as_of, finish=finish, finish_key=finish_key)
 
     def counts(self, segments: Mapping[str, Segment | str], as_of: datetime) -> dict[str, int]:
         """Members of each segment at ``as_of``, in one query reading ``events`` once."""

@@ -2,7 +2,7 @@
 reaches, and a small trend of its size.
 
 - **Members and reach, in one query**: every segment's members come from one shared pass
-  (``compile_many``: ``events`` read once for all of them), joined once to ``contacts``;
+  (``CompileContext.many``: ``events`` read once for all of them), joined once to ``contacts``;
   one aggregate counts, per segment, its members and the members each channel reaches by
   the send gate's own rule (``workbench.app.channels.reach_rule``), so that the numbers
   are the ones a send would use.

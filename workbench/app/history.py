@@ -25,7 +25,7 @@ import pandas as pd
 
 from workbench.app.evaluate import Evaluator
 from workbench.errors import WorkbenchError
-from workbench.expr.compile import inline
+from workbench.expr.inline import inline
 from workbench.expr.rules import Event, Segment, Sequence
 from workbench.expr.wrap import counts_of
 

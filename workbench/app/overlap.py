@@ -1,7 +1,7 @@
 """How 2 to 6 segments overlap, from one pass over their members.
 
 The chosen segments are evaluated together (at the same instant) in one shared pass
-(``compile_many``: one row per contact in at least one of them, a flag per segment, with
+(``CompileContext.many``: one row per contact in at least one of them, a flag per segment, with
 ``events`` read once), joined to ``contacts`` once. Each contact's flags make its
 *membership pattern* (segment i is bit 2^i), and one ``group_by(pattern)`` counts the
 contacts of every pattern and how many of them each channel reaches by the send gate's

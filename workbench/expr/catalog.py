@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import ibis.expr.datatypes as dt
 
 from workbench.expr.operators import ARRAY, BOOLEAN, DATE, NUMBER, STRING, TIMESTAMP
-from workbench.store.schema import EVENT_COLUMN_TYPES
+from workbench.schema import EVENT_COLUMN_TYPES
 
 # The column type of each field type, for custom contact fields and typed reads.
 FIELD_DTYPES = {

@@ -17,22 +17,23 @@ compares with constants and every backend gives the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal
-from functools import lru_cache, reduce
+from functools import reduce
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from workbench.errors import SegmentError
+from workbench.expr import sequences
 from workbench.expr.candidates import necessary
 from workbench.expr.catalog import FIELD_DTYPES, Catalog
 from workbench.expr.dialects import DECIMAL, dialect_for
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY, holds_without_events
-from workbench.expr.operators import ARRAY, DATE, NEGATIVE, NUMBER, STRING, TIMESTAMP
+from workbench.expr.operators import NEGATIVE, NUMBER, OPERATORS, TIMESTAMP
 from workbench.expr.rules import (
     Aggregate,
     Ago,
@@ -42,22 +43,19 @@ from workbench.expr.rules import (
     Between,
     Event,
     InList,
-    InSegment,
     Last,
     Not,
     Prop,
     Rule,
-    Segment,
     Sequence,
     Since,
     Step,
     Value,
     Window,
 )
-from workbench.expr.template import INT, UTC_TS, Clock, Moment, cached_sql
+from workbench.expr.template import UTC_TS, Clock, Moment, ShiftedClock, Span
 from workbench.expr.timeutil import (
     Duration,
-    anniversary_keys,
     day_start,
     is_date_text,
     local_date,
@@ -65,9 +63,8 @@ from workbench.expr.timeutil import (
     parse_instant,
     zone,
 )
-from workbench.store.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
-
-Resolver = Callable[[str], Segment]
+from workbench.expr.visitor import Visitor
+from workbench.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
 
 
 def contacts_schema(catalog: Catalog) -> ibis.Schema:
@@ -88,20 +85,10 @@ def tables(catalog: Catalog) -> dict[str, ir.Table]:
 
 
 SCOPE_TABLE = "wb_scope"
-"""A scoped evaluation (``many_sql(scoped=True)``) reads only the contacts listed in a table
+"""A scoped evaluation (``CompileContext.many_sql(scoped=True)``) reads only the contacts listed in a table
 of this name, which the caller provides for the query (the watcher: contacts that may have
 changed since its last round)."""
 SCOPE = ibis.schema({"contact_id": dt.String(nullable=False)})
-
-
-@dataclass(frozen=True)
-class Span:
-    """A range of instants (closed or half-open); None bounds are open."""
-
-    start: Moment | None = None
-    start_inclusive: bool = True
-    end: Moment | None = None
-    end_inclusive: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,60 +124,51 @@ class _Before:
         return self.duration.before(at, self.tz)
 
 
-ALL_DAY_KEYS = tuple(
-    sorted({d.month * 100 + d.day for d in (date(2000, 1, 1) + timedelta(days=i) for i in range(366))})
-)
+@dataclass(frozen=True)
+class Plan:
+    """What one compilation reads and how it names its columns, decided from its (inlined)
+    rules before any query is built: the compiler keeps no state of its own."""
+
+    # the columns carried through the sub-queries; None: all of them
+    contact_fields: tuple[str, ...] | None = None
+    event_fields: tuple[str, ...] | None = None
+    # the per-contact column of each distinct event condition
+    event_columns: Mapping[Event, str] = field(default_factory=dict)
+    # the events read may be later than T (several instants share one scan)
+    later_events: bool = False
+
+    @classmethod
+    def of(cls, rules: Iterable[Rule], catalog: Catalog, prefix: str = "ev", later_events: bool = False) -> Plan:
+        """Carry only the contact fields and event columns that ``rules`` read (fewer
+        columns make a smaller query, which Ibis compiles faster), and name a column
+        ``prefix0``, ``prefix1``… per distinct event condition, in document order."""
+        fields, props = {"contact_id", "created_at"}, set()
+        columns: dict[Event, str] = {}
+        for node in (node for rule in rules for node in rule.walk()):
+            if isinstance(node, Attribute):
+                fields.add(node.field)
+            elif isinstance(node, (Prop, Aggregate)) and node.property is not None:
+                props.add(node.property)
+            elif isinstance(node, Sequence):
+                props.add("event_id")  # tells an event from itself
+                if node.match_on is not None:
+                    props.add(node.match_on)
+            if isinstance(node, Event) and node not in columns:
+                columns[node] = f"{prefix}{len(columns)}"
+        wanted = {"contact_id", "anonymous_id", "name", "ts", *props}
+        if props - set(EVENTS):
+            wanted.add("properties")
+        return cls(
+            contact_fields=tuple(c for c in contacts_schema(catalog).names if c in fields),
+            event_fields=tuple(c for c in EVENTS if c in wanted),
+            event_columns=columns,
+            later_events=later_events,
+        )
 
 
-@lru_cache(maxsize=1024)
-def anniversary_arc(today: date, days: int) -> tuple[int, int]:
-    """The day keys of :func:`anniversary_keys` (``month * 100 + day``) as one run ``lo,
-    hi`` on the calendar's circle of keys: it passes from 1231 to 101 when the days run
-    past 31 December (``hi < lo`` then).
-
-    Two numbers whatever ``today`` is, so the SQL has the same shape at every T.
-    """
-    keys = set(anniversary_keys(today, days))
-    runs: list[list[int]] = []
-    previous = False
-    for key in ALL_DAY_KEYS:
-        if key in keys:
-            if not previous:
-                runs.append([key, key])
-            runs[-1][1] = key
-        previous = key in keys
-    if len(runs) == 1:
-        return runs[0][0], runs[0][1]
-    (first_lo, first_hi), (second_lo, second_hi) = runs
-    assert (first_lo, second_hi) == (ALL_DAY_KEYS[0], ALL_DAY_KEYS[-1]), (today, days, runs)
-    return second_lo, first_hi
-
-
-# keys run from 101 to 1231: a modulus above 1231 - 101 measures the arc without aliasing
-KEY_CIRCLE = 1300
-
-
-class ShiftedClock:
-    """The clock of an earlier instant, T − ``offset``, inside a template made for T."""
-
-    def __init__(self, base: Clock, offset: timedelta) -> None:
-        self.base = base
-        self.offset = offset
-        self.T = base.T - offset
-
-    def moment(self, moment: Moment) -> Moment:
-        """``moment`` as a function of the base clock's T."""
-        if moment.const or not self.offset:
-            return moment
-        offset, fn = self.offset, moment.fn
-        return Moment(("shifted", offset, moment.key), lambda at: fn(at - offset))
-
-    def value(self, moment: Moment, dtype: dt.DataType) -> ir.Value:
-        return self.base.value(self.moment(moment), dtype)
-
-
-class Compiler:
-    """Compiles segments at one instant. Use :func:`compile_segment` or :func:`segment_sql`.
+class Compiler(Visitor[ir.BooleanValue]):
+    """Compiles inlined rules at one instant, by the :class:`Plan` made for them; callers
+    go through :class:`~workbench.expr.context.CompileContext`.
 
     Every constant derived from T is a :class:`Moment` turned into a literal by the
     ``clock``, and no other choice depends on T: that is what lets :mod:`template` keep the
@@ -201,10 +179,10 @@ class Compiler:
         self,
         catalog: Catalog,
         as_of: datetime,
-        resolve: Resolver | None = None,
         dialect: str = "duckdb",
-        clock: Clock | None = None,
+        clock: Clock | ShiftedClock | None = None,
         scoped: bool = False,
+        plan: Plan | None = None,
     ) -> None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
@@ -212,37 +190,11 @@ class Compiler:
         self.catalog = catalog
         self.T = as_of.astimezone(UTC)
         self.tz = zone(catalog.timezone)
-        self.resolve = resolve
         self.dialect = dialect_for(dialect)
         self.dialect_name = dialect
         self.clock = clock or Clock(self.T, dialect)
-        self.t = tables(catalog)
-        self.event_columns: dict[Event, str] = {}
-        # True when the events read may be later than T (several instants in one scan)
-        self.later_events = False
-        # the columns carried through the sub-queries (see use()); None: all of them
-        self.contact_fields: list[str] | None = None
-        self.event_fields: list[str] | None = None
-
-    def use(self, rules: Iterable[Rule]) -> None:
-        """Carry only the contact fields and event columns that ``rules`` (inlined) read:
-        fewer columns make a smaller query, which Ibis compiles faster."""
-        fields, props = {"contact_id", "created_at"}, set()
-        for rule in rules:
-            for node in rule.walk():
-                if isinstance(node, Attribute):
-                    fields.add(node.field)
-                elif isinstance(node, (Prop, Aggregate)) and node.property is not None:
-                    props.add(node.property)
-                elif isinstance(node, Sequence):
-                    props.add("event_id")  # tells an event from itself
-                    if node.match_on is not None:
-                        props.add(node.match_on)
-        self.contact_fields = [c for c in self.t["contacts"].columns if c in fields]
-        wanted = {"contact_id", "anonymous_id", "name", "ts", *props}
-        if props - set(EVENTS):
-            wanted.add("properties")
-        self.event_fields = [c for c in EVENTS if c in wanted]
+        self.tables = tables(catalog)
+        self.plan = plan or Plan()
 
     # --- time -----------------------------------------------------------------------
 
@@ -333,91 +285,13 @@ class Compiler:
         return self.positive(col, type_, op, value).fill_null(False)
 
     def positive(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
+        """``col op value`` for a positive operator, by its builder in the operator table."""
+        if op not in OPERATORS or OPERATORS[op].build is None:
+            raise SegmentError.at("rule", f"operator {op!r} cannot be compiled for type {type_}")
         if type_ == NUMBER and col.type().is_decimal():
             scale = col.type().scale
             value = _numbers(value, lambda v: exact_number(v, scale))  # compared as decimals, not as doubles
-        if op == "is_set":
-            if type_ == STRING:
-                return col.notnull() & (col != "")
-            if type_ == ARRAY:
-                return col.notnull() & (col.length() > 0)
-            return col.notnull()
-        if type_ in (DATE, TIMESTAMP):
-            return self.temporal(col, type_, op, value)
-        if op == "eq":
-            return col == value
-        if op == "in":
-            return col.isin(list(value))
-        if op in ("contains", "starts_with", "ends_with"):
-            lowered, needle = self.dialect.lower(col), str(value).lower()
-            if op == "contains":
-                return lowered.contains(needle)
-            return lowered.startswith(needle) if op == "starts_with" else lowered.endswith(needle)
-        if op in ("gt", "gte", "lt", "lte"):
-            return {"gt": col > value, "gte": col >= value, "lt": col < value, "lte": col <= value}[op]
-        if op == "between":
-            return (col >= value[0]) & (col <= value[1])
-        if op == "is_true":
-            return col == True  # noqa: E712 - an Ibis comparison, not a Python one
-        if op == "is_false":
-            return col == False  # noqa: E712
-        if op == "has":
-            return col.contains(value)
-        if op == "has_any":
-            return reduce(lambda a, b: a | b, [col.contains(v) for v in value])
-        if op == "has_all":
-            return reduce(lambda a, b: a & b, [col.contains(v) for v in value])
-        raise SegmentError.at("rule", f"operator {op!r} cannot be compiled for type {type_}")
-
-    def temporal(self, col: ir.Value, type_: str, op: str, value: Value) -> ir.BooleanValue:
-        if op == "anniversary_within_days":
-            day = col if type_ == DATE else self.local_date_of(col)
-            key = day.month() * 100 + day.day()
-            days = int(value)
-            lo, hi = (
-                self.clock.value(
-                    Moment(
-                        ("anniversary", days, i),
-                        lambda at, i=i, tz=self.tz: anniversary_arc(local_date(at, tz), days)[i],
-                        days >= 365,
-                    ),
-                    INT,
-                )
-                for i in range(2)
-            )
-            # the key read once: how far along the circle from lo, against the arc's length
-            return (key - lo + KEY_CIRCLE) % KEY_CIRCLE <= (hi - lo + KEY_CIRCLE) % KEY_CIRCLE
-        if op == "within_last":
-            if type_ == DATE:
-                low = self.local_day(Ago(value))
-                return (col > self.day(low)) & (col <= self.day(self.today))
-            return (col > self.ts(self.before(value))) & (col <= self.ts(self.now))
-        if type_ == DATE:
-            return self.date_compare(col, op, value)
-        return self.timestamp_compare(col, op, value)
-
-    def date_compare(self, col: ir.DateValue, op: str, value: Value) -> ir.BooleanValue:
-        if op == "between":
-            return (col >= self.day(self.local_day(value[0]))) & (col <= self.day(self.local_day(value[1])))
-        day = self.day(self.local_day(value))
-        return {"eq": col == day, "before": col < day, "after": col > day}[op]
-
-    def timestamp_compare(self, col: ir.TimestampValue, op: str, value: Value) -> ir.BooleanValue:
-        def whole_day(v: Value) -> bool:
-            return isinstance(v, str) and is_date_text(v)
-
-        if op == "between":
-            lo, hi = value
-            upper = col < self.ts(self.day_end(hi)) if whole_day(hi) else col <= self.ts(self.instant(hi))
-            return (col >= self.ts(self.instant(lo))) & upper
-        start = self.ts(self.instant(value))
-        if op == "before":
-            return col < start
-        if op == "after":
-            return col >= self.ts(self.day_end(value)) if whole_day(value) else col > start
-        if whole_day(value):
-            return (col >= start) & (col < self.ts(self.day_end(value)))
-        return col == start
+        return OPERATORS[op].build(self, col, type_, value)
 
     # --- events -----------------------------------------------------------------------
 
@@ -430,7 +304,7 @@ class Compiler:
         box's conditions match are read: one scan per box, each leaving out the events of
         the boxes before it. A single scan filtered by ``box OR box`` would read the whole
         table: engines skip stored blocks only by plain conjunctions of bounds."""
-        e = self.t["events"]
+        e = self.tables["events"]
         upto = e.ts <= self.ts(self.now)
         if boxes is not None:
             scans = []
@@ -471,7 +345,7 @@ class Compiler:
         return reduce(lambda a, b: a & b, preds, ibis.literal(True))
 
     def _scan(self, e: ir.Table) -> ir.Table:
-        return e if self.event_fields is None else e.select(*self.event_fields)
+        return e if self.plan.event_fields is None else e.select(*self.plan.event_fields)
 
     def identity_links(self, wanted: ir.Column) -> ir.Table:
         """The latest link of each anonymous id in ``wanted``: largest ``linked_at``, then
@@ -482,7 +356,7 @@ class Compiler:
         the result as one row per anonymous id; on DuckDB one ``arg_max`` by (linked_at,
         contact_id), elsewhere the maximum joined back, as PostgreSQL has no arg_max.
         """
-        ids = self.t["identities"]
+        ids = self.tables["identities"]
         ids = ids.filter(ids.anonymous_id.isin(wanted))
         if self.dialect_name == "duckdb":
             key = ibis.struct({"at": ids.linked_at, "id": ids.contact_id})
@@ -527,7 +401,7 @@ class Compiler:
     def counted(self, e: ir.Table, cond: Event) -> ir.BooleanValue:
         """Whether an event counts for the condition: its names, ``where`` and window."""
         mask = self.event_match(e, cond.names, cond.where) & self.in_span(self.window_span(cond.window), e.ts)
-        if self.later_events and isinstance(cond.window, Between):
+        if self.plan.later_events and isinstance(cond.window, Between):
             mask = mask & (e.ts <= self.ts(self.now))  # events of a later instant share the scan
         return mask
 
@@ -600,114 +474,62 @@ class Compiler:
             return e.select(**cols).filter(lambda t: t.key.notnull())
         return e.select(**cols)
 
-    def sequence_members(self, seq: Sequence) -> ir.Column:
-        if seq.is_negated:
-            return self.abandoned(seq)
-        if _repeats_in_reach(seq):
-            return self.repeated(seq)
-        span = self.window_span(seq.window)
-        within = Duration.parse(seq.within) if seq.within else None
-        steps = [
-            self.step_events(step, span, seq.match_on).rename(lambda c, i=i: f"{c}_{i}")
-            for i, step in enumerate(seq.steps)
-        ]
-        chain = steps[0]
-        for i in range(1, len(steps)):
-            nxt = steps[i]
-            preds = [chain.cid_0 == nxt[f"cid_{i}"], nxt[f"ts_{i}"] >= chain[f"ts_{i - 1}"]]
-            preds += [nxt[f"event_id_{i}"] != chain[f"event_id_{j}"] for j in range(i)]
-            if seq.match_on is not None:
-                preds.append(nxt[f"key_{i}"] == chain.key_0)
-            if within is not None:
-                preds.append(nxt[f"ts_{i}"] <= self.shift(chain.ts_0, within))
-            chain = chain.join(nxt, preds)
-        return chain.cid_0
-
-    def repeated(self, seq: Sequence) -> ir.Column:
-        """The same step n times, where any n events of the window are within reach of each
-        other: n distinct events of the window (per key) suffice, in time order."""
-        e = self.step_events(seq.steps[0], self.window_span(seq.window), seq.match_on)
-        per = e.group_by(["cid", "key"] if seq.match_on is not None else ["cid"]).aggregate(n=e.count())
-        return per.filter(per.n >= len(seq.steps)).cid
-
-    def abandoned(self, seq: Sequence) -> ir.Column:
-        first, negated = seq.steps
-        keyed = seq.match_on is not None
-        group = ["cid", "key"] if keyed else ["cid"]
-        span = self.window_span(seq.window)
-        starts = self.step_events(first, span, seq.match_on)
-        # an event cancels itself only when both steps name the same event
-        same_event = first.event == negated.event
-        latest = _latest(starts, group) if same_event else starts.group_by(group).aggregate(ts=starts.ts.max())
-        latest = latest.filter(latest.ts <= self.ts(self.before(seq.within) if seq.within else self.now))
-        # a cancelling event is no earlier than its start, so no earlier than the window
-        later = None if span.start is None else Span(span.start, span.start_inclusive)
-        after = self.step_events(Step(negated.event, negated.where), later, seq.match_on)
-        after = after.rename(lambda c: f"b_{c}")
-        preds = [latest.cid == after.b_cid, after.b_ts >= latest.ts]
-        if same_event:
-            preds.append(after.b_event_id != latest.event_id)
-        if keyed:
-            preds.append(latest.key == after.b_key)
-        return latest.anti_join(after, preds).cid
-
     # --- the tree -----------------------------------------------------------------------
 
-    def inline(self, rule: Rule) -> Rule:
-        """Replace ``in_segment`` references by the referenced rules (same T)."""
-        return inline(rule, self.resolve)
-
     def predicate(self, rule: Rule, wide: ir.Table) -> ir.BooleanValue:
-        if isinstance(rule, All):
-            return reduce(lambda a, b: a & b, [self.predicate(r, wide) for r in rule.rules], ibis.literal(True))
-        if isinstance(rule, AnyOf):
-            return reduce(lambda a, b: a | b, [self.predicate(r, wide) for r in rule.rules], ibis.literal(False))
-        if isinstance(rule, Not):
-            return ~self.predicate(rule.rule, wide)
-        if isinstance(rule, Attribute):
-            field = self.catalog.fields[rule.field]
-            return self.compare(wide[rule.field], field.type, rule.op, rule.value)
-        if isinstance(rule, Event):
-            col = wide[self.event_columns[rule]]
-            if self.exact_average(rule):  # compared in the aggregation
-                holds = col.fill_null(False)
-                return ~holds if rule.comparison[0] in NEGATIVE else holds
-            if rule.agg.fn in ZERO_WHEN_EMPTY:
-                col = col.fill_null(0)
-            op, value = rule.comparison
-            return self.compare(col, self.aggregate_type(rule), op, value)
-        if isinstance(rule, Sequence):
-            return wide.contact_id.isin(self.sequence_members(rule))
-        if isinstance(rule, InList):
-            members = self.t["list_members"]
-            return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
-        raise SegmentError.at("rule", f"cannot compile rule node {type(rule).__name__}")
+        """Whether ``rule`` (inlined) holds for each row of ``wide``: two-valued."""
+        return self.visit(rule, wide)
+
+    def visit_All(self, rule: All, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        return reduce(lambda a, b: a & b, [self.visit(r, wide) for r in rule.rules], ibis.literal(True))
+
+    def visit_AnyOf(self, rule: AnyOf, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        return reduce(lambda a, b: a | b, [self.visit(r, wide) for r in rule.rules], ibis.literal(False))
+
+    def visit_Not(self, rule: Not, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        return ~self.visit(rule.rule, wide)
+
+    def visit_Attribute(self, rule: Attribute, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        field = self.catalog.fields[rule.field]
+        return self.compare(wide[rule.field], field.type, rule.op, rule.value)
+
+    def visit_Event(self, rule: Event, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        col = wide[self.plan.event_columns[rule]]
+        if self.exact_average(rule):  # compared in the aggregation
+            holds = col.fill_null(False)
+            return ~holds if rule.comparison[0] in NEGATIVE else holds
+        if rule.agg.fn in ZERO_WHEN_EMPTY:
+            col = col.fill_null(0)
+        op, value = rule.comparison
+        return self.compare(col, self.aggregate_type(rule), op, value)
+
+    def visit_Sequence(self, rule: Sequence, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        return wide.contact_id.isin(sequences.members(self, rule))
+
+    def visit_InList(self, rule: InList, wide: ir.Table) -> ir.BooleanValue:  # noqa: N802 - named after the node class it visits
+        members = self.tables["list_members"]
+        return wide.contact_id.isin(members.filter(members.list_id == rule.list_id).contact_id)
 
     def universe(self) -> ir.Table:
         """The contacts created by T (with the fields the rules read)."""
-        contacts = self.t["contacts"]
+        contacts = self.tables["contacts"]
         universe = contacts.filter(contacts.created_at <= self.ts(self.now))
         if self.scoped:
-            universe = universe.filter(universe.contact_id.isin(self.t["scope"].contact_id))
-        return universe if self.contact_fields is None else universe.select(*self.contact_fields)
+            universe = universe.filter(universe.contact_id.isin(self.tables["scope"].contact_id))
+        return universe if self.plan.contact_fields is None else universe.select(*self.plan.contact_fields)
 
     def wide(self, rules: Iterable[Rule]) -> ir.Table:
-        """The universe with one column per distinct event condition of ``rules`` (inlined):
-        one ``group_by`` over the stitched events, joined once."""
+        """The universe with one column per distinct event condition of ``rules`` (inlined,
+        the rules of the plan): one ``group_by`` over the stitched events, joined once."""
         rules = list(rules)
-        self.use(rules)
-        for rule in rules:
-            for node in rule.walk():
-                if isinstance(node, Event) and node not in self.event_columns:
-                    self.event_columns[node] = f"ev{len(self.event_columns)}"
-        if not self.event_columns:
+        if not self.plan.event_columns:
             return self.universe()
         base = self.candidates(rules)
         if base is None and self.scoped:
             base = self.universe()  # its contacts' events only
         # no member without events: only the contacts that have some need be joined
         inner = all(holds_without_events(rule) is False for rule in rules)
-        conditions = [(self, cond, name) for cond, name in self.event_columns.items()]
+        conditions = [(self, cond, name) for cond, name in self.plan.event_columns.items()]
         return self.with_aggregates(conditions, inner, base)
 
     def candidates(self, rules: list[Rule]) -> ir.Table | None:
@@ -738,39 +560,36 @@ class Compiler:
         joined = (wide.join if inner else wide.left_join)(per_contact, wide.contact_id == per_contact.cid)
         return joined.select(*[joined[c] for c in wide.columns], *[joined[name] for _, _, name in conditions])
 
-    def compile(self, rule: Rule) -> ir.Table:
-        rule = self.inline(rule)
+    def members(self, rule: Rule) -> ir.Table:
+        """The contacts (``contact_id``) for which ``rule`` holds."""
         wide = self.wide([rule])
         return wide.filter(self.predicate(rule, wide)).select("contact_id")
 
-    def compile_many(self, rules: Mapping[str, Rule]) -> ir.Table:
+    def flags(self, rules: Mapping[str, Rule]) -> ir.Table:
         """``contact_id`` and a boolean column per key, for the contacts in at least one."""
-        rules = {key: self.inline(rule) for key, rule in rules.items()}
         wide = self.wide(rules.values())
         flags = wide.select("contact_id", **{key: self.predicate(rule, wide) for key, rule in rules.items()})
         if not rules:
             return flags.filter(ibis.literal(False))
         return flags.filter(reduce(lambda a, b: a | b, [flags[key] for key in rules]))
 
-    def compile_instants(self, rule: Rule, offsets: Iterable[timedelta]) -> ir.Table:
+    def instants(self, rule: Rule, offsets: tuple[timedelta, ...]) -> ir.Table:
         """One row: ``n0``, ``n1``… the number of members at T − each offset (≥ 0), with the
         events read once: every event condition at every instant is an aggregate of one
         ``group_by``. Sequences and lists are semi-joins per instant."""
-        offsets = tuple(offsets)
         if any(offset < timedelta(0) for offset in offsets):
             raise ValueError("offsets must not be negative")
-        rule = self.inline(rule)
-        self.use([rule])
-        subs = []
-        for i, offset in enumerate(offsets):
-            sub = Compiler(self.catalog, self.T - offset, None, self.dialect_name, ShiftedClock(self.clock, offset))
-            sub.later_events = True
-            sub.contact_fields, sub.event_fields = self.contact_fields, self.event_fields
-            for node in rule.walk():
-                if isinstance(node, Event) and node not in sub.event_columns:
-                    sub.event_columns[node] = f"ev{i}_{len(sub.event_columns)}"
-            subs.append(sub)
-        conditions = [(sub, cond, name) for sub in subs for cond, name in sub.event_columns.items()]
+        subs = [
+            Compiler(
+                self.catalog,
+                self.T - offset,
+                self.dialect_name,
+                ShiftedClock(self.clock, offset),
+                plan=Plan.of([rule], self.catalog, prefix=f"ev{i}_", later_events=True),
+            )
+            for i, offset in enumerate(offsets)
+        ]
+        conditions = [(sub, cond, name) for sub in subs for cond, name in sub.plan.event_columns.items()]
         wide = self.with_aggregates(conditions) if conditions else self.universe()
         flags = {
             f"n{i}": ((wide.created_at <= sub.ts(sub.now)) & sub.predicate(rule, wide)).ifelse(1, 0)
@@ -803,20 +622,6 @@ def _numbers(value: Value | ir.Value, convert: Callable[[int | float], ir.Value]
     return convert(value) if isinstance(value, int | float) else value
 
 
-def _repeats_in_reach(seq: Sequence) -> bool:
-    """Whether a positive sequence repeats one step and its window is no longer than its
-    ``within`` (or it has no ``within``), so that any events of the window chain."""
-    if len({(step.event, step.where) for step in seq.steps}) != 1:
-        return False
-    if seq.within is None:
-        return True
-    within = Duration.parse(seq.within)
-    if not isinstance(seq.window, Last) or within.is_calendar:
-        return False
-    window = Duration.parse(seq.window.duration)
-    return not window.is_calendar and window.seconds <= within.seconds
-
-
 def _union_names(sets: Iterable[set[str] | None]) -> set[str] | None:
     """All the names of several sets; None (any name) if one is None."""
     out: set[str] = set()
@@ -825,188 +630,3 @@ def _union_names(sets: Iterable[set[str] | None]) -> set[str] | None:
             return None
         out |= names
     return out
-
-
-def _latest(events: ir.Table, group: list[str]) -> ir.Table:
-    """Each group's latest event (largest ``ts``, then largest ``event_id``).
-
-    Grouped aggregates rather than a ranked window, so that query planners estimate one
-    row per group instead of one row in all.
-    """
-    last = events.group_by(group).aggregate(last_ts=events.ts.max())
-    on = [events[g] == last[g] for g in group] + [events.ts == last.last_ts]
-    ties = events.join(last, on).select(*group, "ts", "event_id")
-    return ties.group_by([*group, "ts"]).aggregate(event_id=ties.event_id.max())
-
-
-def compile_segment(
-    segment: Segment | Rule,
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-) -> ir.Table:
-    """The members of ``segment`` at ``as_of`` as an unbound table with one ``contact_id`` column.
-
-    ``catalog`` names the fields and property types; ``resolve`` returns saved segments
-    for ``in_segment``; ``dialect`` is the engine that will run it (``duckdb``,
-    ``postgres``, ``clickhouse``). The segment must already be valid (see ``validate``).
-    """
-    rule = segment.rule if isinstance(segment, Segment) else segment
-    return Compiler(catalog, as_of, resolve, dialect).compile(rule)
-
-
-def inline(rule: Rule, resolve: Resolver | None, stack: tuple[str, ...] = ()) -> Rule:
-    """``rule`` with every ``in_segment`` replaced by the referenced segment's rule."""
-    if isinstance(rule, InSegment):
-        if rule.segment in stack:
-            raise SegmentError.at("rule", f"segment reference cycle: {' → '.join((*stack, rule.segment))}")
-        if resolve is None:
-            raise SegmentError.at("rule", f"cannot resolve segment {rule.segment!r}")
-        return inline(resolve(rule.segment).rule, resolve, (*stack, rule.segment))
-    if isinstance(rule, All):
-        return All(tuple(inline(r, resolve, stack) for r in rule.rules))
-    if isinstance(rule, AnyOf):
-        return AnyOf(tuple(inline(r, resolve, stack) for r in rule.rules))
-    if isinstance(rule, Not):
-        return Not(inline(rule.rule, resolve, stack))
-    return rule
-
-
-_catalog_keys: dict[int, tuple[Catalog, tuple]] = {}
-
-
-def catalog_key(catalog: Catalog) -> tuple:
-    """What the compiler reads from a catalog, as a hashable value (for template caches)."""
-    entry = _catalog_keys.get(id(catalog))
-    if entry is not None and entry[0] is catalog:
-        return entry[1]
-    key = (
-        catalog.timezone,
-        tuple(sorted(catalog.decimal_properties)),
-        tuple((f.name, f.type, f.custom) for f in catalog.fields.values()),
-        tuple(
-            sorted((name, tuple(sorted(et.properties.items())), et.anonymous) for name, et in catalog.events.items())
-        ),
-    )
-    if len(_catalog_keys) > 64:
-        _catalog_keys.clear()
-    _catalog_keys[id(catalog)] = (catalog, key)
-    return key
-
-
-def segment_sql(
-    segment: Segment | Rule,
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-) -> str:
-    """The SQL of :func:`compile_segment` for ``dialect``: the member ``contact_id``s.
-
-    Compiled once per rule, catalog and dialect in this process; later calls, at any T,
-    fill the template's constants in (see :mod:`workbench.expr.template`).
-    """
-    rule = inline(segment.rule if isinstance(segment, Segment) else segment, resolve)
-    as_of = _utc(as_of)
-    return cached_sql(
-        ("segment", catalog_key(catalog), rule),
-        lambda clock: Compiler(catalog, as_of, None, dialect, clock).compile(rule),
-        as_of=as_of,
-        dialect=dialect,
-        guard=lambda: repr(rule),
-    )
-
-
-def _utc(as_of: datetime) -> datetime:
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must be timezone-aware")
-    return as_of.astimezone(UTC)
-
-
-def compile_many(
-    segments: Mapping[str, Segment | Rule],
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-) -> ir.Table:
-    """Many segments at ``as_of`` in one pass: an unbound table of ``contact_id`` and one
-    boolean column per key of ``segments`` (true when the contact is a member), with a
-    row for each contact of the universe that is a member of at least one of them.
-
-    Every distinct event condition of all the segments is one aggregate of a single
-    ``group_by`` over the stitched events (conditions shared by several segments are
-    computed once); sequences and lists stay per-segment semi-joins. Each column equals
-    :func:`compile_segment` of its segment.
-    """
-    return Compiler(catalog, as_of, resolve, dialect).compile_many(_rules(segments))
-
-
-def many_sql(
-    segments: Mapping[str, Segment | Rule],
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-    finish: Callable[[ir.Table, Mapping[str, ir.Table]], ir.Expr] | None = None,
-    finish_key: Hashable = None,
-    scoped: bool = False,
-) -> str:
-    """The SQL of :func:`compile_many`, or of ``finish(table, tables)`` built on it, from the
-    per-process template cache. ``finish`` (e.g. counting each column) must depend on
-    nothing but its arguments and what ``finish_key`` names. ``scoped``: only the contacts
-    listed in :data:`SCOPE_TABLE`."""
-    rules = {key: inline(rule, resolve) for key, rule in _rules(segments).items()}
-    as_of = _utc(as_of)
-
-    def build(clock: Clock) -> ir.Expr:
-        compiler = Compiler(catalog, as_of, None, dialect, clock, scoped=scoped)
-        table = compiler.compile_many(rules)
-        return table if finish is None else finish(table, compiler.t)
-
-    return cached_sql(
-        ("many", catalog_key(catalog), tuple(rules.items()), finish_key, scoped),
-        build,
-        as_of=as_of,
-        dialect=dialect,
-        guard=lambda: repr(rules),
-    )
-
-
-def count_columns(table: ir.Table, _tables: Mapping[str, ir.Table]) -> ir.Table:
-    """A ``finish`` for :func:`many_sql`: one row, each boolean column counted."""
-    flags = [c for c in table.columns if c != "contact_id"]
-    return table.aggregate(**{c: table[c].ifelse(1, 0).sum() for c in flags})
-
-
-def _rules(segments: Mapping[str, Segment | Rule]) -> dict[str, Rule]:
-    return {key: seg.rule if isinstance(seg, Segment) else seg for key, seg in segments.items()}
-
-
-def instants_sql(
-    segment: Segment | Rule,
-    *,
-    catalog: Catalog,
-    as_of: datetime,
-    offsets: Iterable[timedelta],
-    resolve: Resolver | None = None,
-    dialect: str = "duckdb",
-) -> str:
-    """SQL of one row ``n0``, ``n1``…: the segment's member count at ``as_of − offset`` for
-    each offset, reading ``events`` once (see :meth:`Compiler.compile_instants`); from the
-    per-process template cache, like :func:`segment_sql`."""
-    rule = inline(segment.rule if isinstance(segment, Segment) else segment, resolve)
-    as_of = _utc(as_of)
-    offsets = tuple(offsets)
-    return cached_sql(
-        ("instants", catalog_key(catalog), rule, offsets),
-        lambda clock: Compiler(catalog, as_of, None, dialect, clock).compile_instants(rule, offsets),
-        as_of=as_of,
-        dialect=dialect,
-        guard=lambda: repr(rule),
-    )

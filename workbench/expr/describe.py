@@ -24,6 +24,7 @@ from workbench.expr.rules import (
     Window,
 )
 from workbench.expr.timeutil import Duration
+from workbench.expr.visitor import Visitor
 
 COMPARISON_WORDS = {
     "eq": "exactly {v}",
@@ -56,14 +57,22 @@ def _duration(text: str) -> str:
 
 
 def describe_window(window: Window | None) -> str:
-    if window is None:
-        return ""
-    if isinstance(window, Last):
+    """`` in the last 3 months``, `` since 2026-01-01``…; empty for no window."""
+    return "" if window is None else _WINDOWS.visit(window)
+
+
+class _WindowWords(Visitor[str]):
+    def visit_Last(self, window: Last) -> str:  # noqa: N802 - named after the node class it visits
         return f" in the last {_duration(window.duration)}"
-    if isinstance(window, Since):
+
+    def visit_Since(self, window: Since) -> str:  # noqa: N802 - named after the node class it visits
         return f" since {_value(window.time)}"
-    assert isinstance(window, Between)
-    return f" between {_value(window.start)} and {_value(window.end)}"
+
+    def visit_Between(self, window: Between) -> str:  # noqa: N802 - named after the node class it visits
+        return f" between {_value(window.start)} and {_value(window.end)}"
+
+
+_WINDOWS = _WindowWords()
 
 
 def describe_comparison(op: str, value: Value) -> str:
@@ -78,7 +87,7 @@ def describe_comparison(op: str, value: Value) -> str:
     return template.format(value=_value(value))
 
 
-class Describer:
+class Describer(Visitor[str]):
     """Renders a tree with the catalog's labels where it has them."""
 
     def __init__(self, catalog: Catalog | None = None) -> None:
@@ -98,30 +107,33 @@ class Describer:
             f"{self.prop_label(p.property)} {describe_comparison(p.op, p.value)}" for p in where
         )
 
-    def rule(self, rule: Rule) -> str:
-        if isinstance(rule, (All, AnyOf)):
-            if not rule.rules:
-                return "everyone" if isinstance(rule, All) else "no one"
-            if len(rule.rules) == 1:
-                return self.rule(rule.rules[0])
-            joiner = " and " if isinstance(rule, All) else " or "
-            return joiner.join(self.nested(r) for r in rule.rules)
-        if isinstance(rule, Not):
-            return f"not {self.nested(rule.rule)}"
-        if isinstance(rule, Attribute):
-            return f"{self.field_label(rule.field)} {describe_comparison(rule.op, rule.value)}"
-        if isinstance(rule, Event):
-            return self.event(rule)
-        if isinstance(rule, Sequence):
-            return self.sequence(rule)
-        if isinstance(rule, InSegment):
-            return f"is in segment {rule.segment!r}"
-        if isinstance(rule, InList):
-            return f"is on list {rule.list_id!r}"
-        return type(rule).__name__
+    def visit_All(self, rule: All) -> str:  # noqa: N802 - named after the node class it visits
+        return self.group(rule, "everyone", " and ")
+
+    def visit_AnyOf(self, rule: AnyOf) -> str:  # noqa: N802 - named after the node class it visits
+        return self.group(rule, "no one", " or ")
+
+    def group(self, rule: All | AnyOf, empty: str, joiner: str) -> str:
+        if not rule.rules:
+            return empty
+        if len(rule.rules) == 1:
+            return self.visit(rule.rules[0])
+        return joiner.join(self.nested(r) for r in rule.rules)
+
+    def visit_Not(self, rule: Not) -> str:  # noqa: N802 - named after the node class it visits
+        return f"not {self.nested(rule.rule)}"
+
+    def visit_Attribute(self, rule: Attribute) -> str:  # noqa: N802 - named after the node class it visits
+        return f"{self.field_label(rule.field)} {describe_comparison(rule.op, rule.value)}"
+
+    def visit_InSegment(self, rule: InSegment) -> str:  # noqa: N802 - named after the node class it visits
+        return f"is in segment {rule.segment!r}"
+
+    def visit_InList(self, rule: InList) -> str:  # noqa: N802 - named after the node class it visits
+        return f"is on list {rule.list_id!r}"
 
     def nested(self, rule: Rule) -> str:
-        text = self.rule(rule)
+        text = self.visit(rule)
         return f"({text})" if isinstance(rule, (All, AnyOf)) and len(rule.rules) > 1 else text
 
     def event_name(self, rule: Event) -> str:
@@ -130,7 +142,7 @@ class Describer:
             return "any event"
         return names[0] if len(names) == 1 else " or ".join(names)
 
-    def event(self, rule: Event) -> str:
+    def visit_Event(self, rule: Event) -> str:  # noqa: N802 - named after the node class it visits
         name, agg = self.event_name(rule), rule.agg
         op, value = rule.comparison
         tail = self.where(rule.where) + describe_window(rule.window)
@@ -161,7 +173,7 @@ class Describer:
             return f"{subject} {name}{self.where(rule.where)}{describe_window(rule.window)} {describe_comparison(op, value)}"
         return f"{subject} of {name}{tail} {describe_comparison(op, value)}"
 
-    def sequence(self, rule: Sequence) -> str:
+    def visit_Sequence(self, rule: Sequence) -> str:  # noqa: N802 - named after the node class it visits
         steps = rule.steps
         first = f"did {steps[0].event}{self.where(steps[0].where)}"
         keyed = f" (same {self.prop_label(rule.match_on)})" if rule.match_on else ""
@@ -183,4 +195,4 @@ def describe(rule: Rule | Segment, catalog: Catalog | None = None) -> str:
     """The rule as one English sentence."""
     if isinstance(rule, Segment):
         rule = rule.rule
-    return Describer(catalog).rule(rule)
+    return Describer(catalog).visit(rule)

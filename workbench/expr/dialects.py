@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from workbench.store.schema import MONEY
+from workbench.schema import MONEY
 
 UTC_TS = dt.Timestamp(timezone="UTC")
 
@@ -53,7 +53,7 @@ AMOUNT_LIMIT = 10 ** (MONEY.precision - MONEY.scale)
 
 
 def exact_amount(number: ir.DecimalValue) -> ir.DecimalValue:
-    """A number already rounded to the places of :data:`~workbench.store.schema.MONEY` as an
+    """A number already rounded to the places of :data:`~workbench.schema.MONEY` as an
     amount: null (not set) where its magnitude does not fit one."""
     return ibis.ifelse(number.abs() < AMOUNT_LIMIT, number, ibis.null(WIDE_DECIMAL)).cast(MONEY)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from workbench.expr.operators import NEGATIVE
 from workbench.expr.rules import All, AnyOf, Event, Not, Rule, Value
+from workbench.expr.visitor import Visitor
 
 # aggregates that are 0, not none, over no events (the compiler fills them)
 ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct", "distinct_days")
@@ -21,22 +22,33 @@ def holds_without_events(rule: Rule) -> bool | None:
     """True or False when the rule's answer for a contact without events is known from
     the rule alone; None when it depends on the contact (attributes, lists, sequences,
     which read events of their own)."""
-    if isinstance(rule, All):
-        answers = [holds_without_events(r) for r in rule.rules]
+    return _WithoutEvents().visit(rule)
+
+
+class _WithoutEvents(Visitor[bool | None]):
+    def visit_All(self, rule: All) -> bool | None:  # noqa: N802 - named after the node class it visits
+        answers = [self.visit(r) for r in rule.rules]
         return False if False in answers else True if all(answers) else None
-    if isinstance(rule, AnyOf):
-        answers = [holds_without_events(r) for r in rule.rules]
+
+    def visit_AnyOf(self, rule: AnyOf) -> bool | None:  # noqa: N802 - named after the node class it visits
+        answers = [self.visit(r) for r in rule.rules]
         return True if True in answers else False if all(a is False for a in answers) else None
-    if isinstance(rule, Not):
-        answer = holds_without_events(rule.rule)
+
+    def visit_Not(self, rule: Not) -> bool | None:  # noqa: N802 - named after the node class it visits
+        answer = self.visit(rule.rule)
         return None if answer is None else not answer
-    if isinstance(rule, Event):
+
+    def visit_Event(self, rule: Event) -> bool | None:  # noqa: N802 - named after the node class it visits
         op, value = rule.comparison
         positive = NEGATIVE.get(op, op)
         # over no events: 0, or none, with which every comparison is false
         holds = _zero_satisfies(positive, value) if rule.agg.fn in ZERO_WHEN_EMPTY else False
         return None if holds is None else holds != (op in NEGATIVE)
-    return None
+
+    def depends_on_the_contact(self, rule: Rule) -> None:
+        return None
+
+    visit_Attribute = visit_Sequence = visit_InSegment = visit_InList = depends_on_the_contact  # noqa: N815 - named after the node classes they visit
 
 
 def _zero_satisfies(op: str, value: Value) -> bool | None:

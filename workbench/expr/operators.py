@@ -1,8 +1,11 @@
-"""The operator table of SPEC §3: which types each operator takes, its value, its wording.
+"""The operator table of SPEC §3: which types each operator takes, its value, its
+wording and its Ibis builder.
 
-One row per operator. Validation reads ``types`` and ``value``, the English rendering
-reads ``template``, and the compiler builds the positive operators (``compile.py``) and
-derives every negative one as the exact complement of its twin (``negates``).
+One row per operator: a new operator is a row here, its builder in ``builders.py`` and a
+conformance case (``tests/test_operators.py`` checks that every operator and type has
+all three). Validation reads ``types`` and ``value``, the English rendering reads
+``template``, and the compiler calls ``build`` for the positive operators and derives
+every negative one as the exact complement of its twin (``negates``).
 """
 
 from __future__ import annotations
@@ -10,16 +13,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from workbench.expr import builders
+from workbench.expr.builders import Builder
+from workbench.expr.fieldtypes import ALL_TYPES, ARRAY, BOOLEAN, DATE, NUMBER, STRING, TEMPORAL, TIMESTAMP, TYPES
 from workbench.expr.rules import Ago, Value
 from workbench.expr.timeutil import Duration, is_date_text, parse_date, parse_instant
 
-STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY = "string", "number", "boolean", "date", "timestamp", "array"
+__all__ = [
+    "ALL_TYPES",
+    "ARRAY",
+    "BOOLEAN",
+    "DATE",
+    "NEGATIVE",
+    "NUMBER",
+    "NUMBER_DIGITS",
+    "NUMBER_LIMIT",
+    "OPERATORS",
+    "STRING",
+    "TEMPORAL",
+    "TIMESTAMP",
+    "TYPES",
+    "Operator",
+    "operators_for",
+    "value_problem",
+]
+
 # Numbers in rules are below this magnitude: every engine compares them exactly with amounts.
 NUMBER_DIGITS = 20
 NUMBER_LIMIT = 10**NUMBER_DIGITS
-TYPES = (STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY)
-TEMPORAL = frozenset({DATE, TIMESTAMP})
-ALL_TYPES = frozenset(TYPES)
 
 
 @dataclass(frozen=True)
@@ -29,45 +50,54 @@ class Operator:
     ``value`` is the kind of value: ``none``, ``scalar`` (one value of the field's type;
     a TIME for dates and timestamps), ``list`` (a non-empty list of such values),
     ``pair`` ([lo, hi]), ``item`` / ``items`` (one / several strings for arrays),
-    ``duration`` or ``days`` (a whole number ≥ 0).
+    ``duration`` or ``days`` (a whole number ≥ 0). ``template`` is its English wording,
+    ``build`` the Ibis expression of ``column op value`` (see ``builders.py``); a negative
+    operator has no builder but the twin it ``negates``.
     """
 
     key: str
     types: frozenset[str]
     value: str
     template: str
+    build: Builder | None = None
     negates: str | None = None
 
 
 OPERATORS: dict[str, Operator] = {
     op.key: op
     for op in [
-        Operator("is_set", ALL_TYPES, "none", "is set"),
+        Operator("is_set", ALL_TYPES, "none", "is set", builders.is_set),
         Operator("is_not_set", ALL_TYPES, "none", "is not set", negates="is_set"),
-        Operator("eq", frozenset({STRING, NUMBER, DATE, TIMESTAMP}), "scalar", "is {value}"),
+        Operator("eq", frozenset({STRING, NUMBER, DATE, TIMESTAMP}), "scalar", "is {value}", builders.eq),
         Operator("ne", frozenset({STRING, NUMBER}), "scalar", "is not {value}", negates="eq"),
-        Operator("in", frozenset({STRING, NUMBER}), "list", "is one of {value}"),
+        Operator("in", frozenset({STRING, NUMBER}), "list", "is one of {value}", builders.isin),
         Operator("not_in", frozenset({STRING, NUMBER}), "list", "is none of {value}", negates="in"),
-        Operator("contains", frozenset({STRING}), "scalar", "contains {value}"),
+        Operator("contains", frozenset({STRING}), "scalar", "contains {value}", builders.contains),
         Operator("not_contains", frozenset({STRING}), "scalar", "does not contain {value}", negates="contains"),
-        Operator("starts_with", frozenset({STRING}), "scalar", "starts with {value}"),
-        Operator("ends_with", frozenset({STRING}), "scalar", "ends with {value}"),
-        Operator("gt", frozenset({NUMBER}), "scalar", "is more than {value}"),
-        Operator("gte", frozenset({NUMBER}), "scalar", "is at least {value}"),
-        Operator("lt", frozenset({NUMBER}), "scalar", "is less than {value}"),
-        Operator("lte", frozenset({NUMBER}), "scalar", "is at most {value}"),
-        Operator("between", frozenset({NUMBER, DATE, TIMESTAMP}), "pair", "is between {lo} and {hi}"),
-        Operator("is_true", frozenset({BOOLEAN}), "none", "is true"),
-        Operator("is_false", frozenset({BOOLEAN}), "none", "is false"),
-        Operator("before", TEMPORAL, "scalar", "is before {value}"),
-        Operator("after", TEMPORAL, "scalar", "is after {value}"),
-        Operator("within_last", TEMPORAL, "duration", "is within the last {value}"),
+        Operator("starts_with", frozenset({STRING}), "scalar", "starts with {value}", builders.starts_with),
+        Operator("ends_with", frozenset({STRING}), "scalar", "ends with {value}", builders.ends_with),
+        Operator("gt", frozenset({NUMBER}), "scalar", "is more than {value}", builders.gt),
+        Operator("gte", frozenset({NUMBER}), "scalar", "is at least {value}", builders.gte),
+        Operator("lt", frozenset({NUMBER}), "scalar", "is less than {value}", builders.lt),
+        Operator("lte", frozenset({NUMBER}), "scalar", "is at most {value}", builders.lte),
+        Operator("between", frozenset({NUMBER, DATE, TIMESTAMP}), "pair", "is between {lo} and {hi}", builders.between),
+        Operator("is_true", frozenset({BOOLEAN}), "none", "is true", builders.is_true),
+        Operator("is_false", frozenset({BOOLEAN}), "none", "is false", builders.is_false),
+        Operator("before", TEMPORAL, "scalar", "is before {value}", builders.before),
+        Operator("after", TEMPORAL, "scalar", "is after {value}", builders.after),
+        Operator("within_last", TEMPORAL, "duration", "is within the last {value}", builders.within_last),
         Operator("not_within_last", TEMPORAL, "duration", "is not within the last {value}", negates="within_last"),
-        Operator("anniversary_within_days", TEMPORAL, "days", "has its anniversary within {value}"),
-        Operator("has", frozenset({ARRAY}), "item", "includes {value}"),
+        Operator(
+            "anniversary_within_days",
+            TEMPORAL,
+            "days",
+            "has its anniversary within {value}",
+            builders.anniversary_within_days,
+        ),
+        Operator("has", frozenset({ARRAY}), "item", "includes {value}", builders.has),
         Operator("has_not", frozenset({ARRAY}), "item", "does not include {value}", negates="has"),
-        Operator("has_any", frozenset({ARRAY}), "items", "includes any of {value}"),
-        Operator("has_all", frozenset({ARRAY}), "items", "includes all of {value}"),
+        Operator("has_any", frozenset({ARRAY}), "items", "includes any of {value}", builders.has_any),
+        Operator("has_all", frozenset({ARRAY}), "items", "includes all of {value}", builders.has_all),
     ]
 }
 

@@ -184,3 +184,32 @@ def clear() -> None:
     """Forget every template (for tests and measurements)."""
     with _lock:
         _cache.clear()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of instants (closed or half-open); None bounds are open."""
+
+    start: Moment | None = None
+    start_inclusive: bool = True
+    end: Moment | None = None
+    end_inclusive: bool = True
+
+
+class ShiftedClock:
+    """The clock of an earlier instant, T − ``offset``, inside a template made for T."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self.base = base
+        self.offset = offset
+        self.T = base.T - offset
+
+    def moment(self, moment: Moment) -> Moment:
+        """``moment`` as a function of the base clock's T."""
+        if moment.const or not self.offset:
+            return moment
+        offset, fn = self.offset, moment.fn
+        return Moment(("shifted", offset, moment.key), lambda at: fn(at - offset))
+
+    def value(self, moment: Moment, dtype: dt.DataType) -> ir.Value:
+        return self.base.value(self.moment(moment), dtype)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbench.errors import Problem, SegmentError
+from workbench.expr import paths
 from workbench.expr.catalog import Catalog
 from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP, operators_for, value_problem
 from workbench.expr.rules import (
     UNSET,
     All,
     AnyOf,
+    Attribute,
     Event,
     InList,
     InSegment,
@@ -24,9 +26,10 @@ from workbench.expr.rules import (
     Segment,
     Sequence,
 )
-from workbench.expr.rules import Attribute as AttributeRule
+from workbench.expr.visitor import Visitor
 
 Resolver = Callable[[str], Segment]
+Stack = tuple[str, ...]
 
 NUMERIC_AGGREGATES = ("count", "sum", "avg", "count_distinct", "distinct_days")
 
@@ -37,8 +40,9 @@ def _choices(names, limit: int = 12) -> str:
     return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
-class Validator:
-    """Walks a rule tree with JSON paths, collecting problems."""
+class Validator(Visitor[None]):
+    """Walks a rule tree with JSON paths, collecting problems; ``stack`` holds the ids of
+    the segments being checked through ``in_segment`` (to report cycles)."""
 
     def __init__(self, catalog: Catalog, resolve: Resolver | None = None) -> None:
         self.catalog = catalog
@@ -48,27 +52,21 @@ class Validator:
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def rule(self, rule: Rule, path: str, stack: tuple[str, ...] = ()) -> None:
-        if isinstance(rule, (All, AnyOf)):
-            key = "all" if isinstance(rule, All) else "any"
-            for i, sub in enumerate(rule.rules):
-                self.rule(sub, f"{path}.{key}[{i}]", stack)
-        elif isinstance(rule, Not):
-            self.rule(rule.rule, f"{path}.not", stack)
-        elif isinstance(rule, AttributeRule):
-            self.attribute(rule, path)
-        elif isinstance(rule, Event):
-            self.event(rule, path)
-        elif isinstance(rule, Sequence):
-            self.sequence(rule, path)
-        elif isinstance(rule, InSegment):
-            self.in_segment(rule, path, stack)
-        elif isinstance(rule, InList):
-            if rule.list_id not in self.catalog.lists:
-                known = _choices(self.catalog.lists) or "none yet"
-                self.fail(f"{path}.in_list", f"unknown list {rule.list_id!r}; known lists: {known}")
-        else:
-            self.fail(path, f"unknown rule node {type(rule).__name__}")
+    def visit_All(self, rule: All, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
+        for i, sub in enumerate(rule.rules):
+            self.visit(sub, paths.child(path, "all", i), stack)
+
+    def visit_AnyOf(self, rule: AnyOf, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
+        for i, sub in enumerate(rule.rules):
+            self.visit(sub, paths.child(path, "any", i), stack)
+
+    def visit_Not(self, rule: Not, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
+        self.visit(rule.rule, paths.child(path, "not"), stack)
+
+    def visit_InList(self, rule: InList, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
+        if rule.list_id not in self.catalog.lists:
+            known = _choices(self.catalog.lists) or "none yet"
+            self.fail(f"{path}.in_list", f"unknown list {rule.list_id!r}; known lists: {known}")
 
     def comparison(self, path: str, what: str, type_: str, op: str, value, unset: bool) -> None:
         if op not in OPERATORS:
@@ -84,7 +82,7 @@ class Validator:
         if problem:
             self.fail(f"{path}.value", problem)
 
-    def attribute(self, rule: AttributeRule, path: str) -> None:
+    def visit_Attribute(self, rule: Attribute, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         field = self.catalog.fields.get(rule.field)
         if field is None:
             self.fail(
@@ -114,14 +112,14 @@ class Validator:
 
     def where(self, names: tuple[str, ...] | None, where: tuple[Prop, ...] | None, path: str) -> None:
         for i, prop in enumerate(where or ()):
-            ppath = f"{path}.where[{i}]"
+            ppath = paths.child(path, "where", i)
             type_ = self.prop_type(names, prop.property, f"{ppath}.property")
             if type_ is not None:
                 self.comparison(
                     ppath, f"{type_} property {prop.property!r}", type_, prop.op, prop.value, prop.value is UNSET
                 )
 
-    def event(self, rule: Event, path: str) -> None:
+    def visit_Event(self, rule: Event, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         names = rule.names
         if not self.event_names(names, f"{path}.event"):
             return
@@ -148,9 +146,10 @@ class Validator:
         op, value = rule.comparison
         self.comparison(path, f"aggregate {agg.fn!r} ({result_type})", result_type, op, value, value is UNSET)
 
-    def sequence(self, rule: Sequence, path: str) -> None:
+    def visit_Sequence(self, rule: Sequence, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, step in enumerate(rule.steps):
-            spath = f"{path}.sequence[{i}]" + (".not" if step.negated else "")
+            spath = paths.child(path, "sequence", i)
+            spath = paths.child(spath, "not") if step.negated else spath
             if self.event_names((step.event,), f"{spath}.event"):
                 self.where((step.event,), step.where, spath)
         if rule.match_on is not None:
@@ -164,7 +163,7 @@ class Validator:
                     )
                     break
 
-    def in_segment(self, rule: InSegment, path: str, stack: tuple[str, ...]) -> None:
+    def visit_InSegment(self, rule: InSegment, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         if len(stack) > MAX_INLINED_DEPTH:
             self.fail(f"{path}.in_segment", f"segments use each other more than {MAX_INLINED_DEPTH} levels deep")
             return
@@ -178,7 +177,7 @@ class Validator:
             return
         referenced = self.resolve(rule.segment)
         nested = Validator(self.catalog, self.resolve)
-        nested.rule(referenced.rule, "rule", (*stack, rule.segment))
+        nested.visit(referenced.rule, paths.ROOT, (*stack, rule.segment))
         for problem in nested.problems:
             if "reference cycle" in problem.message:
                 self.fail(f"{path}.in_segment", problem.message)
@@ -188,7 +187,7 @@ class Validator:
 
 MAX_INLINED_DEPTH = 100
 """Levels of rules with every segment a rule uses inlined, as the compiler sees it (it
-compiles beyond 200; each saved segment is at most ``rules.MAX_DEPTH``)."""
+compiles beyond 200; each saved segment is at most ``reader.MAX_DEPTH``)."""
 
 
 def _deeper_than(rule: Rule, limit: int, resolve: Resolver | None, depth: int = 1) -> bool:
@@ -198,7 +197,7 @@ def _deeper_than(rule: Rule, limit: int, resolve: Resolver | None, depth: int = 
         return True
     if isinstance(rule, InSegment):  # a reference is a level too: chains of references stay short
         return resolve is not None and _deeper_than(resolve(rule.segment).rule, limit, resolve, depth + 1)
-    children = rule.rules if isinstance(rule, (All, AnyOf)) else (rule.rule,) if isinstance(rule, Not) else ()
+    children = [child for child in rule.children() if isinstance(child, Rule)]
     return any(_deeper_than(child, limit, resolve, depth + 1) for child in children)
 
 
@@ -206,7 +205,7 @@ def validate(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None
     """Raise SegmentError naming every problem of ``segment``; return None when it is valid."""
     validator = Validator(catalog, resolve)
     rule = segment.rule if isinstance(segment, Segment) else segment
-    validator.rule(rule, "rule", (segment.id,) if isinstance(segment, Segment) else ())
+    validator.visit(rule, paths.ROOT, (segment.id,) if isinstance(segment, Segment) else ())
     if not validator.problems and _deeper_than(rule, MAX_INLINED_DEPTH, resolve):
         validator.fail("rule", f"with the segments it uses, this rule nests more than {MAX_INLINED_DEPTH} levels deep")
     if validator.problems:

@@ -22,9 +22,11 @@ import pandas as pd
 import pyarrow as pa
 
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import compile_segment, contacts_schema
+from workbench.expr.compile import contacts_schema
+from workbench.expr.context import CompileContext
 from workbench.expr.describe import describe
-from workbench.expr.rules import Rule, Segment, rule_from_dict
+from workbench.expr.reader import rule_from_dict
+from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
 from workbench.send.campaigns import Campaign, ChannelSpec
 from workbench.send.policy import SendPolicy
@@ -121,13 +123,14 @@ def select_audience(
     catalog = ws.catalog
     with ws.connector.reading() as con:
         dialect = con.name
+        context = CompileContext(catalog, saved.__getitem__, dialect)
         if contacts is None:
-            members = compile_segment(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+            members = context.members(segment, as_of)
         else:
             members = ibis.memtable(pa.table({"contact_id": pa.array(sorted(set(contacts)), pa.string())}))
         contacts = ibis.table(contacts_schema(catalog), name="contacts")
         base = members.join(contacts, "contact_id")
-        values = segment_values(segment, catalog=catalog, as_of=as_of, resolve=saved.__getitem__, dialect=dialect)
+        values = segment_values(segment, context, as_of)
         if values.table is not None:
             base = base.left_join(values.table, base.contact_id == values.table.vcid).drop("vcid")
             if values.zero_when_empty:
@@ -185,7 +188,7 @@ def _gate(
         if rule is None:
             checks[key] = ibis.literal(False)
             continue
-        expr = compile_segment(rule, catalog=catalog, as_of=as_of, dialect=dialect)
+        expr = CompileContext(catalog, dialect=dialect).members(rule, as_of)
         checks[key] = base.contact_id.isin(expr.contact_id)
         rules[key] = f"{rules[key]}: {describe(rule, catalog)}"
     quiet = policy.quiet_hours is not None and policy.quiet_hours.contains(as_of, zone(catalog.timezone))

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from workbench.collector.loader import wait_for_collected
 from workbench.expr.compile import contacts_schema
+from workbench.expr.context import CompileContext
 from workbench.expr.timeutil import parse_instant
 from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport, open_transport
@@ -180,9 +181,7 @@ def check_template(ws: Workspace, campaign: Campaign) -> TemplateSet:
     segment = ws.validate(campaign.segment)
     saved = {s.id: s.segment for s in ws.segments()}
     catalog = ws.catalog
-    values = segment_values(
-        segment, catalog=catalog, as_of=datetime.now(UTC), resolve=saved.__getitem__, dialect="duckdb"
-    )
+    values = segment_values(segment, CompileContext(catalog, saved.__getitem__), datetime.now(UTC))
     templates.check({"contact": dict.fromkeys(contacts_schema(catalog).names), "segment": values.names})
     return templates
 

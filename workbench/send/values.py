@@ -17,9 +17,11 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 
-from workbench.expr.catalog import Catalog
-from workbench.expr.compile import ZERO_WHEN_EMPTY, Compiler, Resolver
+from workbench.expr import sequences
+from workbench.expr.compile import Compiler
+from workbench.expr.context import CompileContext
 from workbench.expr.describe import describe
+from workbench.expr.emptiness import ZERO_WHEN_EMPTY
 from workbench.expr.rules import Event, Segment, Sequence, Step
 from workbench.expr.timeutil import Duration
 from workbench.store.schema import EVENTS
@@ -62,12 +64,11 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def segment_values(
-    segment: Segment, *, catalog: Catalog, as_of: datetime, resolve: Resolver | None, dialect: str
-) -> SegmentValues:
+def segment_values(segment: Segment, context: CompileContext, as_of: datetime) -> SegmentValues:
     """The per-member values of ``segment``'s event conditions and negated sequences."""
-    compiler = Compiler(catalog, as_of, resolve, dialect)
-    rule = compiler.inline(segment.rule)
+    catalog = context.catalog
+    compiler = context.compiler(as_of)
+    rule = context.inline(segment)
     events = list(dict.fromkeys(n for n in rule.walk() if isinstance(n, Event)))
     sequences = list(dict.fromkeys(n for n in rule.walk() if isinstance(n, Sequence) and n.is_negated))
     taken: set[str] = set()
@@ -117,19 +118,19 @@ def segment_values(
 
 def _left_behind(compiler: Compiler, seq: Sequence, name: str, fields: tuple[str, ...]) -> ir.Table:
     """Each member's latest first-step event that no negated step followed (e.g. the cart
-    abandoned), with its columns. Mirrors ``Compiler.abandoned`` but keeps the event."""
+    abandoned), with its columns. Mirrors ``sequences.abandoned`` but keeps the event."""
     first, negated = seq.steps
     keyed = seq.match_on is not None
     group = ["cid", "key"] if keyed else ["cid"]
     starts = compiler.step_events(first, compiler.window_span(seq.window), seq.match_on)
-    latest = _latest(starts, group)
+    latest = sequences.latest(starts, group)
     within = Duration.parse(seq.within) if seq.within else Duration(0, "s")
     latest = latest.filter(latest.ts <= within.before(compiler.T, compiler.tz))
     after = compiler.step_events(Step(negated.event, negated.where), None, seq.match_on).rename(lambda c: f"b_{c}")
     preds = [latest.cid == after.b_cid, after.b_ts >= latest.ts, after.b_event_id != latest.event_id]
     if keyed:
         preds.append(latest.key == after.b_key)
-    left = _latest(latest.anti_join(after, preds), ["cid"])
+    left = sequences.latest(latest.anti_join(after, preds), ["cid"])
     events = ibis.table(EVENTS, name="events")
     columns = {
         f"{name}__{f}": events[f]
@@ -140,11 +141,3 @@ def _left_behind(compiler: Compiler, seq: Sequence, name: str, fields: tuple[str
     picked = events.select(pick_id=events.event_id, **columns)
     joined = left.join(picked, left.event_id == picked.pick_id)
     return joined.select(vcid=joined.cid, **{c: joined[c] for c in columns})
-
-
-def _latest(events: ir.Table, group: list[str]) -> ir.Table:
-    """Each group's latest event: largest ``ts``, then largest ``event_id``."""
-    last = events.group_by(group).aggregate(last_ts=events.ts.max())
-    on = [events[g] == last[g] for g in group] + [events.ts == last.last_ts]
-    ties = events.join(last, on).select(*group, "ts", "event_id")
-    return ties.group_by([*group, "ts"]).aggregate(event_id=ties.event_id.max())

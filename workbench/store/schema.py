@@ -1,7 +1,7 @@
-"""The canonical tables of SEGMENT_SPEC §1 and the workbench's own tables, as Ibis schemas.
+"""The workbench's own tables as Ibis schemas, beside the canonical ones of
+:mod:`workbench.schema` (re-exported here for the store's users).
 
-One definition serves every backend: the store creates tables from these schemas and the
-compiler builds its expressions on unbound tables of the same schemas.
+One definition serves every backend: the store creates tables from these schemas.
 """
 
 from __future__ import annotations
@@ -9,80 +9,41 @@ from __future__ import annotations
 import ibis
 import ibis.expr.datatypes as dt
 
-TIMESTAMP = dt.Timestamp(timezone="UTC")
-
-MONEY_SCALE = 4
-MONEY = dt.Decimal(precision=18, scale=MONEY_SCALE)
-"""Amounts of money: exact decimals with four places, below 10^14 in magnitude. Sums,
-averages and comparisons of them are exact and the same on every engine (SPEC §1); an
-amount given with more places is rounded half away from zero when it is stored."""
-
-CONTACTS = ibis.schema(
-    {
-        "contact_id": dt.String(nullable=False),
-        "email": dt.string,
-        "phone": dt.string,
-        "push_token": dt.string,
-        "first_name": dt.string,
-        "last_name": dt.string,
-        "gender": dt.string,
-        "birth_date": dt.date,
-        "city": dt.string,
-        "country": dt.string,
-        "language": dt.string,
-        "status": dt.string,
-        "tags": dt.Array(dt.string),
-        "email_consent": dt.Boolean(nullable=False),
-        "sms_consent": dt.Boolean(nullable=False),
-        "push_consent": dt.Boolean(nullable=False),
-        "created_at": TIMESTAMP.copy(nullable=False),
-        "updated_at": TIMESTAMP.copy(nullable=False),
-    }
+from workbench.schema import (
+    CANONICAL,
+    CONTACTS,
+    EVENT_COLUMN_TYPES,
+    EVENT_SOURCES,
+    EVENTS,
+    GENDERS,
+    IDENTITIES,
+    LIST_MEMBERS,
+    MESSAGING_EVENTS,
+    MONEY,
+    MONEY_SCALE,
+    TIMESTAMP,
 )
 
-EVENTS = ibis.schema(
-    {
-        "event_id": dt.String(nullable=False),
-        "contact_id": dt.string,
-        "anonymous_id": dt.string,
-        "source": dt.String(nullable=False),
-        "name": dt.String(nullable=False),
-        "ts": TIMESTAMP.copy(nullable=False),
-        "received_at": TIMESTAMP.copy(nullable=False),
-        "url": dt.string,
-        "category": dt.string,
-        "product_id": dt.string,
-        "campaign_id": dt.string,
-        "channel": dt.string,
-        "currency": dt.string,
-        "amount": MONEY,
-        "duration_s": dt.float64,
-        "quantity": dt.float64,
-        "properties": dt.JSON(binary=True),
-    }
-)
-
-IDENTITIES = ibis.schema(
-    {
-        "anonymous_id": dt.String(nullable=False),
-        "contact_id": dt.String(nullable=False),
-        "linked_at": TIMESTAMP.copy(nullable=False),
-    }
-)
-
-EVENT_SOURCES = ("web", "messaging", "custom")
-MESSAGING_EVENTS = (
-    "email_sent",
-    "email_open",
-    "email_click",
-    "sms_sent",
-    "sms_click",
-    "push_sent",
-    "push_open",
-    "bounce",
-    "unsubscribe",
-)
-GENDERS = ("female", "male", "other")
+__all__ = [
+    "CANONICAL",
+    "CONTACTS",
+    "CONTACT_FIELDS",
+    "EVENTS",
+    "EVENT_COLUMN_TYPES",
+    "EVENT_PROPERTIES",
+    "EVENT_SOURCES",
+    "GENDERS",
+    "IDENTITIES",
+    "INTERNAL",
+    "LISTS",
+    "LIST_MEMBERS",
+    "MESSAGING_EVENTS",
+    "MONEY",
+    "MONEY_SCALE",
+    "SEGMENTS",
+    "SETTINGS",
+    "TIMESTAMP",
+]
 
 # The workbench's own tables: the segment library, static lists and the field catalog.
 SEGMENTS = ibis.schema(
@@ -105,7 +66,6 @@ LISTS = ibis.schema(
     }
 )
 
-LIST_MEMBERS = ibis.schema({"list_id": dt.String(nullable=False), "contact_id": dt.String(nullable=False)})
 
 CONTACT_FIELDS = ibis.schema(
     {
@@ -128,7 +88,6 @@ EVENT_PROPERTIES = ibis.schema(
 
 SETTINGS = ibis.schema({"key": dt.String(nullable=False), "value": dt.String(nullable=False)})
 
-CANONICAL = {"contacts": CONTACTS, "events": EVENTS, "identities": IDENTITIES}
 INTERNAL = {
     "wb_segments": SEGMENTS,
     "wb_lists": LISTS,
@@ -136,21 +95,4 @@ INTERNAL = {
     "wb_contact_fields": CONTACT_FIELDS,
     "wb_event_properties": EVENT_PROPERTIES,
     "wb_settings": SETTINGS,
-}
-
-# Event columns that rules may name as properties, with their catalog types.
-EVENT_COLUMN_TYPES = {
-    "source": "string",
-    "name": "string",
-    "url": "string",
-    "category": "string",
-    "product_id": "string",
-    "campaign_id": "string",
-    "channel": "string",
-    "currency": "string",
-    "amount": "number",
-    "duration_s": "number",
-    "quantity": "number",
-    "anonymous_id": "string",
-    "ts": "timestamp",
 }

@@ -1,7 +1,9 @@
 """The workspace: one store, its catalog, its segment library, and segment evaluation.
 
 ``wb.connect(url)`` returns a :class:`Workspace`; the CLI, the widgets, the web app and
-the notebooks all go through it.
+the notebooks all go through it. It is a thin service: segments compile through a
+:class:`~workbench.expr.context.CompileContext`, rows are stored by
+:mod:`workbench.store.ingestion` and copied out by :mod:`workbench.store.export`.
 """
 
 from __future__ import annotations
@@ -11,35 +13,33 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from workbench.csvsafe import write_csv
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
-from workbench.expr.compile import SCOPE_TABLE, compile_segment, count_columns, many_sql, segment_sql
+from workbench.expr.compile import SCOPE_TABLE
+from workbench.expr.context import CompileContext, count_columns
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
-from workbench.store import catalog_store, changes, clickhouse, library, staging, upgrade
+from workbench.store import catalog_store, clickhouse, ingestion, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
-from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
+from workbench.store.dml import create_index
+from workbench.store.export import export_store
+from workbench.store.ingestion import ImportReport
 from workbench.store.layout import (
     compact_events,
     events_since_compaction,
-    ordered,
-    stored_in_order,
     worth_compacting,
 )
 from workbench.store.schema import CANONICAL, INTERNAL
@@ -51,9 +51,6 @@ log = logging.getLogger(__name__)
 
 SegmentLike = Segment | Rule | dict | str | Path
 
-# Bulk loads change the data's shape; PostgreSQL plans segment queries from statistics.
-ANALYZE_AFTER_ROWS = 1000
-
 # What segment evaluation looks up on PostgreSQL: a contact's events in time order, events
 # of a name in a window, anonymous events to stitch, and the links to stitch them with.
 POSTGRES_INDEXES = (
@@ -63,36 +60,6 @@ POSTGRES_INDEXES = (
     ("identities", ("anonymous_id", "linked_at")),
     ("wb_list_members", ("list_id", "contact_id")),
 )
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import stored and what it refused."""
-
-    kind: str
-    rows_read: int
-    stored: int
-    updated: int
-    already_stored: int
-    duplicates_in_file: int
-    rejected: int
-    rejects_path: Path | None
-    links: int = 0
-    rejects: tuple[tuple[int, str], ...] = ()  # (line or row position, reason)
-
-    def summary(self) -> str:
-        parts = [f"{self.kind}: {self.rows_read} rows read, {self.stored} stored"]
-        if self.updated:
-            parts.append(f"{self.updated} updated")
-        if self.already_stored:
-            parts.append(f"{self.already_stored} already stored")
-        if self.duplicates_in_file:
-            parts.append(f"{self.duplicates_in_file} duplicates in the file")
-        if self.links:
-            parts.append(f"{self.links} identity links")
-        if self.rejected:
-            parts.append(f"{self.rejected} rejected" + (f" (see {self.rejects_path})" if self.rejects_path else ""))
-        return ", ".join(parts)
 
 
 def _as_of(value: datetime | str | None) -> datetime:
@@ -153,7 +120,8 @@ class Workspace:
                 for index in POSTGRES_INDEXES:
                     create_index(con, *index)
 
-    def _check_ready(self, con: BaseBackend) -> None:
+    def require_ready(self, con: BaseBackend) -> None:
+        """Raise unless the store's tables exist (checked once per Workspace)."""
         if self._ready:
             return
         tables = set(con.list_tables())
@@ -171,7 +139,7 @@ class Workspace:
         """The catalog and the segment library: from this process's cache when the store's
         version counters say nobody changed them since (one tiny read instead of five).
         ``keep=False`` (inside a write) does not store what it read in the cache."""
-        self._check_ready(con)
+        self.require_ready(con)
         versions = catalog_store.read_versions(con) if self._versioned else None
         key = None if versions is None else tuple(versions[k] for k in ("epoch", "catalog", "library", "lists"))
         cached = _STATE_CACHE.get(self.url.url)
@@ -188,7 +156,7 @@ class Workspace:
         bumped by every write of that kind, by any process) and ``epoch`` (random per store).
         One tiny query: poll it to notice new data or changed segments."""
         with self.connector.reading() as con:
-            self._check_ready(con)
+            self.require_ready(con)
             if not self._versioned and catalog_store.has_versions(con):
                 self._versioned = VERSIONS_TABLE in con.list_tables()  # made since by a writer
             versions = catalog_store.read_versions(con) if self._versioned else None
@@ -289,32 +257,30 @@ class Workspace:
         """The SQL engine of this store: ``duckdb``, ``postgres`` or ``clickhouse``."""
         return self.url.kind
 
+    def _context(self, dialect: str | None = None) -> tuple[CompileContext, dict[str, library.SavedSegment]]:
+        """What segments compile against now (and the saved segments). Only reading the
+        catalog holds the store: compiling takes Ibis tens of milliseconds, and a DuckDB
+        file's writers wait for every reader."""
+        with self.connector.reading() as con:
+            catalog, segments = self._state(con)
+        context = CompileContext(catalog, lambda sid: segments[sid].segment, dialect or self.dialect)
+        return context, segments
+
     def _compiled(
         self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None
     ) -> tuple[Segment, ir.Table]:
-        """Validate and compile to an Ibis expression. Only reading the catalog holds the
-        store: compiling takes Ibis tens of milliseconds, and a DuckDB file's writers wait
-        for every reader."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
+        """Validate and compile to an Ibis expression."""
+        context, segments = self._context(dialect)
         segment = self._resolve(ref, segments)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
-        validate(segment, catalog, resolve)
-        expr = compile_segment(
-            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
-        )
-        return segment, expr
+        context.validate(segment)
+        return segment, context.members(segment, _as_of(as_of))
 
     def _members_sql(self, ref: SegmentLike, as_of: datetime | str | None, dialect: str | None = None) -> str:
         """Validate, and the SQL of the members (from this process's cache of compiled SQL)."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
+        context, segments = self._context(dialect)
         segment = self._resolve(ref, segments)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
-        validate(segment, catalog, resolve)
-        return segment_sql(
-            segment, catalog=catalog, as_of=_as_of(as_of), resolve=resolve, dialect=dialect or self.dialect
-        )
+        context.validate(segment)
+        return context.members_sql(segment, _as_of(as_of))
 
     def expr(self, ref: SegmentLike, as_of: datetime | str | None = None) -> ir.Table:
         """The unbound Ibis table of members (one ``contact_id`` column)."""
@@ -356,24 +322,15 @@ class Workspace:
     ) -> tuple[list[str], str]:
         """Validate every segment; the keys and the SQL of their one shared pass, with
         columns ``s0``, ``s1``… in the keys' order."""
-        with self.connector.reading() as con:
-            catalog, segments = self._state(con)
-        resolve = lambda sid: segments[sid].segment  # noqa: E731
+        context, segments = self._context()
         chosen: dict[str, Segment] = {}
         items = refs.items() if isinstance(refs, Mapping) else ((None, ref) for ref in refs)
         for key, ref in items:
             segment = self._resolve(ref, segments)
-            validate(segment, catalog, resolve)
+            context.validate(segment)
             chosen[key if key is not None else ref if isinstance(ref, str) else segment.id] = segment
         keys = list(chosen)
-        sql = many_sql(
-            {f"s{i}": chosen[key] for i, key in enumerate(keys)},
-            catalog=catalog,
-            as_of=_as_of(as_of),
-            resolve=resolve,
-            dialect=self.dialect,
-            **finish,
-        )
+        sql = context.many_sql({f"s{i}": chosen[key] for i, key in enumerate(keys)}, _as_of(as_of), **finish)
         return keys, sql
 
     def counts(
@@ -465,28 +422,7 @@ class Workspace:
         stored in one transaction; rows already stored are not stored again. Memory follows
         a chunk of a file, not the files: their rows are staged on disk beside the store.
         """
-        if kind not in CANONICAL:
-            raise WorkbenchError(f"cannot import {kind!r}; use contacts, events or identities")
-        from workbench.store.importer import prepare  # pulls in the staging engine only when importing
-
-        paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
-        catalog = self.catalog
-        directory = staging.staging_directory(self.url.path)
-        try:
-            prepared = prepare(
-                kind,
-                paths,
-                custom_fields={f.name: f.type for f in catalog.custom_fields},
-                progress=progress,
-                stage_in=directory,
-            )
-            written = [write_rejects(p, prepared) for p in paths if any(r.file in (None, p) for r in prepared.rejects)]
-            rejects_path = written[0] if written else None
-            report = self.store_prepared(prepared, rejects_path)
-        finally:
-            staging.remove(directory)
-        log.info("import %s", report.summary())
-        return report
+        return ingestion.import_file(self, kind, path, progress)
 
     def append(
         self, kind: str, rows: list[dict] | pa.Table, *, label: str = "request", atomic: bool = False
@@ -497,15 +433,7 @@ class Workspace:
         a ``properties`` dict is stored as JSON). Bad rows are reported, never stored. With
         ``atomic``, one bad row means no row is stored (the report still lists every bad row).
         """
-        from workbench.store.importer import prepare_table
-
-        table = rows if isinstance(rows, pa.Table) else _rows_table(rows)
-        custom = {f.name: f.type for f in self.catalog.custom_fields} if kind == "contacts" else None
-        prepared = prepare_table(kind, table, label=label, custom_fields=custom)
-        if atomic and prepared.rejects:
-            rejects = tuple((r.line, r.reason) for r in prepared.rejects)
-            return ImportReport(kind, prepared.rows_read, 0, 0, 0, 0, len(rejects), None, 0, rejects)
-        return self.store_prepared(prepared)
+        return ingestion.append(self, kind, rows, label=label, atomic=atomic)
 
     def store_prepared(
         self,
@@ -517,76 +445,7 @@ class Workspace:
 
         ``also`` runs inside that transaction after the rows are stored (the collector's
         loader records there how far it has read its journal: both commit, or neither)."""
-        kind, stage = prepared.kind, f"_stage_{prepared.kind}"
-        updated = links = 0
-        remember: Callable[[], None] = lambda: None  # noqa: E731
-        with (
-            self.connector.writing() as con,
-            staging.stage(con, stage, prepared) as staged,
-            transaction(con),
-        ):
-            self._check_ready(con)
-            target = con.table(kind)
-            key = {
-                "contacts": ["contact_id"],
-                "events": ["event_id"],
-                "identities": ["anonymous_id", "contact_id"],
-            }[kind]
-            fresh = staged.anti_join(_keys_also_in(target, staged, key), key)
-            # what the watcher re-evaluates: listed for a small write, "anything" for a big one
-            touched = None if prepared.rows > changes.MANY else con.to_pyarrow(_touched(kind, staged, fresh))
-            if kind == "contacts":
-                stored = int(con.execute(fresh.count()))
-                updated = prepared.rows - stored
-                rows = _keep_unsupplied(staged, target, prepared.columns) if updated else staged
-                if updated:
-                    merged = f"{stage}_merged"
-                    con.create_table(merged, rows, temp=True, overwrite=True)
-                    rows = con.table(merged)
-                    delete_matching(con, "contacts", "contact_id", staged)
-                insert_rows(con, "contacts", rows)
-            else:  # counted as the rows the table gained: the anti-join runs once
-                before = int(con.execute(target.count()))
-                insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
-                stored = int(con.execute(target.count())) - before
-                if kind == "events" and not before:
-                    stored_in_order(con, stored)
-            if kind == "events":
-                links = self._store_links(con, prepared.links)
-                remember = catalog_store.learn_events(
-                    con, prepared.learned, prepared.sources, prepared.names, prepared.anonymous
-                )
-            if self.dialect == "postgres" and stored >= ANALYZE_AFTER_ROWS:
-                analyze(con, kind)
-            if stored or updated or links:
-                catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
-                changes.record(con, touched)
-            if also is not None:
-                also(con)
-        remember()  # the catalog as this write left it, now that it is committed
-        return ImportReport(
-            kind,
-            prepared.rows_read,
-            stored,
-            updated,
-            prepared.rows - stored - updated,
-            prepared.duplicates_in_file,
-            len(prepared.rejects),
-            rejects_path,
-            links,
-            tuple((r.line, r.reason) for r in prepared.rejects),
-        )
-
-    @staticmethod
-    def _store_links(con: BaseBackend, links: pa.Table) -> int:
-        if links.num_rows == 0:
-            return 0
-        staged = ibis.memtable(links)
-        fresh = staged.anti_join(con.table("identities"), ["anonymous_id", "contact_id"])
-        count = int(con.execute(fresh.count()))
-        if count:
-            con.insert("identities", fresh)
-        return count
+        return ingestion.store_prepared(self, prepared, rejects_path, also)
 
     def compact(self, if_needed: bool = False) -> int:
         """Rewrite ``events`` in (name, time) order, the order segment queries read them
@@ -598,7 +457,7 @@ class Workspace:
             return 0
         spill = self.connector.own_connection
         with self.connector.writing() as con, transaction(con):
-            self._check_ready(con)
+            self.require_ready(con)
             return compact_events(con, spill=spill)
 
     def events_since_compaction(self) -> tuple[int, int]:
@@ -611,22 +470,7 @@ class Workspace:
     def export(self, directory: str | Path) -> dict[str, Path]:
         """Write contacts, events and identities as Parquet (JSON as text) and the segment
         library as JSON documents, for ``workbench import`` into another store."""
-        out = Path(directory)
-        (out / "segments").mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
-        with self.connector.reading() as con:
-            for name in CANONICAL:
-                table = con.table(name)
-                portable = table.mutate(
-                    **{c: table[c].cast("string") for c, t in table.schema().items() if t.is_json()}
-                )
-                written[name] = out / f"{name}.parquet"
-                con.to_parquet(portable, written[name])
-        for saved in self.segments():
-            path = out / "segments" / f"{saved.id}.json"
-            path.write_text(json.dumps(saved.segment.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        log.info("exported %s to %s", ", ".join(written), out)
-        return written
+        return export_store(self, Path(directory))
 
     # --- helpers for callers ------------------------------------------------------------
 
@@ -679,58 +523,6 @@ def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
     return list(result.column_names), list(result.result_rows)
 
 
-def _touched(kind: str, staged: ir.Table, fresh: ir.Table) -> ir.Table:
-    """The contacts (or anonymous ids) a write of ``kind`` touches: of its new events and new
-    identity links, and of every contact row written (new or updated)."""
-    if kind == "contacts":
-        return staged.select("contact_id", anonymous_id=ibis.null(dt.string)).distinct()
-    return fresh.select("contact_id", "anonymous_id").distinct()
-
-
-def _keys_also_in(target: ir.Table, staged: ir.Table, key: list[str]) -> ir.Table:
-    """The keys of ``target`` that ``staged`` has too. Filtered by the staged keys, so the
-    engine builds its hash table from the rows being stored, not from the whole store: an
-    import's memory follows its file however big the store grows."""
-    keys = target.select(*key)
-    return keys.filter(keys[key[0]].isin(staged[key[0]])) if len(key) == 1 else keys
-
-
-def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:
-    """Incoming contacts where a known contact keeps the values of columns the file left out:
-    a file of ids and emails updates emails, it does not wipe names and consents."""
-    keep = [c for c in stored.columns if c not in supplied and c != "contact_id"]
-    if not keep:
-        return staged
-    old = stored.select("contact_id", *keep).rename(lambda c: f"old_{c}")
-    joined = staged.left_join(old, staged.contact_id == old.old_contact_id)
-    return joined.select(
-        *[
-            ibis.cases((joined.old_contact_id.notnull(), joined[f"old_{c}"]), else_=joined[c]).name(c)
-            if c in keep
-            else joined[c]
-            for c in stored.columns
-        ]
-    )
-
-
-def _rows_table(rows: list[dict]) -> pa.Table:
-    """Arrow text columns from dicts, parsed by the importer as a CSV file's would be."""
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    return pa.table({name: pa.array([_as_text(r.get(name)) for r in rows], pa.string()) for name in names})
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    return str(value)
-
-
 def load_document(path: Path) -> Segment:
     """Read a segment JSON file; a malformed file names the file and the JSON problem."""
     try:
@@ -744,23 +536,6 @@ def load_document(path: Path) -> Segment:
     except RecursionError as exc:  # the JSON parser's own limit, far beyond MAX_DEPTH
         raise SegmentError.at("document", f"{path} nests JSON too deeply to be a segment") from exc
     return Segment.from_dict(data)
-
-
-def write_rejects(path: Path, prepared: Prepared) -> Path:
-    """``<file>.rejects.csv``: line, reason and the row's original values, of the rejects in
-    ``path`` (a reject names its file when an import reads several)."""
-    out = path.with_name(path.name + ".rejects.csv")
-    rejects = [r for r in prepared.rejects if r.file in (None, path)]
-    columns = sorted({k for r in rejects for k in r.raw})
-    table = pa.table(
-        {
-            "line": [r.line for r in rejects],
-            "reason": [r.reason for r in rejects],
-            **{c: [r.raw.get(c) for r in rejects] for c in columns},
-        }
-    )
-    write_csv(table, out)  # the raw values came from someone else's file: formulas neutralised
-    return out
 
 
 def connect(url: str | None = None, *, init: bool = True) -> Workspace:

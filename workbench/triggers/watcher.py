@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from workbench.collector.loader import wait_for_collected
 from workbench.errors import WorkbenchError
-from workbench.expr.compile import inline
+from workbench.expr.inline import inline
 from workbench.store import changes
 from workbench.store.workspace import Workspace
 from workbench.triggers import lease, membership, scope

@@ -7,7 +7,7 @@
 >>> path = builder.add_condition("rule", "attribute", field="city")      # doctest: +SKIP
 >>> builder.set_op(path, "eq"); builder.set_value(path, "Gdańsk")         # doctest: +SKIP
 
-Every user action is one of the :class:`~workbench.widgets.editor.RuleEditor` methods; the
+Every user action is one of the :class:`~workbench.expr.editor.RuleEditor` methods; the
 widgets only call them. After each edit the builder validates the segment (problems are
 shown at the nodes they concern), re-renders the tree and asks for a new count, which is
 computed on a worker thread (see :mod:`workbench.widgets.live`).
@@ -24,14 +24,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from workbench.errors import Problem, SegmentError, WorkbenchError
+from workbench.explain import Verdict, explain
+from workbench.expr import paths
 from workbench.expr.describe import describe
-from workbench.expr.explain import Verdict, explain
+from workbench.expr.editor import EditError, RuleEditor
 from workbench.expr.rules import All, Rule, Segment
 from workbench.expr.timeutil import parse_instant
 from workbench.store.library import ListInfo
 from workbench.store.workspace import Workspace
-from workbench.widgets import paths
-from workbench.widgets.editor import EditError, RuleEditor
 from workbench.widgets.evaluation import CountRequest, Preview, PreviewCounter
 from workbench.widgets.header import DocumentHeader
 from workbench.widgets.live import LatestOnly, stopping
@@ -173,7 +173,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
     def _changed(self) -> None:
         rule = self.segment.rule
         self.problems = collect(self.segment, self.catalog, self._library.__getitem__)
-        self._owners = by_node(self.problems, (path for path, _ in paths.nodes(rule)))
+        self._owners = by_node(self.problems, (path for path, _ in paths.walk(rule)))
         words = {path: [friendly(p, self.segment, self.catalog) for p in found] for path, found in self._owners.items()}
         self.header.show(self.segment, words.pop(DOCUMENT, []), self.segment_options(include_current=True))
         self.tree.render(rule, TreeStatus(words, self._counts))
@@ -203,7 +203,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         """Every rule below the root without a problem inside it, each once."""
         troubled = [path for path in self._owners if path.startswith(paths.ROOT)]
         parts: dict[Rule, None] = {}
-        for path, node in paths.nodes(self.segment.rule):
+        for path, node in paths.walk(self.segment.rule):
             if path != paths.ROOT and isinstance(node, Rule) and not any(paths.within(t, path) for t in troubled):
                 parts.setdefault(node)
         return tuple(parts)

@@ -1,13 +1,12 @@
 """What the pickers offer, from the catalog: labelled fields and events grouped by source,
-the operators valid for a type, properties, aggregates, and the type each node compares."""
+the operators valid for a type, properties and aggregates (the type each node compares is
+:mod:`workbench.expr.compared`)."""
 
 from __future__ import annotations
 
 from workbench.expr.catalog import Catalog
-from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP, operators_for
-from workbench.expr.rules import Attribute, Event, Node, Prop, Rule, Sequence, Step
-from workbench.expr.validate import NUMERIC_AGGREGATES
-from workbench.widgets import paths
+from workbench.expr.operators import OPERATORS, operators_for
+from workbench.expr.rules import Sequence
 
 Options = list[tuple[str, object]]
 
@@ -88,24 +87,12 @@ def add_options(catalog: Catalog) -> Options:
     return options
 
 
-def event_names(node: Event | Step) -> tuple[str, ...] | None:
-    """The event names a condition or step filters on (None for any event)."""
-    return node.names if isinstance(node, Event) else (node.event,)
-
-
 def property_options(catalog: Catalog, names: tuple[str, ...] | None, types: tuple[str, ...] = ()) -> Options:
     """Properties of these events (of the given types, when any), labelled."""
     props = catalog.properties_of(names)
     if types:
         props = [p for p in props if catalog.property_type(names, p) in types]
     return [(catalog.property_label(p), p) for p in props]
-
-
-def aggregate_property_types(fn: str) -> tuple[str, ...] | None:
-    """Which property types an aggregate takes: None when it takes no property, () for any."""
-    return {"sum": (NUMBER,), "avg": (NUMBER,), "min": (NUMBER, TIMESTAMP), "max": (NUMBER, TIMESTAMP)}.get(
-        fn, () if fn == "count_distinct" else None
-    )
 
 
 def match_on_options(catalog: Catalog, sequence: Sequence) -> Options:
@@ -115,28 +102,3 @@ def match_on_options(catalog: Catalog, sequence: Sequence) -> Options:
         props = set(catalog.properties_of((step.event,)))
         common = props if common is None else common & props
     return [(catalog.property_label(p), p) for p in sorted(common or ())]
-
-
-def aggregate_type(catalog: Catalog, event: Event) -> str | None:
-    """The type of what an event condition compares: its aggregate's result."""
-    agg = event.agg
-    if agg.fn in NUMERIC_AGGREGATES:
-        return NUMBER
-    if agg.fn in ("first_time", "last_time"):
-        return TIMESTAMP
-    type_ = catalog.property_type(event.names, agg.property) if agg.property else None
-    return type_ if type_ in (NUMBER, TIMESTAMP) else None
-
-
-def compared_type(catalog: Catalog, rule: Rule, path: str, node: Node | None = None) -> str | None:
-    """The type of what the node at ``path`` compares (None while it is not known)."""
-    node = node if node is not None else paths.get(rule, path)
-    if isinstance(node, Attribute):
-        field = catalog.fields.get(node.field)
-        return field.type if field else None
-    if isinstance(node, Prop):
-        owner = paths.get(rule, paths.split(path)[0])
-        return catalog.property_type(event_names(owner), node.property)  # type: ignore[arg-type]
-    if isinstance(node, Event):
-        return aggregate_type(catalog, node)
-    return None

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from workbench.expr import paths
+from workbench.expr.compared import aggregate_property_types, aggregate_type, event_names
 from workbench.expr.rules import (
     UNSET,
     Attribute,
@@ -23,12 +25,8 @@ from workbench.expr.rules import (
     Value,
     Window,
 )
-from workbench.widgets import paths
 from workbench.widgets.choices import (
     AGGREGATES,
-    aggregate_property_types,
-    aggregate_type,
-    event_names,
     event_options,
     field_options,
     match_on_options,
@@ -119,7 +117,7 @@ class FilterView(NodeView):
 
     def update(self, node: Prop, status: TreeStatus) -> None:  # type: ignore[override]
         catalog = self.builder.catalog
-        owner = paths.get(self.builder.segment.rule, paths.split(self.path)[0])
+        owner = paths.node_at(self.builder.segment.rule, paths.split(self.path)[0])
         names = event_names(owner)  # type: ignore[arg-type]
         set_options(self.prop, property_options(catalog, names), node.property)
         type_ = catalog.property_type(names, node.property) if node.property else None
@@ -302,7 +300,7 @@ class StepView(NodeView):
 
     def update(self, node: Step, status: TreeStatus) -> None:  # type: ignore[override]
         owner, _key, index = paths.split(self.path)
-        steps = paths.get(self.builder.segment.rule, owner).steps  # type: ignore[attr-defined]
+        steps = paths.node_at(self.builder.segment.rule, owner).steps  # type: ignore[attr-defined]
         can_negate = index == 1 and len(steps) == 2
         self.lead.value = "did" if index == 0 else ("" if can_negate else "then")
         self.negated.layout.display = None if can_negate else "none"

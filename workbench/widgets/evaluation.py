@@ -3,7 +3,7 @@
 One query answers everything the count line and the node badges show: the segment's
 members, each condition and group counted alone, and the saved version's members and
 their overlap with the current ones (for the +X / −Y diff). All of them are columns of one
-shared pass over ``events`` (``many_sql``), whose SQL is compiled once per set of rules and
+shared pass over ``events`` (``CompileContext.many_sql``), whose SQL is compiled once per set of rules and
 re-filled at each new instant. The member sample and the SQL are fetched only when their
 panels are open.
 """
@@ -20,7 +20,8 @@ import pandas as pd
 
 from workbench.errors import WorkbenchError
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import compile_segment, many_sql, tables
+from workbench.expr.compile import tables
+from workbench.expr.context import CompileContext
 from workbench.expr.rules import Rule, Segment
 from workbench.store.workspace import Workspace
 
@@ -43,6 +44,10 @@ class CountRequest:
     members: bool = False
     sql: bool = False
 
+    def context(self, dialect: str) -> CompileContext:
+        """The snapshot's catalog and library, to compile against in ``dialect``."""
+        return CompileContext(self.catalog, self.library.__getitem__, dialect)
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -61,7 +66,7 @@ class Preview:
 
 
 def _counts_and_overlap(table: ir.Table, _tables: Mapping[str, ir.Table]) -> ir.Table:
-    """A ``finish`` for ``many_sql``: one row, each rule's member count, and ``kept`` (members
+    """A ``finish`` for ``CompileContext.many_sql``: one row, each rule's member count, and ``kept`` (members
     of both ``total`` and ``saved``) when the saved version is compared."""
     counts = {c: table[c].ifelse(1, 0).sum() for c in table.columns if c != "contact_id"}
     if "saved" in table.columns:
@@ -111,13 +116,7 @@ class PreviewCounter:
         )
 
     def _members_of(self, request: CountRequest, rule: Rule, as_of: datetime) -> ir.Table:
-        return compile_segment(
-            rule,
-            catalog=request.catalog,
-            as_of=as_of,
-            resolve=request.library.__getitem__,
-            dialect=self.workspace.dialect,
-        )
+        return request.context(self.workspace.dialect).members(rule, as_of)
 
     def _count(self, request: CountRequest, rules: Mapping[str, Rule], as_of: datetime) -> dict[str, int]:
         """How many contacts each rule selects (and ``kept``: in both ``total`` and ``saved``),
@@ -125,14 +124,8 @@ class PreviewCounter:
         compiled once per set of rules and re-filled at each new instant."""
         if not rules:
             return {}
-        sql = many_sql(
-            rules,
-            catalog=request.catalog,
-            as_of=as_of,
-            resolve=request.library.__getitem__,
-            dialect=self.workspace.dialect,
-            finish=_counts_and_overlap,
-            finish_key="builder-preview",
+        sql = request.context(self.workspace.dialect).many_sql(
+            rules, as_of, finish=_counts_and_overlap, finish_key="builder-preview"
         )
         row = self.workspace.query(sql).iloc[0]
         return {key: int(0 if pd.isna(row[key]) else row[key]) for key in row.index}

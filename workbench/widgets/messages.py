@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 
 from workbench.errors import Problem, SegmentError
+from workbench.expr import paths
 from workbench.expr.catalog import Catalog
+from workbench.expr.compared import compared_type
 from workbench.expr.operators import ARRAY, NUMBER, OPERATORS, TEMPORAL
 from workbench.expr.rules import SLUG_RE, UNSET, Attribute, Event, Prop, Segment
 from workbench.expr.validate import problems as catalog_problems
-from workbench.widgets import paths
-from workbench.widgets.choices import compared_type, operator_label
+from workbench.widgets.choices import operator_label
 
 DOCUMENT = "document"  # where problems of the name and id are shown
 
@@ -108,7 +109,7 @@ def _sentence(message: str) -> str:
 
 def _comparison(segment: Segment, path: str) -> Attribute | Prop | Event | None:
     try:
-        node = paths.get(segment.rule, path)
+        node = paths.node_at(segment.rule, path)
     except paths.PathError:
         return None
     return node if isinstance(node, (Attribute, Prop, Event)) else None

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from workbench.expr import paths
 from workbench.expr.rules import All, AnyOf, Node, Not, Rule
-from workbench.widgets import paths
 
 if TYPE_CHECKING:
     from workbench.widgets.builder import SegmentBuilder
@@ -170,7 +170,7 @@ class Toolbar:
         """Offer only what makes sense where the node is."""
         try:
             owner, key, index = paths.split(path)
-            siblings = len(getattr(paths.get(self.view.builder.segment.rule, owner), paths.LIST_FIELDS[key]))
+            siblings = len(getattr(paths.node_at(self.view.builder.segment.rule, owner), paths.LIST_FIELDS[key]))
         except paths.PathError:
             owner, key, index, siblings = "", "", 0, 0  # the root, or the rule inside a NOT
         in_list = siblings > 0

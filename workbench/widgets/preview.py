@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from workbench.explain import Verdict, format_value
 from workbench.expr.catalog import Catalog
 from workbench.expr.describe import describe
-from workbench.expr.explain import Verdict, format_value
 from workbench.widgets.evaluation import Preview
 from workbench.widgets.nodeview import ERROR_STYLE
 

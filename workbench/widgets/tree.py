@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from workbench.expr import paths
 from workbench.expr.rules import All, AnyOf, Attribute, Event, InList, InSegment, Not, Rule, Sequence
-from workbench.widgets import paths
 from workbench.widgets.choices import add_options
 from workbench.widgets.condition import AttributeView, EventView, ReferenceView, SequenceView, row
 from workbench.widgets.nodeview import NodeView, TreeStatus, set_options

@@ -2,7 +2,7 @@
 
 :class:`RuleEditor` holds the segment being edited (an immutable :class:`Segment`) and
 replaces it with a new one on every edit; the widgets call these methods and so do
-tests. Nodes are addressed by their JSON paths (see :mod:`workbench.widgets.paths`);
+tests. Nodes are addressed by their JSON paths (see :mod:`workbench.expr.paths`);
 methods that create a node return its path.
 
 Edits never refuse a half-finished state: a field whose operator no longer fits, an
@@ -15,14 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from workbench.errors import WorkbenchError
+from workbench.expr import paths
 from workbench.expr.catalog import Catalog
+from workbench.expr.compared import aggregate_property_types, compared_type
 from workbench.expr.operators import OPERATORS, value_problem
 from workbench.expr.rules import (
     UNSET,
     Aggregate,
+    Ago,
     All,
     AnyOf,
     Attribute,
@@ -43,9 +46,8 @@ from workbench.expr.rules import (
     freeze,
     slugify,
 )
-from workbench.widgets import paths
-from workbench.widgets.choices import aggregate_property_types, compared_type
 
+NodeKind = TypeVar("NodeKind", bound=Node)
 GROUPS = {"all": All, "any": AnyOf}
 CONDITION_KINDS = ("attribute", "event", "sequence", "in_segment", "in_list")
 EMPTY_VALUES = ("", [], (), None)
@@ -80,13 +82,20 @@ def as_value(raw: Any) -> Value:
     return UNSET if raw is UNSET or raw in EMPTY_VALUES else freeze(raw)
 
 
+def _time(raw: Any) -> str | Ago:
+    """A TIME as given (JSON form); what is no time is kept as it is, for validation to
+    report at its node, as every half-finished edit is."""
+    return cast(str | Ago, freeze(raw))
+
+
 def _new_condition(kind: str, initial: dict[str, Any]) -> Rule:
     """A condition as the "add" picker creates it, with what was picked filled in."""
     take = initial.pop
     if kind == "attribute":
         node: Rule = Attribute(take("field", ""), take("op", ""), as_value(take("value", UNSET)))
     elif kind == "event":
-        node = Event(freeze(take("event", "")))  # type: ignore[arg-type]
+        names = take("event", "")
+        node = Event(tuple(names) if isinstance(names, list) else names)
     elif kind == "sequence":
         node = Sequence(tuple(Step(name) for name in take("steps", ("", ""))))
     elif kind == "in_segment":
@@ -132,9 +141,10 @@ class RuleEditor:
     def _edit(self, change: Callable[[Rule], Rule]) -> None:
         self._commit(self._segment.with_rule(change(self._segment.rule)))
 
-    def _node(self, path: str, *kinds: type) -> Node:
-        node = paths.get(self._segment.rule, path)
-        if kinds and not isinstance(node, kinds):
+    def _node(self, path: str, *kinds: type[NodeKind]) -> NodeKind:
+        """The node at ``path``, which must be of one of ``kinds``."""
+        node = paths.node_at(self._segment.rule, path)
+        if not isinstance(node, kinds):
             wanted = " or ".join(k.__name__ for k in kinds)
             raise EditError(f"{path} is {type(node).__name__}, not {wanted}")
         return node
@@ -164,7 +174,7 @@ class RuleEditor:
     # --- structure ----------------------------------------------------------------------
 
     def _insert(self, group_path: str, node: Rule, index: int | None) -> str:
-        group: All | AnyOf = self._node(group_path, All, AnyOf)  # type: ignore[assignment]
+        group: All | AnyOf = self._node(group_path, All, AnyOf)
         key = paths.list_key(group) or ""
         position = len(group.rules) if index is None else min(index, len(group.rules))
 
@@ -195,8 +205,8 @@ class RuleEditor:
         """Switch a group between ALL (and) and ANY (or), keeping its rules."""
         if kind not in GROUPS:
             raise EditError(f"a group is 'all' or 'any', not {kind!r}")
-        group = self._node(path, All, AnyOf)
-        self._edit(lambda rule: paths.update(rule, path, lambda _: GROUPS[kind](group.rules)))  # type: ignore[attr-defined]
+        group: All | AnyOf = self._node(path, All, AnyOf)
+        self._edit(lambda rule: paths.update(rule, path, lambda _: GROUPS[kind](group.rules)))
 
     def remove(self, path: str) -> None:
         """Remove a rule, filter or step. Removing the rule inside a NOT removes the NOT;
@@ -208,8 +218,8 @@ class RuleEditor:
             self.remove(path[: -len(".not")])
             return
         owner, key, index = paths.split(path)
-        self._node(path)
-        if key == "sequence" and len(self._node(owner, Sequence).steps) <= 2:  # type: ignore[attr-defined]
+        self._node(path, Node)
+        if key == "sequence" and len(self._node(owner, Sequence).steps) <= 2:
             raise EditError("a sequence needs at least two steps; remove the whole sequence instead")
 
         def without(items: list) -> list:
@@ -220,14 +230,15 @@ class RuleEditor:
     @staticmethod
     def _without_empty_where(rule: Rule, owner: str, key: str) -> Rule:
         # No filters left means "no where" in the document, not an empty list.
-        if key == "where" and not paths.get(rule, owner).where:  # type: ignore[attr-defined]
+        filtered = paths.node_at(rule, owner)
+        if key == "where" and isinstance(filtered, (Event, Step)) and not filtered.where:
             return paths.update(rule, owner, lambda node: replace(node, where=None))
         return rule
 
     def duplicate(self, path: str) -> str:
         """Copy a rule, filter or step right after itself; returns the copy's path."""
         owner, key, index = paths.split(path)
-        node = self._node(path)
+        node = self._node(path, Node)
 
         def doubled(items: list) -> list:
             return [*items[: index + 1], node, *items[index + 1 :]]
@@ -238,8 +249,8 @@ class RuleEditor:
     def move(self, path: str, index: int) -> str:
         """Move a rule, filter or step to position ``index`` among its siblings; returns its new path."""
         owner, key, old = paths.split(path)
-        node = self._node(path)
-        siblings = len(getattr(self._node(owner), paths.LIST_FIELDS[key]))
+        node = self._node(path, Node)
+        siblings = len(getattr(self._node(owner, Node), paths.LIST_FIELDS[key]))
         if not 0 <= index < siblings:
             raise EditError(f"cannot move to position {index}; there are {siblings} items")
 
@@ -254,7 +265,7 @@ class RuleEditor:
         """Put the rule at ``path`` inside a new ``all``, ``any`` or ``not``; returns the new node's path."""
         node = self._node(path, Rule)
         if kind == "not":
-            wrapper: Rule = Not(node)  # type: ignore[arg-type]
+            wrapper: Rule = Not(node)
         elif kind in GROUPS:
             wrapper = GROUPS[kind]((node,))
         else:
@@ -264,11 +275,11 @@ class RuleEditor:
 
     def unwrap(self, path: str) -> str:
         """Replace a NOT, or a group of exactly one rule, by the rule inside; returns its path."""
-        node = self._node(path, All, AnyOf, Not)
+        node: All | AnyOf | Not = self._node(path, All, AnyOf, Not)
         if isinstance(node, Not):
             inner = node.rule
-        elif len(node.rules) == 1:  # type: ignore[attr-defined]
-            inner = node.rules[0]  # type: ignore[attr-defined]
+        elif len(node.rules) == 1:
+            inner = node.rules[0]
         else:
             raise EditError("only a group with a single rule can be ungrouped")
         self._edit(lambda rule: paths.update(rule, path, lambda _: inner))
@@ -287,8 +298,8 @@ class RuleEditor:
 
     def set_op(self, path: str, op: str) -> None:
         """Pick the comparison; the value is kept, reshaped for the new operator where it fits."""
-        node = self._node(path, Attribute, Prop, Event)
-        value = node.comparison[1] if isinstance(node, Event) else node.value  # type: ignore[attr-defined]
+        node: Attribute | Prop | Event = self._node(path, Attribute, Prop, Event)
+        value = node.comparison[1] if isinstance(node, Event) else node.value
         type_ = compared_type(self.catalog, self._segment.rule, path, node)
         self._set(path, (Attribute, Prop, Event), op=op, value=adapt_value(value, op, type_))
 
@@ -321,8 +332,8 @@ class RuleEditor:
         wanted = aggregate_property_types(fn)
         if wanted is None:
             prop = None
-        elif prop is None and event.aggregate is not None:  # type: ignore[attr-defined]
-            prop = event.aggregate.property  # type: ignore[attr-defined]
+        elif prop is None and event.aggregate is not None:
+            prop = event.aggregate.property
         self._set(path, (Event,), aggregate=None if fn == "count" else Aggregate(fn, prop))
 
     def set_window(
@@ -343,28 +354,28 @@ class RuleEditor:
         if last is not None:
             window: Last | Since | Between | None = Last(last)
         elif since is not None:
-            window = Since(freeze(since))  # type: ignore[arg-type]
+            window = Since(_time(since))
         elif between is not None:
             start, end = between
-            window = Between(freeze(start), freeze(end))  # type: ignore[arg-type]
+            window = Between(_time(start), _time(end))
         else:
             window = None
         self._set(path, (Event, Sequence), window=window)
 
     def add_where(self, path: str, prop: str = "", op: str = "", value: Any = UNSET) -> str:
         """Add a property filter to an event condition or a sequence step; returns its path."""
-        node = self._node(path, Event, Step)
-        index = len(node.where or ())  # type: ignore[attr-defined]
+        node: Event | Step = self._node(path, Event, Step)
+        index = len(node.where or ())
         new = Prop(prop, op, as_value(value))
         self._edit(lambda rule: paths.update(rule, path, lambda n: replace(n, where=(*(n.where or ()), new))))
-        return paths.where_path(path, node, index)  # type: ignore[arg-type]
+        return paths.where_path(path, node, index)
 
     # --- sequences ----------------------------------------------------------------------
 
     def add_step(self, path: str, event: str = "") -> str:
         """Add a step at the end of a sequence; returns its path."""
         sequence = self._node(path, Sequence)
-        index = len(sequence.steps)  # type: ignore[attr-defined]
+        index = len(sequence.steps)
         self._edit(lambda rule: paths.update_list(rule, path, "sequence", lambda steps: [*steps, Step(event)]))
         return paths.child(path, "sequence", index)
 

@@ -20,10 +20,12 @@ import ibis.expr.types as ir
 
 from workbench.errors import NotFound
 from workbench.expr.catalog import Catalog
-from workbench.expr.compile import Compiler, compile_segment, tables
+from workbench.expr.compile import tables
+from workbench.expr.context import CompileContext
 from workbench.expr.emptiness import ZERO_WHEN_EMPTY
 from workbench.expr.rules import All, AnyOf, Attribute, Event, Not, Rule, Segment, Sequence, Step
 from workbench.expr.timeutil import parse_instant
+from workbench.expr.visitor import Visitor
 from workbench.store.workspace import SegmentLike, Workspace
 
 AGGREGATE_WORDS = {
@@ -83,6 +85,31 @@ def _conditions(rule: Rule) -> list[Rule]:
     return list(found)
 
 
+class _Verdicts(Visitor[Verdict]):
+    """Decides the groups of a tree from the verdicts of its conditions."""
+
+    def __init__(self, met: set[Rule], evidence: dict[Rule, str]) -> None:
+        self.met = met
+        self.evidence = evidence
+
+    def visit_All(self, rule: All) -> Verdict:  # noqa: N802 - named after the node class it visits
+        children = tuple(self.visit(r) for r in rule.rules)
+        return Verdict(rule, all(c.met for c in children), children=children)
+
+    def visit_AnyOf(self, rule: AnyOf) -> Verdict:  # noqa: N802 - named after the node class it visits
+        children = tuple(self.visit(r) for r in rule.rules)
+        return Verdict(rule, any(c.met for c in children), children=children)
+
+    def visit_Not(self, rule: Not) -> Verdict:  # noqa: N802 - named after the node class it visits
+        inner = self.visit(rule.rule)
+        return Verdict(rule, not inner.met, children=(inner,))
+
+    def condition(self, rule: Rule) -> Verdict:
+        return Verdict(rule, rule in self.met, self.evidence.get(rule, ""))
+
+    visit_Attribute = visit_Event = visit_Sequence = visit_InSegment = visit_InList = condition  # noqa: N815 - named after the node classes they visit
+
+
 class _Explainer:
     def __init__(self, workspace: Workspace, segment: Segment, contact_id: str, as_of: datetime) -> None:
         self.workspace = workspace
@@ -90,7 +117,9 @@ class _Explainer:
         self.segment = segment
         self.contact_id = contact_id
         self.as_of = as_of
-        self.compiler = Compiler(self.catalog, as_of, workspace.segment)
+        self.context = CompileContext(self.catalog, workspace.segment, workspace.dialect)
+        # the values shown are read by DuckDB's dialect of the compiler's parts, as they always were
+        self.compiler = self.context.in_dialect("duckdb").compiler(as_of)
 
     def run(self) -> Verdict:
         contact = self._contact()
@@ -104,17 +133,7 @@ class _Explainer:
             if isinstance(condition, Attribute):
                 label = self.catalog.fields[condition.field].label
                 evidence[condition] = f"{label}: {format_value(contact[condition.field])}"
-        return self._verdict(self.segment.rule, met, evidence)
-
-    def _verdict(self, rule: Rule, met: set[Rule], evidence: dict[Rule, str]) -> Verdict:
-        if isinstance(rule, (All, AnyOf)):
-            children = tuple(self._verdict(r, met, evidence) for r in rule.rules)
-            holds = (all if isinstance(rule, All) else any)(c.met for c in children)
-            return Verdict(rule, holds, children=children)
-        if isinstance(rule, Not):
-            inner = self._verdict(rule.rule, met, evidence)
-            return Verdict(rule, not inner.met, children=(inner,))
-        return Verdict(rule, rule in met, evidence.get(rule, ""))
+        return _Verdicts(met, evidence).visit(self.segment.rule)
 
     def _contact(self) -> dict:
         contacts = tables(self.catalog)["contacts"]
@@ -130,13 +149,7 @@ class _Explainer:
             return set()
         parts = []
         for i, condition in enumerate(conditions):
-            members = compile_segment(
-                condition,
-                catalog=self.catalog,
-                as_of=self.as_of,
-                resolve=self.workspace.segment,
-                dialect=self.workspace.dialect,
-            )
+            members = self.context.members(condition, self.as_of)
             parts.append(
                 members.filter(members.contact_id == self.contact_id).select(tag=ibis.literal(i, type="int64"))
             )
