@@ -153,11 +153,8 @@ class Staging:
         con = _engine(self.directory / "spill")
         try:
             every = con.read_parquet([str(p) for p in self.parts])
-            repeated = every.group_by(list(keys)).aggregate(n=every.count(), first=every[ORDER_COLUMN].min())
-            repeated = repeated.filter(repeated.n > 1)
-            later = every.join(repeated, list(keys)).filter(lambda t: t[ORDER_COLUMN] != t.first)
             dropped_path = self.directory / "dropped.parquet"
-            con.to_parquet(later.select(ORDER_COLUMN), dropped_path)
+            con.to_parquet(_later_repeats(every, list(keys)).select(ORDER_COLUMN), dropped_path)
             dropped = pq.read_metadata(dropped_path).num_rows
             kept = every if not dropped else every.anti_join(con.read_parquet(str(dropped_path)), ORDER_COLUMN)
             names: dict[str, int] = {}
@@ -171,6 +168,20 @@ class Staging:
             con.disconnect()
         staged = Staged(tuple(self.parts), dropped_path if dropped else None, self.added - dropped, names, anonymous)
         return staged, dropped
+
+
+def _later_repeats(every: ir.Table, keys: list[str]) -> ir.Table:
+    """The rows of ``every`` whose key an earlier row (by ``ORDER_COLUMN``) has.
+
+    Rows are grouped first by a 64-bit hash of their key, whose fixed width DuckDB
+    aggregates and spills in little memory (grouping 200M event ids as text ran out of a
+    2 GB limit); only rows whose hash repeats are grouped by the key itself."""
+    key = every[keys[0]] if len(keys) == 1 else ibis.struct({k: every[k] for k in keys})
+    hashed = every.select(*keys, ORDER_COLUMN, h=key.hash())
+    counts = hashed.group_by("h").aggregate(n=hashed.count())
+    suspects = hashed.semi_join(counts.filter(counts.n > 1), "h").drop("h")
+    firsts = suspects.group_by(keys).aggregate(first=suspects[ORDER_COLUMN].min())
+    return suspects.join(firsts, keys).filter(lambda t: t[ORDER_COLUMN] != t.first)
 
 
 @contextmanager
