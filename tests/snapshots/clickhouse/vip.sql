@@ -51,4 +51,4 @@ FROM (
     ON "t4"."contact_id" = "t6"."cid"
 ) AS "t7"
 WHERE
-  COALESCE(COALESCE("t7"."ev0", 0) > toDecimal128(1000.0000, 4), FALSE)
+  COALESCE(COALESCE("t7"."ev0", 0) > CAST('1000.0000' AS Nullable(Decimal(38, 4))), FALSE)

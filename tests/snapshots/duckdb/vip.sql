@@ -49,4 +49,4 @@ FROM (
     ON "t4"."contact_id" = "t6"."cid"
 ) AS "t7"
 WHERE
-  COALESCE(COALESCE("t7"."ev0", 0) > CAST(1000.0000 AS DECIMAL(38, 4)), FALSE)
+  COALESCE(COALESCE("t7"."ev0", 0) > CAST('1000.0000' AS DECIMAL(38, 4)), FALSE)
