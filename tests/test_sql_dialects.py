@@ -1,7 +1,7 @@
 """Generated SQL per dialect: snapshots to review changes, and the ClickHouse SQL run in chdb.
 
-Set ``UPDATE_SNAPSHOTS=1`` to rewrite the snapshot files after a deliberate change, then
-review the diff like any other code change.
+Set ``UPDATE_SNAPSHOTS=1`` to write the snapshot files after a deliberate change, then review
+the diff like any other code change; a missing snapshot fails the test.
 """
 
 from __future__ import annotations
@@ -47,9 +47,11 @@ def cli_sql(sample, segment_id: str, dialect: str) -> str:
 def test_sql_snapshot(sample, segment_id, dialect):
     sql = cli_sql(sample, segment_id, dialect)
     path = SNAPSHOTS / dialect / f"{segment_id}.sql"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sql, encoding="utf-8")
+    # a missing snapshot fails: writing it here would compare the SQL with itself
+    assert path.exists(), f"no snapshot {path}: write it with UPDATE_SNAPSHOTS=1 and review it"
     assert sql == path.read_text(encoding="utf-8"), f"generated SQL changed: review and UPDATE_SNAPSHOTS=1 {path}"
 
 

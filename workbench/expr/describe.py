@@ -107,7 +107,9 @@ class Describer:
             joiner = " and " if isinstance(rule, All) else " or "
             return joiner.join(self.nested(r) for r in rule.rules)
         if isinstance(rule, Not):
-            return f"not {self.nested(rule.rule)}"
+            inner = self.nested(rule.rule)
+            # membership sentences are negated in their verb: "is not on list 'x'", not "not is on list"
+            return f"is not {inner.removeprefix('is ')}" if inner.startswith("is ") else f"not {inner}"
         if isinstance(rule, Attribute):
             return f"{self.field_label(rule.field)} {describe_comparison(rule.op, rule.value)}"
         if isinstance(rule, Event):
