@@ -34,8 +34,8 @@ from ibis.backends import BaseBackend
 
 from workbench.collector import journal, tables
 from workbench.collector.rows import EVENT_SCHEMA, LINK_SCHEMA, Lessons, ipc_table
-from workbench.store.dml import delete_where
 from workbench.store.importer import Prepared
+from workbench.store.statements import delete_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from workbench.store.connection import transaction
-from workbench.store.dml import delete_where
 from workbench.store.schema import TIMESTAMP
+from workbench.store.statements import delete_where
 from workbench.store.workspace import Workspace
 
 KEYS_TABLE = "wb_collector_keys"

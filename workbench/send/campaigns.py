@@ -12,8 +12,7 @@ import pyarrow as pa
 from workbench.errors import NotFound, WorkbenchError
 from workbench.send.tables import CAMPAIGNS, ensure_tables, table
 from workbench.store.connection import transaction
-from workbench.store.dml import insert_arrow
-from workbench.store.statements import update_where
+from workbench.store.statements import insert_arrow, update_where
 from workbench.store.workspace import Workspace
 
 CAMPAIGN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")

@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from workbench.send.sendlog import owner_alive, this_host
 from workbench.send.tables import SCHEDULERS
 from workbench.store.connection import transaction
-from workbench.store.dml import delete_where
-from workbench.store.statements import insert_new, update_where
+from workbench.store.statements import delete_where, insert_new, update_where
 from workbench.store.workspace import Workspace
 
 ONCE_WINDOW = timedelta(minutes=5)

@@ -41,8 +41,7 @@ from workbench.send.heartbeat import beat, forget
 from workbench.send.sendlog import process_alive, this_host
 from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables, table
 from workbench.store.connection import transaction
-from workbench.store.dml import delete_where
-from workbench.store.statements import insert_new, update_where
+from workbench.store.statements import delete_where, insert_new, update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)

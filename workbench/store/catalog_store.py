@@ -25,10 +25,9 @@ from ibis.backends import BaseBackend
 from workbench.errors import WorkbenchError
 from workbench.expr.catalog import STANDARD_FIELDS, Catalog, EventType, Field
 from workbench.expr.operators import TYPES
-from workbench.store.dml import add_column, delete_where
 from workbench.store.reads import fetch, internal_table
 from workbench.store.schema import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
-from workbench.store.statements import execute, update_where
+from workbench.store.statements import add_column, delete_where, execute, update_where
 
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

@@ -14,9 +14,9 @@ from ibis.backends import BaseBackend
 from workbench.errors import NotFound
 from workbench.expr.rules import InSegment, Segment
 from workbench.store.catalog_store import bump
-from workbench.store.dml import delete_where
 from workbench.store.reads import fetch, internal_table
 from workbench.store.schema import LIST_MEMBERS, LISTS, SEGMENTS
+from workbench.store.statements import delete_where
 
 
 @dataclass(frozen=True)

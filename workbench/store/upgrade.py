@@ -14,8 +14,8 @@ import sqlglot.expressions as exp
 from ibis.backends import BaseBackend
 
 from workbench.expr.dialects import AMOUNT_LIMIT, EXPONENT_PLACES
-from workbench.store.dml import alter_column_type
 from workbench.store.schema import MONEY
+from workbench.store.statements import alter_column_type
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,6 @@ from workbench.expr.wrap import count_of, sorted_by_contact
 from workbench.store import catalog_store, changes, clickhouse, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
-from workbench.store.dml import analyze, create_index, delete_matching, insert_rows
 from workbench.store.layout import (
     compact_events,
     events_since_compaction,
@@ -43,6 +42,7 @@ from workbench.store.layout import (
     worth_compacting,
 )
 from workbench.store.schema import CANONICAL, INTERNAL
+from workbench.store.statements import analyze, create_index, delete_matching, fetch_rows, insert_rows
 
 if TYPE_CHECKING:
     from workbench.store.importer import Prepared
@@ -657,26 +657,13 @@ def run_sql(con: BaseBackend, sql: str) -> list[tuple]:
     Compiled segments are SQL text (see ``workbench.expr.template``); wrapping them in
     Ibis again would cost the compile time the cache saves.
     """
-    return _run(con, sql)[1]
+    return fetch_rows(con, sql)[1]
 
 
 def query_frame(con: BaseBackend, sql: str) -> pd.DataFrame:
     """The result of SQL text as a DataFrame."""
-    columns, rows = _run(con, sql)
+    columns, rows = fetch_rows(con, sql)
     return pd.DataFrame(rows, columns=columns)
-
-
-def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of SQL text, on each engine's own driver."""
-    if con.name == "duckdb":
-        result = con.con.execute(sql)
-        return [d[0] for d in result.description], result.fetchall()
-    if con.name == "postgres":
-        with con.con.cursor() as cursor:
-            cursor.execute(sql)
-            return [d.name for d in cursor.description], cursor.fetchall()
-    result = con.con.query(sql)
-    return list(result.column_names), list(result.result_rows)
 
 
 def _touched(kind: str, staged: ir.Table, fresh: ir.Table) -> ir.Table:
