@@ -54,7 +54,7 @@ def create_write_key(ws: Workspace, name: str) -> tuple[WriteKey, str]:
     record = WriteKey(key_id="k_" + secrets.token_hex(4), name=name, created_at=datetime.now(UTC))
     tables.insert_rows(
         ws,
-        tables.KEYS_TABLE,
+        tables.KEYS,
         [{"key_id": record.key_id, "name": name, "key_hash": key_hash(key), "created_at": record.created_at}],
     )
     log.info("created write key %s (%s)", record.key_id, name)
@@ -64,7 +64,7 @@ def create_write_key(ws: Workspace, name: str) -> tuple[WriteKey, str]:
 def list_write_keys(ws: Workspace) -> list[WriteKey]:
     """Every write key, oldest first."""
     tables.ensure_tables(ws)
-    rows = tables.read_rows(ws, tables.KEYS_TABLE)
+    rows = tables.read_rows(ws, tables.KEYS)
     keys = [_record(r) for r in rows]
     return sorted(keys, key=lambda k: (k.created_at, k.key_id))
 
@@ -74,7 +74,7 @@ def revoke_write_key(ws: Workspace, key_id: str) -> None:
     known = {k.key_id for k in list_write_keys(ws)}
     if key_id not in known:
         raise NotFound(f"no write key {key_id!r}; keys: {', '.join(sorted(known)) or 'none'}")
-    tables.delete_rows(ws, tables.KEYS_TABLE, key_id=key_id)
+    tables.delete_rows(ws, tables.KEYS, key_id=key_id)
     log.info("revoked write key %s", key_id)
 
 
@@ -106,7 +106,7 @@ class KeyRing:
     def refresh(self) -> None:
         """Read the keys again (a running collector does so in the background)."""
         with self._lock:
-            rows = tables.read_rows(self.ws, tables.KEYS_TABLE)
+            rows = tables.read_rows(self.ws, tables.KEYS)
             self._by_hash = {r["key_hash"]: _record(r) for r in rows}
             self._read_at = time.monotonic()
 
@@ -142,7 +142,7 @@ class KeyRing:
 
     def _look_up(self, digest: str) -> WriteKey | None:
         with self.ws.connector.reading() as con:
-            keys = con.table(tables.KEYS_TABLE)
+            keys = con.table(tables.KEYS.name)
             rows = con.to_pyarrow(keys.filter(keys.key_hash == digest)).to_pylist()
         if not rows:
             self._missed[digest] = time.monotonic()

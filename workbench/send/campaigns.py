@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from workbench.errors import NotFound, WorkbenchError
-from workbench.send.tables import CAMPAIGNS, ensure_tables, table
+from workbench.send.tables import CAMPAIGNS, SEND_LOG, ensure_tables
 from workbench.store.connection import transaction
 from workbench.store.statements import insert_arrow, update_where
 from workbench.store.workspace import Workspace
@@ -88,7 +88,7 @@ def get_campaign(ws: Workspace, campaign_id: str) -> Campaign:
     """A stored campaign; ``NotFound`` names the stored ones."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_campaigns")).to_pylist()
+        rows = con.to_pyarrow(CAMPAIGNS.unbound()).to_pylist()
     by_id = {r["campaign_id"]: Campaign(**r) for r in rows}
     if campaign_id not in by_id:
         known = ", ".join(sorted(by_id)) or "none"
@@ -99,7 +99,7 @@ def get_campaign(ws: Workspace, campaign_id: str) -> Campaign:
 def list_campaigns(ws: Workspace) -> list[Campaign]:
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_campaigns").order_by("campaign_id")).to_pylist()
+        rows = con.to_pyarrow(CAMPAIGNS.unbound().order_by("campaign_id")).to_pylist()
     return [Campaign(**r) for r in rows]
 
 
@@ -127,13 +127,13 @@ def define_campaign(
     now = datetime.now(UTC)
     wanted = Campaign(campaign_id, name or campaign_id, _segment_ref(segment), channel, str(template_path), now, now)
     with ws.connector.writing() as con, transaction(con):
-        campaigns = con.table("wb_campaigns")
+        campaigns = con.table(CAMPAIGNS.name)
         found = con.to_pyarrow(campaigns.filter(campaigns.campaign_id == campaign_id)).to_pylist()
         if found:
             stored = Campaign(**found[0])
             if stored.same_definition(wanted):
                 return stored
-            log = con.table("wb_send_log")
+            log = con.table(SEND_LOG.name)
             if int(con.execute(log.filter(log.campaign_id == campaign_id).count())):
                 raise WorkbenchError(
                     f"campaign {campaign_id!r} already sent as segment {stored.segment}, channel {stored.channel}, "
@@ -142,11 +142,11 @@ def define_campaign(
                 )
             update_where(
                 con,
-                "wb_campaigns",
+                CAMPAIGNS.name,
                 {"segment": wanted.segment, "channel": channel, "template": wanted.template, "updated_at": now},
                 campaign_id=campaign_id,
             )
             return Campaign(campaign_id, stored.name, wanted.segment, channel, wanted.template, stored.created_at, now)
-        row = pa.Table.from_pylist([wanted.__dict__], schema=CAMPAIGNS.to_pyarrow())
-        insert_arrow(con, "wb_campaigns", row)
+        row = pa.Table.from_pylist([wanted.__dict__], schema=CAMPAIGNS.schema.to_pyarrow())
+        insert_arrow(con, CAMPAIGNS.name, row)
     return wanted

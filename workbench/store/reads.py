@@ -14,13 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from workbench.store.schema import INTERNAL
 from workbench.store.statements import fetch_arrow
-
-
-def internal_table(name: str) -> ir.Table:
-    """An unbound table of the workbench's own schema."""
-    return ibis.table(INTERNAL[name], name=name)
 
 
 @lru_cache(maxsize=256)

@@ -129,14 +129,6 @@ EVENT_PROPERTIES = ibis.schema(
 SETTINGS = ibis.schema({"key": dt.String(nullable=False), "value": dt.String(nullable=False)})
 
 CANONICAL = {"contacts": CONTACTS, "events": EVENTS, "identities": IDENTITIES}
-INTERNAL = {
-    "wb_segments": SEGMENTS,
-    "wb_lists": LISTS,
-    "wb_list_members": LIST_MEMBERS,
-    "wb_contact_fields": CONTACT_FIELDS,
-    "wb_event_properties": EVENT_PROPERTIES,
-    "wb_settings": SETTINGS,
-}
 
 # Event columns that rules may name as properties, with their catalog types.
 EVENT_COLUMN_TYPES = {

@@ -25,6 +25,7 @@ from workbench.expr.catalog import FIELD_DTYPES
 from workbench.store.connection import transaction
 
 if TYPE_CHECKING:
+    from workbench.store.tables import Table
     from workbench.store.workspace import Workspace
 
 
@@ -109,25 +110,26 @@ def delete_in(con: BaseBackend, table: str, column: str, values: Sequence[Any], 
 _present: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connector -> tables known to exist
 
 
-def create_missing(ws: Workspace, tables: Mapping[str, ibis.Schema], unique_keys: Mapping[str, Sequence[str]]) -> None:
+def create_missing(ws: Workspace, tables: Sequence[Table]) -> None:
     """Create the tables that do not exist yet, each with a unique index on its key (idempotent).
 
     Checked under a read lock first, so the usual case (all there) never waits for a writer;
     once seen, tables are remembered for the workspace's connector (they are never dropped).
     """
+    names = {t.name for t in tables}
     present = _present.setdefault(ws.connector, set())
-    if set(tables) <= present:
+    if names <= present:
         return
     with ws.connector.reading() as con:
-        if set(tables) <= set(con.list_tables()):
-            present.update(tables)
+        if names <= set(con.list_tables()):
+            present.update(names)
             return
     with ws.connector.writing() as con, transaction(con):
         existing = set(con.list_tables())
-        for name, schema in tables.items():
-            if name not in existing:
-                con.create_table(name, schema=schema)
-                create_unique_index(con, name, unique_keys[name])
+        for table in tables:
+            if table.name not in existing:
+                con.create_table(table.name, schema=table.schema)
+                create_unique_index(con, table.name, table.key)
 
 
 def create_unique_index(con: BaseBackend, name: str, columns: Sequence[str]) -> None:
@@ -135,16 +137,13 @@ def create_unique_index(con: BaseBackend, name: str, columns: Sequence[str]) -> 
     _create_index(con, f"ux_{name}", name, columns, unique=True)
 
 
-def insert_new(
-    con: BaseBackend, table: str, schema: ibis.Schema, row: Mapping[str, Any], key: str | Sequence[str]
-) -> bool:
-    """Insert ``row`` unless ``table`` has a row with the same ``key`` (a column or several);
-    whether it was inserted. Call inside the write transaction that must see no other such row."""
-    existing = con.table(table)
-    keys = [key] if isinstance(key, str) else list(key)
-    if int(con.execute(existing.filter(*[existing[k] == row[k] for k in keys]).count())):
+def insert_new(con: BaseBackend, table: Table, row: Mapping[str, Any]) -> bool:
+    """Insert ``row`` unless ``table`` has a row with the same key; whether it was inserted.
+    Call inside the write transaction that must see no other such row."""
+    existing = con.table(table.name)
+    if int(con.execute(existing.filter(*[existing[k] == row[k] for k in table.key]).count())):
         return False
-    con.insert(table, ibis.memtable(pa.Table.from_pylist([dict(row)], schema=schema.to_pyarrow())))
+    con.insert(table.name, ibis.memtable(table.arrow([row])))
     return True
 
 

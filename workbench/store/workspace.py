@@ -41,8 +41,9 @@ from workbench.store.layout import (
     stored_in_order,
     worth_compacting,
 )
-from workbench.store.schema import CANONICAL, INTERNAL
+from workbench.store.schema import CANONICAL
 from workbench.store.statements import analyze, create_index, delete_matching, fetch_rows, insert_rows
+from workbench.store.tables import INTERNAL, LIST_MEMBERS
 
 if TYPE_CHECKING:
     from workbench.store.importer import Prepared
@@ -61,7 +62,7 @@ POSTGRES_INDEXES = (
     ("events", ("name", "ts")),
     ("events", ("anonymous_id",)),
     ("identities", ("anonymous_id", "linked_at")),
-    ("wb_list_members", ("list_id", "contact_id")),
+    (LIST_MEMBERS.name, LIST_MEMBERS.key),
 )
 
 

@@ -11,7 +11,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.store.connection import transaction
 from workbench.store.statements import delete_in, insert_new, update_where
 from workbench.store.workspace import Workspace
-from workbench.triggers.tables import TRACKED, TRIGGERS, ensure_tables, table
+from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, TRIGGERS, ensure_tables
 from workbench.triggers.targets import Resolver, read_policy, system_resolver
 
 TRIGGER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -58,7 +58,7 @@ def track(ws: Workspace, segment_id: str, *, now: datetime | None = None) -> boo
     ws.segment(segment_id)  # NotFound for an unknown id
     row = {"segment_id": segment_id, "since": now or datetime.now(UTC), "baseline_at": None, "evaluated_at": None}
     with ws.connector.writing() as con, transaction(con):
-        return insert_new(con, "wb_tracked", TRACKED, row, "segment_id")
+        return insert_new(con, TRACKED, row)
 
 
 def untrack(ws: Workspace, segment_id: str) -> None:
@@ -68,15 +68,15 @@ def untrack(ws: Workspace, segment_id: str) -> None:
     if users:
         raise WorkbenchError(f"segment {segment_id!r} is used by trigger(s) {', '.join(users)}; remove them first")
     with ws.connector.writing() as con, transaction(con):
-        delete_in(con, "wb_tracked", "segment_id", [segment_id])
-        delete_in(con, "wb_membership", "segment_id", [segment_id])
+        delete_in(con, TRACKED.name, "segment_id", [segment_id])
+        delete_in(con, MEMBERSHIP.name, "segment_id", [segment_id])
 
 
 def tracked_segments(ws: Workspace) -> dict[str, dict]:
     """segment id -> its ``wb_tracked`` row."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_tracked")).to_pylist()
+        rows = con.to_pyarrow(TRACKED.unbound()).to_pylist()
     return {r["segment_id"]: r for r in rows}
 
 
@@ -142,7 +142,7 @@ def add_trigger(
         "created_at": trigger.created_at,
     }
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, "wb_triggers", TRIGGERS, row, "trigger_id"):
+        if not insert_new(con, TRIGGERS, row):
             raise WorkbenchError(f"trigger {trigger_id!r} exists; remove it first or choose another id")
     return trigger
 
@@ -151,7 +151,7 @@ def list_triggers(ws: Workspace) -> list[Trigger]:
     """Every trigger, ordered by id."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_triggers").order_by("trigger_id")).to_pylist()
+        rows = con.to_pyarrow(TRIGGERS.unbound().order_by("trigger_id")).to_pylist()
     return [_read(row) for row in rows]
 
 
@@ -168,12 +168,12 @@ def remove_trigger(ws: Workspace, trigger_id: str) -> None:
     with ws.connector.writing() as con, transaction(con):
         update_where(
             con,
-            "wb_trigger_jobs",
+            JOBS.name,
             {"status": "cancelled", "detail": "trigger removed", "updated_at": datetime.now(UTC)},
             trigger_id=trigger_id,
             status="pending",
         )
-        delete_in(con, "wb_triggers", "trigger_id", [trigger_id])
+        delete_in(con, TRIGGERS.name, "trigger_id", [trigger_id])
 
 
 def _read(row: dict) -> Trigger:
