@@ -7,14 +7,13 @@ the diff like any other code change; a missing snapshot fails the test.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
 from tests.chdb_store import ChdbStore
-from tests.sample_store import build
+from tests.sample_store import SNAPSHOTS, build
 from tests.world import event_table
 from workbench.cli import main
 from workbench.expr.catalog import EventType
@@ -22,7 +21,6 @@ from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import example_segment_files
 from workbench.store.schema import CONTACTS, IDENTITIES
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 EXAMPLES = [p.stem for p in example_segment_files()]
 AS_OF = SAMPLE_AS_OF.isoformat()
 
