@@ -13,8 +13,9 @@ import ibis.expr.datatypes as dt
 
 from workbench.store import catalog_store
 from workbench.store.connection import transaction
+from workbench.store.registry import Registry
 from workbench.store.schema import TIMESTAMP
-from workbench.store.statements import create_missing, delete_where
+from workbench.store.statements import create_missing
 from workbench.store.tables import Table
 from workbench.store.workspace import Workspace
 
@@ -48,6 +49,8 @@ JOURNAL = Table(
 
 TABLES = (KEYS, JOURNAL)
 
+KEY_REGISTRY = Registry(KEYS, "write key", "keys")
+
 SETTING_PREFIX = "collector."
 """The collector's keys in the store's settings table (``wb_settings``) start with this."""
 
@@ -61,18 +64,6 @@ def read_rows(ws: Workspace, table: Table) -> list[dict]:
     """Every row of one of the collector's tables (they are small)."""
     with ws.connector.reading() as con:
         return con.to_pyarrow(con.table(table.name)).to_pylist()
-
-
-def insert_rows(ws: Workspace, table: Table, rows: list[dict]) -> None:
-    """Append rows to one of the collector's tables in one transaction."""
-    with ws.connector.writing() as con, transaction(con):
-        con.insert(table.name, ibis.memtable(table.arrow(rows)))
-
-
-def delete_rows(ws: Workspace, table: Table, **equals: str) -> None:
-    """Delete the rows whose columns equal the given values."""
-    with ws.connector.writing() as con, transaction(con):
-        delete_where(con, table.name, **equals)
 
 
 def read_settings(ws: Workspace) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from workbench.errors import NotFound, WorkbenchError
-from workbench.send.tables import CAMPAIGNS, SEND_LOG, ensure_tables
+from workbench.send.tables import CAMPAIGN_REGISTRY, CAMPAIGNS, SEND_LOG, ensure_tables
 from workbench.store.connection import transaction
 from workbench.store.statements import insert_arrow, update_where
 from workbench.store.workspace import Workspace
@@ -88,19 +88,13 @@ def get_campaign(ws: Workspace, campaign_id: str) -> Campaign:
     """A stored campaign; ``NotFound`` names the stored ones."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(CAMPAIGNS.unbound()).to_pylist()
-    by_id = {r["campaign_id"]: Campaign(**r) for r in rows}
-    if campaign_id not in by_id:
-        known = ", ".join(sorted(by_id)) or "none"
-        raise NotFound(f"no campaign {campaign_id!r}; campaigns: {known}")
-    return by_id[campaign_id]
+        return Campaign(**CAMPAIGN_REGISTRY.get(con, campaign_id))
 
 
 def list_campaigns(ws: Workspace) -> list[Campaign]:
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(CAMPAIGNS.unbound().order_by("campaign_id")).to_pylist()
-    return [Campaign(**r) for r in rows]
+        return [Campaign(**r) for r in CAMPAIGN_REGISTRY.rows(con)]
 
 
 def define_campaign(

@@ -33,15 +33,15 @@ import ibis
 import pyarrow as pa
 from croniter import croniter
 
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.expr.timeutil import zone
 from workbench.send.audit import RunFiles, run_send_notebook
 from workbench.send.campaigns import check_campaign_id, define_campaign, get_campaign
 from workbench.send.heartbeat import beat, forget
 from workbench.send.sendlog import process_alive, this_host
-from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables
+from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULE_REGISTRY, ensure_tables
 from workbench.store.connection import transaction
-from workbench.store.statements import delete_where, insert_new, update_where
+from workbench.store.statements import update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -121,25 +121,20 @@ def add_schedule(
     )
     row = {**schedule.__dict__, "options": json.dumps(schedule.options, sort_keys=True)}
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, SCHEDULES, row):
-            raise WorkbenchError(f"schedule {schedule.schedule_id!r} exists; remove it first or pick another --id")
+        SCHEDULE_REGISTRY.add(con, row, retry="pick another --id")
     return schedule
 
 
 def list_schedules(ws: Workspace) -> list[Schedule]:
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(SCHEDULES.unbound().order_by("schedule_id")).to_pylist()
-    return [_read(r) for r in rows]
+        return [_read(r) for r in SCHEDULE_REGISTRY.rows(con)]
 
 
 def remove_schedule(ws: Workspace, schedule_id: str) -> None:
     ensure_tables(ws)
     with ws.connector.writing() as con, transaction(con):
-        schedules = con.table(SCHEDULES.name)
-        if not int(con.execute(schedules.filter(schedules.schedule_id == schedule_id).count())):
-            raise NotFound(f"no schedule {schedule_id!r}")
-        delete_where(con, SCHEDULES.name, schedule_id=schedule_id)
+        SCHEDULE_REGISTRY.remove(con, schedule_id)
 
 
 Runner = Callable[[Schedule, Firing], None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.datatypes as dt
 
+from workbench.store.registry import Registry
 from workbench.store.schema import TIMESTAMP
 from workbench.store.statements import create_missing
 from workbench.store.tables import Table
@@ -126,6 +127,9 @@ SCHEDULERS = Table(
 )
 
 TABLES = (CAMPAIGNS, SEND_RUNS, SEND_LOG, SCHEDULES, SCHEDULE_FIRINGS, SCHEDULERS)
+
+CAMPAIGN_REGISTRY = Registry(CAMPAIGNS, "campaign", "campaigns")
+SCHEDULE_REGISTRY = Registry(SCHEDULES, "schedule", "schedules")
 
 
 def ensure_tables(ws: Workspace) -> None:

@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.store.connection import transaction
 from workbench.store.statements import delete_in, insert_new, update_where
 from workbench.store.workspace import Workspace
-from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, TRIGGERS, ensure_tables
+from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, TRIGGER_REGISTRY, ensure_tables
 from workbench.triggers.targets import Resolver, read_policy, system_resolver
 
 TRIGGER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -142,8 +142,7 @@ def add_trigger(
         "created_at": trigger.created_at,
     }
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, TRIGGERS, row):
-            raise WorkbenchError(f"trigger {trigger_id!r} exists; remove it first or choose another id")
+        TRIGGER_REGISTRY.add(con, row)
     return trigger
 
 
@@ -151,21 +150,21 @@ def list_triggers(ws: Workspace) -> list[Trigger]:
     """Every trigger, ordered by id."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(TRIGGERS.unbound().order_by("trigger_id")).to_pylist()
-    return [_read(row) for row in rows]
+        return [_read(row) for row in TRIGGER_REGISTRY.rows(con)]
 
 
 def get_trigger(ws: Workspace, trigger_id: str) -> Trigger:
-    by_id = {t.trigger_id: t for t in list_triggers(ws)}
-    if trigger_id not in by_id:
-        raise NotFound(f"no trigger {trigger_id!r}; triggers: {', '.join(by_id) or 'none'}")
-    return by_id[trigger_id]
+    """A trigger; ``NotFound`` names the triggers there are."""
+    ensure_tables(ws)
+    with ws.connector.reading() as con:
+        return _read(TRIGGER_REGISTRY.get(con, trigger_id))
 
 
 def remove_trigger(ws: Workspace, trigger_id: str) -> None:
     """Delete a trigger; its pending jobs are cancelled, its history of jobs stays."""
-    get_trigger(ws, trigger_id)
+    ensure_tables(ws)
     with ws.connector.writing() as con, transaction(con):
+        TRIGGER_REGISTRY.get(con, trigger_id)
         update_where(
             con,
             JOBS.name,
@@ -173,7 +172,7 @@ def remove_trigger(ws: Workspace, trigger_id: str) -> None:
             trigger_id=trigger_id,
             status="pending",
         )
-        delete_in(con, TRIGGERS.name, "trigger_id", [trigger_id])
+        TRIGGER_REGISTRY.remove(con, trigger_id)
 
 
 def _read(row: dict) -> Trigger:

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from workbench.errors import WorkbenchError
+from workbench.store.registry import Registry
 from workbench.store.schema import TIMESTAMP
 from workbench.store.statements import create_missing
 from workbench.store.tables import Table
@@ -100,6 +101,8 @@ LEASES = Table(
 )
 
 TABLES = (TRACKED, MEMBERSHIP, TRIGGERS, JOBS, LEASES)
+
+TRIGGER_REGISTRY = Registry(TRIGGERS, "trigger", "triggers")
 
 
 def ensure_tables(ws: Workspace) -> None:
