@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def snapshot(dialect: str, segment_id: str) -> str:
+    """The reviewed SQL of a sample segment at the sample's instant (``tests/snapshots``), as the
+    CLI prints it; written only by ``UPDATE_SNAPSHOTS=1`` in ``test_sql_dialects.py``."""
+    return (SNAPSHOTS / dialect / f"{segment_id}.sql").read_text(encoding="utf-8")
 
 
 @dataclass

@@ -48,6 +48,7 @@ from workbench.sample.load import load_sample
 from workbench.send import Campaign, SendPolicy, get_campaign, list_schedules, prepare_send
 from workbench.send.heartbeat import beat
 from workbench.send.recipients import CONTACT_REASONS
+from workbench.send.tables import CAMPAIGNS, SEND_LOG
 from workbench.store.workspace import Workspace
 from workbench.widgets import SegmentBuilder
 
@@ -170,7 +171,15 @@ def test_overlap_is_one_query_whatever_the_number_of_segments(ws, monkeypatch):
     assert len(sent) == 1
 
 
-@pytest.mark.parametrize("chosen", [(), ("vip",), ("vip", "vip"), tuple(f"s{i}" for i in range(7))])
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        pytest.param((), id="none"),
+        pytest.param(("vip",), id="one"),
+        pytest.param(("vip", "vip"), id="one-twice"),
+        pytest.param(tuple(f"s{i}" for i in range(7)), id="seven"),
+    ],
+)
 def test_overlap_takes_two_to_six_segments(ws, chosen):
     with pytest.raises(WorkbenchError, match="Choose 2 to 6 segments"):
         compute_overlap(Evaluator.read(ws), chosen, AS_OF)
@@ -489,11 +498,12 @@ def test_a_page_opened_later_counts_again_what_changed_meanwhile(ws):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("gdansk", {"target_city"}),  # accents do not matter
-        ("VIP", {"vip"}),
-        ("purchase 3 months", {"vip"}),  # every word, anywhere: name, id, description, English
-        ("push_ignored", {"push_ignored"}),
-        ("no such thing", set()),
+        pytest.param("gdansk", {"target_city"}, id="without-accents"),
+        pytest.param("VIP", {"vip"}, id="upper-case"),
+        # every word, anywhere: name, id, description, English
+        pytest.param("purchase 3 months", {"vip"}, id="words-anywhere"),
+        pytest.param("push_ignored", {"push_ignored"}, id="id"),
+        pytest.param("no such thing", set(), id="nothing"),
     ],
 )
 def test_searching_the_library(app, text, expected):
@@ -540,13 +550,13 @@ def test_delete_is_refused_with_the_reason_while_a_segment_uses_it(ws, app):
 def test_delete_is_refused_while_a_campaign_sends_to_it(ws, app):
     campaigns = pa.table({"campaign_id": ["black-friday"], "segment": ["birthday"], "channel": ["email"]})
     with ws.connector.writing() as con:
-        con.create_table("wb_campaigns", ibis.memtable(campaigns))
+        con.create_table(CAMPAIGNS.name, ibis.memtable(campaigns))
     try:
         with pytest.raises(WorkbenchError, match="campaign 'black-friday' sends to it"):
             app.library.delete("birthday")
     finally:
         with ws.connector.writing() as con:
-            con.drop_table("wb_campaigns")
+            con.drop_table(CAMPAIGNS.name)
 
 
 def test_a_segment_saved_in_the_builder_appears_counted_in_the_library(ws, app):
@@ -838,7 +848,7 @@ def test_a_test_run_writes_the_outbox_and_sends_nothing(small, monkeypatch):
     written = sorted(path.stem for path in (folder / "outbox" / "hello-dry").glob("*.eml"))
     assert written == sorted(expected)
     assert "Test run of hello-dry: 4 messages written to the outbox" in html.unescape(sending.status.value)
-    log = ws.table("wb_send_log").to_pylist()
+    log = ws.table(SEND_LOG.name).to_pylist()
     assert not [row for row in log if row["campaign_id"] == "hello-dry"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.reference import evaluate
-from tests.sample_store import build
+from tests.sample_store import build, snapshot
 from workbench.cli import main
 from workbench.sample import SAMPLE_AS_OF
 
@@ -68,7 +68,7 @@ def test_members_lines_csv_and_parquet(sample, run, tmp_path):
 def test_sql_per_dialect(run, dialect):
     result = run("sql", "vip", "--dialect", dialect, "--as-of", AS_OF)
     assert result.exit_code == 0
-    assert "SELECT" in result.output and "events" in result.output
+    assert result.output == snapshot(dialect, "vip")
 
 
 def test_segment_library_commands(run, tmp_path):

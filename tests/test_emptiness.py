@@ -18,31 +18,47 @@ SEQUENCE = {"sequence": [{"event": "add_to_cart"}, {"not": {"event": "purchase"}
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        (BOUGHT, False),
-        (NEVER_BOUGHT, True),
-        ({"event": "purchase", "op": "lt", "value": 3}, True),
-        ({"event": "purchase", "op": "between", "value": [0, 2]}, True),
-        ({"event": "purchase", "op": "between", "value": [1, 2]}, False),
-        ({"event": "purchase", "op": "ne", "value": 0}, False),
-        ({"event": "purchase", "op": "ne", "value": 5}, True),
-        ({"event": "purchase", "aggregate": {"fn": "sum", "property": "amount"}, "op": "gt", "value": 1000}, False),
-        ({"event": "purchase", "aggregate": {"fn": "sum", "property": "amount"}, "op": "lte", "value": 10}, True),
+        pytest.param(BOUGHT, False, id="bought"),
+        pytest.param(NEVER_BOUGHT, True, id="never-bought"),
+        pytest.param({"event": "purchase", "op": "lt", "value": 3}, True, id="count-lt-3"),
+        pytest.param({"event": "purchase", "op": "between", "value": [0, 2]}, True, id="count-between-0-2"),
+        pytest.param({"event": "purchase", "op": "between", "value": [1, 2]}, False, id="count-between-1-2"),
+        pytest.param({"event": "purchase", "op": "ne", "value": 0}, False, id="count-ne-0"),
+        pytest.param({"event": "purchase", "op": "ne", "value": 5}, True, id="count-ne-5"),
+        pytest.param(
+            {"event": "purchase", "aggregate": {"fn": "sum", "property": "amount"}, "op": "gt", "value": 1000},
+            False,
+            id="sum-gt-1000",
+        ),
+        pytest.param(
+            {"event": "purchase", "aggregate": {"fn": "sum", "property": "amount"}, "op": "lte", "value": 10},
+            True,
+            id="sum-lte-10",
+        ),
         # none: every comparison false, its negation true
-        ({"event": "purchase", "aggregate": {"fn": "avg", "property": "amount"}, "op": "lt", "value": 10}, False),
-        ({"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "is_set"}, False),
-        ({"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "is_not_set"}, True),
-        ({"not": BOUGHT}, True),
-        ({"not": NEVER_BOUGHT}, False),
-        ({"all": [BOUGHT, CITY]}, False),
-        ({"all": [NEVER_BOUGHT, CITY]}, None),
-        ({"any": [BOUGHT, CITY]}, None),
-        ({"any": [BOUGHT, {"event": "app_open"}]}, False),
-        ({"any": [BOUGHT, NEVER_BOUGHT]}, True),
-        (CITY, None),
+        pytest.param(
+            {"event": "purchase", "aggregate": {"fn": "avg", "property": "amount"}, "op": "lt", "value": 10},
+            False,
+            id="avg-lt-10",
+        ),
+        pytest.param(
+            {"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "is_set"}, False, id="last-time-is-set"
+        ),
+        pytest.param(
+            {"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "is_not_set"}, True, id="last-time-is-not-set"
+        ),
+        pytest.param({"not": BOUGHT}, True, id="not-bought"),
+        pytest.param({"not": NEVER_BOUGHT}, False, id="not-never-bought"),
+        pytest.param({"all": [BOUGHT, CITY]}, False, id="all-bought-city"),
+        pytest.param({"all": [NEVER_BOUGHT, CITY]}, None, id="all-never-bought-city"),
+        pytest.param({"any": [BOUGHT, CITY]}, None, id="any-bought-city"),
+        pytest.param({"any": [BOUGHT, {"event": "app_open"}]}, False, id="any-bought-app-open"),
+        pytest.param({"any": [BOUGHT, NEVER_BOUGHT]}, True, id="any-bought-never-bought"),
+        pytest.param(CITY, None, id="city"),
         # a sequence reads events of its own: a contact without the pass's events may match it
-        (SEQUENCE, None),
-        ({"all": [SEQUENCE, BOUGHT]}, False),
-        ({"in_list": "friends"}, None),
+        pytest.param(SEQUENCE, None, id="sequence"),
+        pytest.param({"all": [SEQUENCE, BOUGHT]}, False, id="all-sequence-bought"),
+        pytest.param({"in_list": "friends"}, None, id="in-list"),
     ],
 )
 def test_answer_for_a_contact_without_events(rule, expected):

@@ -362,7 +362,14 @@ def test_contact_values_and_defaults(tmp_path):
     )
 
 
-@pytest.mark.parametrize(("kind", "schema"), [("contacts", CONTACTS), ("events", EVENTS), ("identities", IDENTITIES)])
+@pytest.mark.parametrize(
+    ("kind", "schema"),
+    [
+        pytest.param("contacts", CONTACTS, id="contacts"),
+        pytest.param("events", EVENTS, id="events"),
+        pytest.param("identities", IDENTITIES, id="identities"),
+    ],
+)
 def test_output_has_exactly_the_target_schema(tmp_path, kind, schema):
     header = {"contacts": "contact_id,created_at", "events": "source,name,ts", "identities": "anonymous_id,contact_id"}
     prepared = run(tmp_path, kind, header[kind] + "\n")
@@ -456,23 +463,26 @@ def test_identical_rows_without_id_are_one_event(tmp_path):
 @pytest.mark.parametrize(
     ("kind", "text", "kept", "duplicates"),
     [
-        (
+        pytest.param(
             "contacts",
             "contact_id,email,created_at\nc1,first@x,2026-01-01\nc2,,2026-01-01\nc1,second@x,2026-01-01\nc1,third@x,2026-01-01\n",
             [("c1", "first@x"), ("c2", None)],
             2,
+            id="contacts",
         ),
-        (
+        pytest.param(
             "events",
             "event_id,source,name,ts\ne1,web,first,2026-01-01\ne1,web,second,2026-01-02\ne2,web,other,2026-01-01\n",
             [("e1", "first"), ("e2", "other")],
             1,
+            id="events",
         ),
-        (
+        pytest.param(
             "identities",
             "anonymous_id,contact_id,linked_at\na1,c1,2026-01-01\na1,c2,2026-01-01\na1,c1,2026-02-01\n",
             [("a1", "c1"), ("a1", "c2")],
             1,
+            id="identities",
         ),
     ],
 )

@@ -173,8 +173,9 @@ DESCRIBE_CASES = {
                 {"any": [{"in_segment": "vip"}, {"not": {"in_list": "x"}}]},
             ]
         },
-        "city is A and (is in segment 'vip' or not is on list 'x')",
+        "city is A and (is in segment 'vip' or is not on list 'x')",
     ),
+    "not-in-segment": ({"not": {"in_segment": "vip"}}, "is not in segment 'vip'"),
     "empty": ({"any": []}, "no one"),
     "last-time": (
         {"event": "purchase", "aggregate": {"fn": "last_time"}, "op": "not_within_last", "value": "90d"},

@@ -16,6 +16,7 @@ from workbench.app.launch_schedule import scheduler_status
 from workbench.send import Scheduler, running_schedulers
 from workbench.send.heartbeat import SchedulerSeen
 from workbench.send.sendlog import this_host
+from workbench.send.tables import SCHEDULERS
 from workbench.store.statements import update_where
 from workbench.store.workspace import Workspace, connect
 
@@ -34,7 +35,7 @@ def never(_schedule, _firing) -> None:
 def test_no_scheduler_before_any_ran_and_reading_creates_nothing(ws):
     assert running_schedulers(ws, T) == []
     with ws.connector.reading() as con:
-        assert "wb_schedulers" not in con.list_tables()
+        assert SCHEDULERS.name not in con.list_tables()
     status = scheduler_status([], T)
     assert "No scheduler is running" in status and "workbench scheduler" in status
 
@@ -72,7 +73,7 @@ def test_run_forever_removes_its_heartbeat_on_a_clean_stop(ws):
         stop.set()
         thread.join(timeout=30)
     assert running_schedulers(ws) == []
-    assert ws.table("wb_schedulers").num_rows == 0
+    assert ws.table(SCHEDULERS.name).num_rows == 0
 
 
 def test_a_once_scheduler_counts_for_a_few_minutes_though_its_process_ended(ws):
@@ -104,7 +105,7 @@ def test_a_day_old_heartbeat_is_forgotten_by_the_next_tick(ws):
     old.tick()
     later = T + timedelta(days=2)
     with ws.connector.writing() as con:  # as if another scheduler, long gone, had left it
-        update_where(con, "wb_schedulers", {"pid": 1}, host=this_host(), pid=os.getpid())
+        update_where(con, SCHEDULERS.name, {"pid": 1}, host=this_host(), pid=os.getpid())
     Scheduler(ws, never, clock=lambda: later).tick()
-    rows = ws.table("wb_schedulers").to_pylist()
+    rows = ws.table(SCHEDULERS.name).to_pylist()
     assert [(r["pid"], r["seen_at"]) for r in rows] == [(os.getpid(), later)]

@@ -61,6 +61,7 @@ from workbench.send import (
     select_audience,
     use_tracker,
 )
+from workbench.send.tables import SCHEDULE_FIRINGS, SEND_LOG, SEND_RUNS
 from workbench.send.tracking import track_text
 from workbench.store.workspace import Workspace
 
@@ -264,7 +265,7 @@ def test_provider_adapter_retries_5xx_and_records_4xx(ws, tmp_path, monkeypatch,
         else:
             assert body["title"] == f"Hej {first_name}"
 
-    log = {r["contact_id"]: r for r in Workspace(ws.url.url).table("wb_send_log").to_pylist()}
+    log = {r["contact_id"]: r for r in Workspace(ws.url.url).table(SEND_LOG.name).to_pylist()}
     assert log[flaky]["status"] == "sent" and log[flaky]["attempts"] == 3
     assert log[refused]["status"] == "failed" and log[refused]["reason"].startswith("HTTP 400")
     assert report.summary() | {"run_id": None} == {
@@ -330,7 +331,7 @@ def test_run_killed_mid_send_then_rerun_sends_exactly_the_rest(ws, tmp_path, mon
     delivered = Counter(sink.recipients)
     assert set(delivered.values()) == {1}  # no duplicates
     assert sorted(delivered) == sorted(rows.contact(c)["email"] for c in recipients)  # no misses
-    log = ws.table("wb_send_log").to_pylist()
+    log = ws.table(SEND_LOG.name).to_pylist()
     assert sorted(r["contact_id"] for r in log if r["status"] == "sent") == recipients
     assert sent_events(ws, "crash", "email_sent") == recipients
 
@@ -349,7 +350,7 @@ def test_unknown_variable_is_refused_before_anything_is_sent(ws, tmp_path):
     assert result.exit_code == 2
     assert "subject: unknown variable 'contact.frist_name' (did you mean 'contact.first_name'?)" in result.output
     assert "nothing was sent" in result.output
-    assert not runs.exists() and ws.table("wb_send_log").num_rows == 0
+    assert not runs.exists() and ws.table(SEND_LOG.name).num_rows == 0
 
 
 @pytest.mark.parametrize(
@@ -403,7 +404,7 @@ def test_tracking_hook_rewrites_links_and_adds_the_pixel_in_a_dry_run(ws, tmp_pa
     assert f'href="https://shop.example/unsubscribe?c=dry&amp;u={contact_id}"' in html  # never tracked
     assert tracked in message.get_body(("plain",)).get_content()
     # a dry run records nothing
-    assert ws.table("wb_send_log").num_rows == 0 and ws.table("wb_send_runs").num_rows == 0
+    assert ws.table(SEND_LOG.name).num_rows == 0 and ws.table(SEND_RUNS.name).num_rows == 0
     assert sent_events(ws, "dry", "email_sent") == []
 
 
@@ -455,7 +456,7 @@ def test_schedule_fires_once_at_its_time_even_with_two_schedulers(ws, tmp_path):
     now["t"] = datetime(2026, 12, 14, 8, 5, tzinfo=UTC)
     tick_all()
     assert [c for c, _ in calls] == ["weekly-20261130-0900", "weekly-20261214-0900"]
-    firings = sorted(ws.table("wb_schedule_firings").to_pylist(), key=lambda r: r["due_at"])
+    firings = sorted(ws.table(SCHEDULE_FIRINGS.name).to_pylist(), key=lambda r: r["due_at"])
     assert [(f["due_at"].date().isoformat(), f["status"]) for f in firings] == [
         ("2026-11-30", "done"),
         ("2026-12-07", "missed"),

@@ -50,9 +50,10 @@ from workbench.send import (
     write_recipients,
 )
 from workbench.send.limits import MAX_OUTPUT_CHARS, MAX_RANGE, MAX_STEPS, MAX_VALUE_CHARS
+from workbench.send.tables import SEND_LOG
 from workbench.store.workspace import Workspace
 from workbench.triggers import Dispatcher, Watcher, add_trigger
-from workbench.triggers.tables import table
+from workbench.triggers.tables import JOBS
 
 NO_CAPS = SendPolicy(None, None, None)
 INJECTED = "victim@evil.example"
@@ -131,7 +132,7 @@ def test_a_line_break_in_a_name_or_address_fails_that_contact_alone_and_a_rerun_
         assert "excluded (failed_earlier): 2" in again.output
 
     # the send log, the journal and the audit record hold the failures with their reasons
-    log = {r["contact_id"]: r for r in ws.table("wb_send_log").to_pylist()}
+    log = {r["contact_id"]: r for r in ws.table(SEND_LOG.name).to_pylist()}
     assert {c: (log[c]["status"], log[c]["reason"], log[c]["attempts"]) for c in REASONS} == {
         c: ("failed", reason, 0) for c, reason in REASONS.items()
     }
@@ -167,7 +168,7 @@ def test_the_first_recipients_values_breaking_the_template_stop_neither_the_prev
         result = CliRunner().invoke(main, send, env=sink.env(), catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert len(sink.messages) == len(recipients) - 1
-    log = {r["contact_id"]: r for r in ws.table("wb_send_log").to_pylist()}
+    log = {r["contact_id"]: r for r in ws.table(SEND_LOG.name).to_pylist()}
     assert (log[first]["status"], log[first]["reason"]) == (
         "failed",
         "template: part 'text': ZeroDivisionError: integer division or modulo by zero",
@@ -204,7 +205,7 @@ def test_a_dry_run_reports_the_contacts_whose_messages_cannot_be_written_and_wri
     outcome = {r["contact_id"]: (r["status"], r["failure_reason"]) for r in listed if r["excluded_reason"] is None}
     assert {c: outcome.pop(c) for c in REASONS} == {c: ("failed", reason) for c, reason in REASONS.items()}
     assert set(outcome.values()) == {("dry_run", None)}
-    assert ws.table("wb_send_log").num_rows == 0  # a dry run records nothing
+    assert ws.table(SEND_LOG.name).num_rows == 0  # a dry run records nothing
 
 
 # --- templates that would take gigabytes -----------------------------------------------------------------
@@ -271,7 +272,7 @@ def test_a_template_past_its_limits_whoever_the_recipient_is_refused_before_anyt
     assert result.exit_code == 2, result.output
     assert "goes past the rendering limits whoever the recipient; nothing was sent" in result.output
     assert f"subject: {reason}" in result.output
-    assert not runs.exists() and ws.table("wb_send_log").num_rows == 0
+    assert not runs.exists() and ws.table(SEND_LOG.name).num_rows == 0
 
 
 @pytest.mark.parametrize(
@@ -368,7 +369,7 @@ def test_a_triggered_send_fails_the_contact_with_a_line_break_and_sends_to_the_o
         assert sorted(sink.recipients) == ["ala@example.org", "cel@example.org"]
         assert not any(INJECTED in headers_of(m) for m in sink.messages)
     with ws.connector.reading() as con:
-        jobs = {j["contact_id"]: j for j in con.to_pyarrow(table("wb_trigger_jobs")).to_pylist()}
+        jobs = {j["contact_id"]: j for j in con.to_pyarrow(JOBS.unbound()).to_pylist()}
     assert (jobs["bea"]["status"], jobs["bea"]["detail"]) == ("failed", "subject: contains a line break (U+000D)")
     assert {jobs[c]["status"] for c in ("ala", "cel")} == {"sent"}
 
@@ -460,6 +461,6 @@ def test_any_text_in_a_templates_fields_is_sent_or_fails_with_a_reason_and_the_c
         sent = sorted(c for c, d in result.outcomes.items() if d.status == "sent")
         received = sorted(m["Message-ID"] for m in sink.messages[before:])
         assert received == sorted(f"<wb.anything.{c}@shop.example>" for c in sent)  # one message each, no more
-        log = {r["contact_id"]: r["status"] for r in ws.table("wb_send_log").to_pylist()}
+        log = {r["contact_id"]: r["status"] for r in ws.table(SEND_LOG.name).to_pylist()}
         assert log == {c: d.status for c, d in result.outcomes.items()}
         ws.close()

@@ -1,20 +1,19 @@
 """Generated SQL per dialect: snapshots to review changes, and the ClickHouse SQL run in chdb.
 
-Set ``UPDATE_SNAPSHOTS=1`` to rewrite the snapshot files after a deliberate change, then
-review the diff like any other code change.
+Set ``UPDATE_SNAPSHOTS=1`` to write the snapshot files after a deliberate change, then review
+the diff like any other code change; a missing snapshot fails the test.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
 from tests.chdb_store import ChdbStore
-from tests.sample_store import build
+from tests.sample_store import SNAPSHOTS, build
 from tests.world import event_table
 from workbench.cli import main
 from workbench.expr.catalog import EventType
@@ -22,7 +21,6 @@ from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import example_segment_files
 from workbench.store.schema import CONTACTS, IDENTITIES
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 EXAMPLES = [p.stem for p in example_segment_files()]
 AS_OF = SAMPLE_AS_OF.isoformat()
 
@@ -47,9 +45,11 @@ def cli_sql(sample, segment_id: str, dialect: str) -> str:
 def test_sql_snapshot(sample, segment_id, dialect):
     sql = cli_sql(sample, segment_id, dialect)
     path = SNAPSHOTS / dialect / f"{segment_id}.sql"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sql, encoding="utf-8")
+    # a missing snapshot fails: writing it here would compare the SQL with itself
+    assert path.exists(), f"no snapshot {path}: write it with UPDATE_SNAPSHOTS=1 and review it"
     assert sql == path.read_text(encoding="utf-8"), f"generated SQL changed: review and UPDATE_SNAPSHOTS=1 {path}"
 
 

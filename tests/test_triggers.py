@@ -44,7 +44,7 @@ from workbench.triggers import (
     untrack,
     verify_signature,
 )
-from workbench.triggers.tables import table
+from workbench.triggers.tables import JOBS
 
 ABANDONED = "sample_data/segments/abandoned_cart.json"
 
@@ -70,7 +70,7 @@ def watcher_for(ws, clock, tmp_path, smtp=None, **kwargs) -> Watcher:
 
 def jobs(ws) -> list[dict]:
     with ws.connector.reading() as con:
-        return con.to_pyarrow(table("wb_trigger_jobs").order_by(["contact_id", "seq", "change"])).to_pylist()
+        return con.to_pyarrow(JOBS.unbound().order_by(["contact_id", "seq", "change"])).to_pylist()
 
 
 # --- entry, exit, re-entry ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tests.trigger_support import RECENT_CART, REMINDER_TEMPLATE, Clock, campaig
 from workbench.collector import create_write_key
 from workbench.send import SendSettings
 from workbench.triggers import Dispatcher, Watcher, add_trigger, tracked_segments
-from workbench.triggers.tables import table
+from workbench.triggers.tables import JOBS
 
 ROOT = Path(__file__).resolve().parents[1]
 ABANDONED = ROOT / "sample_data/segments/abandoned_cart.json"
@@ -42,7 +42,7 @@ def wait_for(condition, timeout: float, what: str, log: Path | None = None) -> N
 
 def job_statuses(ws) -> Counter:
     with ws.connector.reading() as con:
-        return Counter(con.to_pyarrow(table("wb_trigger_jobs").select("status")).column(0).to_pylist())
+        return Counter(con.to_pyarrow(JOBS.unbound().select("status")).column(0).to_pylist())
 
 
 def test_a_watcher_killed_mid_send_and_restarted_sends_each_triggered_message_exactly_once(tmp_path):

@@ -35,7 +35,7 @@ from workbench.triggers import (
     list_triggers,
     webhook_allowed_hosts,
 )
-from workbench.triggers.tables import table
+from workbench.triggers.tables import JOBS
 from workbench.triggers.targets import TargetPolicy
 from workbench.triggers.webhooks import checked_poster
 
@@ -88,7 +88,7 @@ def dns(**answers: ipaddress.IPv4Address | ipaddress.IPv6Address):
 
 def jobs(ws) -> list[dict]:
     with ws.connector.reading() as con:
-        return con.to_pyarrow(table("wb_trigger_jobs").order_by(["trigger_id", "contact_id"])).to_pylist()
+        return con.to_pyarrow(JOBS.unbound().order_by(["trigger_id", "contact_id"])).to_pylist()
 
 
 def recent_cart_shop(path: Path) -> Workspace:

@@ -20,8 +20,8 @@ import pyarrow as pa
 from workbench.expr.catalog import Catalog, EventType, Field
 from workbench.store import catalog_store
 from workbench.store.connection import transaction
-from workbench.store.dml import insert_arrow
 from workbench.store.schema import CONTACTS, EVENTS, IDENTITIES
+from workbench.store.statements import insert_arrow
 from workbench.store.workspace import Workspace
 
 UTC = UTC

@@ -35,7 +35,7 @@ DEFAULT_SEED = 7
 _PACKAGE = Path(workbench.__file__).resolve().parent
 # What decides the rows: the generator and the loader. The importer and the schema are left
 # out on purpose (they change for speed, not for content); ``--rebuild`` forces a new store.
-_SOURCES = ("sample/generate.py", "sample/load.py")
+_SOURCES = ("sample/vocabulary.py", "sample/arrays.py", "sample/simulation.py", "sample/writer.py", "sample/load.py")
 
 
 def generator_version() -> str:

@@ -26,6 +26,7 @@ from workbench.send import (
     running_schedulers,
 )
 from workbench.send.run import check_template
+from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES
 from workbench.store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def local(instant: datetime, tz: str) -> str:
 def stored_schedules(ws: Workspace) -> list[Schedule]:
     """The schedules in the store; opening the app does not create the send tables."""
     with ws.connector.reading() as con:
-        if "wb_schedules" not in con.list_tables():
+        if SCHEDULES.name not in con.list_tables():
             return []
     return list_schedules(ws)
 
@@ -79,9 +80,9 @@ def stored_schedules(ws: Workspace) -> list[Schedule]:
 def latest_firing(ws: Workspace) -> dict | None:
     """The most recent occurrence any scheduler claimed (``wb_schedule_firings``), or None."""
     with ws.connector.reading() as con:
-        if "wb_schedule_firings" not in con.list_tables():
+        if SCHEDULE_FIRINGS.name not in con.list_tables():
             return None
-        firings = con.table("wb_schedule_firings")
+        firings = con.table(SCHEDULE_FIRINGS.name)
         rows = con.to_pyarrow(firings.order_by(firings.claimed_at.desc()).limit(1)).to_pylist()
     return rows[0] if rows else None
 

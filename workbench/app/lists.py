@@ -23,7 +23,7 @@ from workbench.app.text import folded, plural
 from workbench.csvsafe import neutralise_frame
 from workbench.errors import WorkbenchError
 from workbench.expr.rules import SLUG_RE
-from workbench.store.schema import LIST_MEMBERS
+from workbench.store.tables import LIST_MEMBERS
 from workbench.store.workspace import Workspace
 
 OPERATIONS = {
@@ -41,11 +41,6 @@ UNMATCHED_SHOWN = 5
 def slugify(text: str) -> str:
     """An id from a name: ``"Klienci z Łodzi, 30 XI"`` → ``"klienci-z-lodzi-30-xi"``."""
     return re.sub(r"[^a-z0-9_]+", "-", folded(text)).strip("-")
-
-
-def list_members() -> ir.Table:
-    """The unbound table of every list's members."""
-    return ibis.table(LIST_MEMBERS, name="wb_list_members")
 
 
 def check_list_id(list_id: str) -> str:
@@ -67,7 +62,7 @@ def combine_lists(workspace: Workspace, operation: str, first: str, second: str)
     for list_id in (first, second):
         if list_id not in known:
             raise WorkbenchError(f"There is no list {list_id!r}.")
-    members = list_members()
+    members = LIST_MEMBERS.unbound()
     a = members.filter(members.list_id == first).select("contact_id")
     b = members.filter(members.list_id == second).select("contact_id")
     combined = {"union": a.union(b, distinct=True), "intersection": a.intersect(b), "difference": a.difference(b)}[
@@ -165,7 +160,7 @@ def list_export(evaluator: Evaluator, list_id: str) -> pd.DataFrame:
     """A list's members with their export columns, by id."""
     if list_id not in evaluator.catalog.lists:
         raise WorkbenchError(f"There is no list {list_id!r}.")
-    members = list_members()
+    members = LIST_MEMBERS.unbound()
     return _with_contact_columns(evaluator, members.filter(members.list_id == list_id).select("contact_id"))
 
 

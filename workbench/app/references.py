@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from workbench.send.tables import CAMPAIGNS
 from workbench.store import library
 from workbench.store.library import SavedSegment
 from workbench.store.workspace import Workspace
-
-CAMPAIGNS_TABLE = "wb_campaigns"  # created by the send package (workbench.send) on first use
-TRIGGERS_TABLE = "wb_triggers"  # created by the trigger package (workbench.triggers) on first use
+from workbench.triggers.tables import TRIGGERS
 
 
 def including(segments: Mapping[str, SavedSegment], segment_id: str) -> set[str]:
@@ -32,12 +31,12 @@ def segments_using(workspace: Workspace, segment_id: str) -> list[str]:
 
 def campaigns_using(workspace: Workspace, segment_id: str) -> list[str]:
     """Ids of campaigns that send to ``segment_id`` (none while no campaign was ever defined)."""
-    return _ids_where(workspace, CAMPAIGNS_TABLE, "campaign_id", segment=segment_id)
+    return _ids_where(workspace, CAMPAIGNS.name, "campaign_id", segment=segment_id)
 
 
 def triggers_using(workspace: Workspace, segment_id: str) -> list[str]:
     """Ids of triggers that fire on ``segment_id``'s entries or exits."""
-    return _ids_where(workspace, TRIGGERS_TABLE, "trigger_id", segment_id=segment_id)
+    return _ids_where(workspace, TRIGGERS.name, "trigger_id", segment_id=segment_id)
 
 
 def _ids_where(workspace: Workspace, table: str, id_column: str, **equals: str) -> list[str]:

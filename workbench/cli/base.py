@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -16,8 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.timeutil import parse_instant
+from workbench.store.workspace import connect
 
 err = Console(stderr=True)
+T = TypeVar("T")
 EXIT_INVALID = 2
 
 
@@ -50,6 +54,32 @@ def command(group: click.Group, name: str | None = None) -> Callable:
         return group.command(name)(run)
 
     return wrap
+
+
+def echo_list(
+    items: Iterable[T], as_json: bool, *, row: Callable[[T], dict], line: Callable[[T], str], ensure_ascii: bool = True
+) -> None:
+    """What a ``list`` command prints: one JSON array of ``row(item)`` with ``--json``, else
+    ``line(item)`` a line each."""
+    if as_json:
+        click.echo(json.dumps([row(item) for item in items], ensure_ascii=ensure_ascii))
+        return
+    for item in items:
+        click.echo(line(item))
+
+
+def remove_command(group: click.Group, remove: str, argument: str, help: str) -> None:
+    """``<group> remove ID``: ``remove`` (``"module:function"``, imported when the command runs
+    so that the CLI starts without the package) deletes the thing by id; prints ``removed ID``."""
+
+    def run(db: str | None, **kwargs: str) -> None:
+        module, function = remove.split(":")
+        item_id = kwargs[argument]
+        getattr(importlib.import_module(module), function)(connect(db), item_id)
+        click.echo(f"removed {item_id}")
+
+    run.__doc__ = help
+    command(group, "remove")(click.argument(argument)(run))
 
 
 def as_of_option(value: str | None) -> datetime | None:

@@ -11,7 +11,7 @@ import click
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench.cli.base import as_of_option, command, err, main, progress_bar
+from workbench.cli.base import as_of_option, command, echo_list, err, main, progress_bar
 from workbench.csvsafe import write_csv
 from workbench.errors import SegmentError
 from workbench.expr.describe import describe
@@ -69,20 +69,18 @@ def segment_list(db: str | None, as_json: bool) -> None:
     """Every saved segment."""
     ws = connect(db)
     catalog = ws.catalog
-    rows = [
-        {
+    echo_list(
+        ws.segments(),
+        as_json,
+        row=lambda s: {
             "id": s.id,
             "name": s.segment.name,
             "updated_at": s.updated_at.isoformat(),
             "rule": describe(s.segment, catalog),
-        }
-        for s in ws.segments()
-    ]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    for row in rows:
-        click.echo(f"{row['id']}\t{row['name']}\t{row['rule']}")
+        },
+        line=lambda s: f"{s.id}\t{s.segment.name}\t{describe(s.segment, catalog)}",
+        ensure_ascii=False,
+    )
 
 
 @command(segment, "show")

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.base import EXIT_INVALID, as_of_option, command, err, fail, main, progress_bar
+from workbench.cli.base import (
+    EXIT_INVALID,
+    as_of_option,
+    command,
+    echo_list,
+    err,
+    fail,
+    main,
+    progress_bar,
+    remove_command,
+)
 from workbench.errors import SegmentError
 from workbench.store.workspace import connect
 
@@ -172,32 +182,27 @@ def schedule_list(db: str | None, as_json: bool) -> None:
     from workbench.send.schedule import list_schedules
 
     now = datetime.now(UTC)
-    rows = [
-        {
+    echo_list(
+        list_schedules(connect(db)),
+        as_json,
+        row=lambda s: {
             "id": s.schedule_id,
             "campaign": s.campaign_id,
             "cron": s.cron,
             "tz": s.tz,
             "each_occurrence": s.each_occurrence,
             "next": s.next_due(now).isoformat(),
-        }
-        for s in list_schedules(connect(db))
-    ]
-    if as_json:
-        click.echo(json.dumps(rows))
-        return
-    for row in rows:
-        click.echo(f"{row['id']}\t{row['campaign']}\t{row['cron']}\t{row['tz']}\tnext {row['next']}")
+        },
+        line=lambda s: f"{s.schedule_id}\t{s.campaign_id}\t{s.cron}\t{s.tz}\tnext {s.next_due(now).isoformat()}",
+    )
 
 
-@command(schedule_group, "remove")
-@click.argument("schedule_id")
-def schedule_remove(db: str | None, schedule_id: str) -> None:
-    """Delete a schedule (its past firings stay as history)."""
-    from workbench.send.schedule import remove_schedule
-
-    remove_schedule(connect(db), schedule_id)
-    click.echo(f"removed {schedule_id}")
+remove_command(
+    schedule_group,
+    "workbench.send.schedule:remove_schedule",
+    "schedule_id",
+    "Delete a schedule (its past firings stay as history).",
+)
 
 
 @command(main, "scheduler")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.base import command, err, main
+from workbench.cli.base import command, echo_list, err, main, remove_command
 from workbench.errors import SegmentError, WorkbenchError
 from workbench.expr.timeutil import Duration
 from workbench.store.workspace import connect
@@ -106,34 +106,28 @@ def trigger_list(db: str | None, as_json: bool) -> None:
     """Every trigger, with what it does."""
     from workbench.triggers import list_triggers
 
-    triggers = list_triggers(connect(db))
-    if as_json:
-        rows = [
-            {
-                "id": t.trigger_id,
-                "segment": t.segment_id,
-                "on": t.on_change,
-                "action": t.action,
-                "target": t.target,
-                "delay_s": t.delay.total_seconds(),
-                "repeat_after_s": t.repeat_after.total_seconds() if t.repeat_after else None,
-            }
-            for t in triggers
-        ]
-        click.echo(json.dumps(rows))
-        return
-    for t in triggers:
-        click.echo(f"{t.trigger_id}\t{t.describe()}")
+    echo_list(
+        list_triggers(connect(db)),
+        as_json,
+        row=lambda t: {
+            "id": t.trigger_id,
+            "segment": t.segment_id,
+            "on": t.on_change,
+            "action": t.action,
+            "target": t.target,
+            "delay_s": t.delay.total_seconds(),
+            "repeat_after_s": t.repeat_after.total_seconds() if t.repeat_after else None,
+        },
+        line=lambda t: f"{t.trigger_id}\t{t.describe()}",
+    )
 
 
-@command(trigger_group, "remove")
-@click.argument("trigger_id")
-def trigger_remove(db: str | None, trigger_id: str) -> None:
-    """Delete a trigger; its pending actions are cancelled."""
-    from workbench.triggers import remove_trigger
-
-    remove_trigger(connect(db), trigger_id)
-    click.echo(f"removed {trigger_id}")
+remove_command(
+    trigger_group,
+    "workbench.triggers:remove_trigger",
+    "trigger_id",
+    "Delete a trigger; its pending actions are cancelled.",
+)
 
 
 @command(trigger_group, "allow-host")

@@ -16,9 +16,9 @@ from workbench.collector.tokens import PUBLIC_URL_SETTING, check_link_target
 from workbench.errors import WorkbenchError
 from workbench.store.workspace import Workspace
 
-ORIGINS_SETTING = "allowed_origins"
-TS_EARLIEST_SETTING = "ts_earliest"
-TS_AHEAD_SETTING = "ts_ahead_s"
+ORIGINS_SETTING = tables.SETTING_PREFIX + "allowed_origins"
+TS_EARLIEST_SETTING = tables.SETTING_PREFIX + "ts_earliest"
+TS_AHEAD_SETTING = tables.SETTING_PREFIX + "ts_ahead_s"
 ANY_ORIGIN = "*"
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from workbench.collector import tables
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
+from workbench.store.connection import transaction
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,9 @@ def create_write_key(ws: Workspace, name: str) -> tuple[WriteKey, str]:
     tables.ensure_tables(ws)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = WriteKey(key_id="k_" + secrets.token_hex(4), name=name, created_at=datetime.now(UTC))
-    tables.insert_rows(
-        ws,
-        tables.KEYS_TABLE,
-        [{"key_id": record.key_id, "name": name, "key_hash": key_hash(key), "created_at": record.created_at}],
-    )
+    row = {"key_id": record.key_id, "name": name, "key_hash": key_hash(key), "created_at": record.created_at}
+    with ws.connector.writing() as con, transaction(con):
+        tables.KEY_REGISTRY.add(con, row)
     log.info("created write key %s (%s)", record.key_id, name)
     return record, key
 
@@ -64,17 +63,16 @@ def create_write_key(ws: Workspace, name: str) -> tuple[WriteKey, str]:
 def list_write_keys(ws: Workspace) -> list[WriteKey]:
     """Every write key, oldest first."""
     tables.ensure_tables(ws)
-    rows = tables.read_rows(ws, tables.KEYS_TABLE)
-    keys = [_record(r) for r in rows]
+    with ws.connector.reading() as con:
+        keys = [_record(r) for r in tables.KEY_REGISTRY.rows(con)]
     return sorted(keys, key=lambda k: (k.created_at, k.key_id))
 
 
 def revoke_write_key(ws: Workspace, key_id: str) -> None:
     """Delete a write key; a running collector refuses it within ``KeyRing.REFRESH_S``."""
-    known = {k.key_id for k in list_write_keys(ws)}
-    if key_id not in known:
-        raise NotFound(f"no write key {key_id!r}; keys: {', '.join(sorted(known)) or 'none'}")
-    tables.delete_rows(ws, tables.KEYS_TABLE, key_id=key_id)
+    tables.ensure_tables(ws)
+    with ws.connector.writing() as con, transaction(con):
+        tables.KEY_REGISTRY.remove(con, key_id)
     log.info("revoked write key %s", key_id)
 
 
@@ -106,7 +104,7 @@ class KeyRing:
     def refresh(self) -> None:
         """Read the keys again (a running collector does so in the background)."""
         with self._lock:
-            rows = tables.read_rows(self.ws, tables.KEYS_TABLE)
+            rows = tables.read_rows(self.ws, tables.KEYS)
             self._by_hash = {r["key_hash"]: _record(r) for r in rows}
             self._read_at = time.monotonic()
 
@@ -142,7 +140,7 @@ class KeyRing:
 
     def _look_up(self, digest: str) -> WriteKey | None:
         with self.ws.connector.reading() as con:
-            keys = con.table(tables.KEYS_TABLE)
+            keys = con.table(tables.KEYS.name)
             rows = con.to_pyarrow(keys.filter(keys.key_hash == digest)).to_pylist()
         if not rows:
             self._missed[digest] = time.monotonic()

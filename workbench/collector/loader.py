@@ -34,13 +34,13 @@ from ibis.backends import BaseBackend
 
 from workbench.collector import journal, tables
 from workbench.collector.rows import EVENT_SCHEMA, LINK_SCHEMA, Lessons, ipc_table
-from workbench.store.dml import delete_where
 from workbench.store.importer import Prepared
+from workbench.store.statements import delete_where, update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-JOURNAL_SETTING = "journal_dir"
+JOURNAL_SETTING = tables.SETTING_PREFIX + "journal_dir"
 MAX_ROUND_RECORDS = 20_000  # records per transaction: a long backlog is stored in steps
 ORPHAN_SCAN_S = 1.0
 
@@ -95,7 +95,7 @@ class Loader:
 
     def _positions_now(self) -> dict[str, int]:
         if self._positions is None:
-            rows = tables.read_rows(self.ws, tables.JOURNAL_TABLE)
+            rows = tables.read_rows(self.ws, tables.JOURNAL)
             self._positions = {r["journal"]: r["loaded_to"] for r in rows}
         return self._positions
 
@@ -251,12 +251,22 @@ def _first_of_each(table: pa.Table, keys: list[str]) -> pa.Table:
 
 
 def _record_positions(con: BaseBackend, ends: dict[str, int], forget: list[str], now: datetime) -> None:
-    """Inside the load's transaction: how far each file is stored; files deleted are forgotten."""
-    for key in [*ends, *forget]:
-        delete_where(con, tables.JOURNAL_TABLE, journal=key)
-    rows = [{"journal": key, "loaded_to": end, "loaded_at": now} for key, end in ends.items()]
+    """Inside the load's transaction: how far each file is stored; files deleted are forgotten.
+
+    A file already known is updated in place: DuckDB refuses a key of the unique index that
+    is deleted and inserted again within one transaction.
+    """
+    for key in forget:
+        delete_where(con, tables.JOURNAL.name, journal=key)
+    positions = con.table(tables.JOURNAL.name)
+    known = (
+        set(con.to_pyarrow(positions.filter(positions.journal.isin(list(ends))).journal).to_pylist()) if ends else set()
+    )
+    for key in known:
+        update_where(con, tables.JOURNAL.name, {"loaded_to": ends[key], "loaded_at": now}, journal=key)
+    rows = [{"journal": key, "loaded_to": end, "loaded_at": now} for key, end in ends.items() if key not in known]
     if rows:
-        con.insert(tables.JOURNAL_TABLE, ibis.memtable(pa.Table.from_pylist(rows, schema=tables.JOURNAL.to_pyarrow())))
+        con.insert(tables.JOURNAL.name, ibis.memtable(tables.JOURNAL.arrow(rows)))
 
 
 def wait_for_collected(ws: Workspace, timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> bool:
@@ -286,7 +296,7 @@ def wait_for_collected(ws: Workspace, timeout: float = 30.0, sleep: Callable[[fl
         loader.close()
     deadline = time.monotonic() + timeout
     while True:
-        stored = {r["journal"]: r["loaded_to"] for r in tables.read_rows(ws, tables.JOURNAL_TABLE)}
+        stored = {r["journal"]: r["loaded_to"] for r in tables.read_rows(ws, tables.JOURNAL)}
         waiting = [key for key, end in ends.items() if stored.get(key, 0) < end and (root / key).exists()]
         if not waiting or all(_only_end_or_torn(root / key, stored.get(key, 0)) for key in waiting):
             return True

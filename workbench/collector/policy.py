@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 from workbench.collector import tables
 from workbench.errors import WorkbenchError
-from workbench.store.reads import fetch, internal_table
+from workbench.store.reads import fetch
 from workbench.store.schema import MESSAGING_EVENTS
+from workbench.store.tables import EVENT_PROPERTIES
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ log = logging.getLogger(__name__)
 MAX_NAME = 64
 NAME_PUNCTUATION = "_.:-"
 DEFAULT_RESERVED = ("purchase", "loyalty_status_change", "consent_change", "unsubscribe")
-RESERVED_SETTING = "browser_reserved_names"
-EVENT_NAMES_SETTING = "max_event_names"
-PROPERTIES_SETTING = "max_properties_per_event"
+RESERVED_SETTING = tables.SETTING_PREFIX + "browser_reserved_names"
+EVENT_NAMES_SETTING = tables.SETTING_PREFIX + "max_event_names"
+PROPERTIES_SETTING = tables.SETTING_PREFIX + "max_properties_per_event"
 
 
 def name_problem(name: str, what: str = "name") -> str | None:
@@ -175,7 +176,7 @@ class Vocabulary:
         if version != self._version or version == (0, 0):
             names = {}
             with self.ws.connector.reading() as con:
-                for row in fetch(con, internal_table("wb_event_properties")).to_pylist():
+                for row in fetch(con, EVENT_PROPERTIES.unbound()).to_pylist():
                     keys = names.setdefault(row["event"], set())
                     if row["property"] is not None:
                         keys.add(row["property"])

@@ -28,11 +28,12 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from workbench.collector import journal, models, tables
+from workbench.collector import journal, models
 from workbench.collector.journal import JournalWriter
 from workbench.collector.policy import Vocabulary
 from workbench.collector.rows import Lessons, amount_problem, event_links, events_table, ipc_bytes, links_table
 from workbench.errors import ImportFailed, WorkbenchError
+from workbench.store.tables import SETTINGS
 from workbench.store.workspace import ImportReport, Workspace
 
 log = logging.getLogger(__name__)
@@ -317,7 +318,7 @@ class Ingestion:
     def health(self) -> str:
         """The store's kind, after a read that proves it answers (of a tiny table: a health
         check every few seconds must not count a big events table)."""
-        self.ws.query(lambda con: con.table(tables.SETTINGS_TABLE).count())
+        self.ws.query(lambda con: con.table(SETTINGS.name).count())
         return self.ws.url.kind
 
 

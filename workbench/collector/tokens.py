@@ -30,8 +30,8 @@ from workbench.collector import tables
 from workbench.errors import WorkbenchError
 from workbench.store.workspace import Workspace
 
-SECRET_SETTING = "signing_secret"
-PUBLIC_URL_SETTING = "public_url"
+SECRET_SETTING = tables.SETTING_PREFIX + "signing_secret"
+PUBLIC_URL_SETTING = tables.SETTING_PREFIX + "public_url"
 MAX_TOKEN = 8192  # characters; a token longer than any URL we would sign is refused unread
 CLICK_CHANNELS = ("email", "sms")  # SPEC §1: email_click, sms_click
 OPEN, CLICK = "o", "c"
@@ -146,9 +146,6 @@ class TrackingLinks:
     def if_configured(cls, ws: Workspace) -> TrackingLinks | None:
         """The workspace's links when its collector has a public URL, else None; reads only,
         so a send on a workspace without a collector writes nothing here."""
-        with ws.connector.reading() as con:
-            if not set(tables.TABLES) <= set(con.list_tables()):
-                return None
         if not tables.read_settings(ws).get(PUBLIC_URL_SETTING):
             return None
         return cls.for_workspace(ws)

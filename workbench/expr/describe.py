@@ -121,7 +121,9 @@ class Describer(Visitor[str]):
         return joiner.join(self.nested(r) for r in rule.rules)
 
     def visit_Not(self, rule: Not) -> str:  # noqa: N802 - named after the node class it visits
-        return f"not {self.nested(rule.rule)}"
+        inner = self.nested(rule.rule)
+        # membership sentences are negated in their verb: "is not on list 'x'", not "not is on list"
+        return f"is not {inner.removeprefix('is ')}" if inner.startswith("is ") else f"not {inner}"
 
     def visit_Attribute(self, rule: Attribute) -> str:  # noqa: N802 - named after the node class it visits
         return f"{self.field_label(rule.field)} {describe_comparison(rule.op, rule.value)}"

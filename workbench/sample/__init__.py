@@ -1,6 +1,12 @@
-"""Deterministic sample data (a Polish online shop) for demos, docs, tests and benchmarks."""
+"""Deterministic sample data (a Polish online shop) for demos, docs, tests and benchmarks.
 
-from workbench.sample.generate import (
+``vocabulary`` holds the shop (products, pages, people, campaigns), ``arrays`` the vectorised
+helpers, ``simulation`` the contacts and their events drawn batch by batch (``generate``),
+``writer`` the Parquet part files (``write_parquet``) and ``load`` a store filled with them.
+"""
+
+from workbench.sample.simulation import generate
+from workbench.sample.vocabulary import (
     BLOG_CATEGORIES,
     CROSS_SELL_PAIR,
     PRODUCT_CATEGORIES,
@@ -9,9 +15,8 @@ from workbench.sample.generate import (
     Campaign,
     Product,
     campaigns,
-    generate,
-    write_parquet,
 )
+from workbench.sample.writer import write_parquet
 
 __all__ = [
     "BLOG_CATEGORIES",

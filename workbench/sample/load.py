@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from workbench.sample.generate import SAMPLE_AS_OF, write_parquet
+from workbench.sample.vocabulary import SAMPLE_AS_OF
+from workbench.sample.writer import write_parquet
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)

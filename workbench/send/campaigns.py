@@ -10,10 +10,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from workbench.errors import NotFound, WorkbenchError
-from workbench.send.tables import CAMPAIGNS, ensure_tables, table
+from workbench.send.tables import CAMPAIGN_REGISTRY, CAMPAIGNS, SEND_LOG, ensure_tables
 from workbench.store.connection import transaction
-from workbench.store.dml import insert_arrow
-from workbench.store.statements import update_where
+from workbench.store.statements import insert_arrow, update_where
 from workbench.store.workspace import Workspace
 
 CAMPAIGN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -89,19 +88,13 @@ def get_campaign(ws: Workspace, campaign_id: str) -> Campaign:
     """A stored campaign; ``NotFound`` names the stored ones."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_campaigns")).to_pylist()
-    by_id = {r["campaign_id"]: Campaign(**r) for r in rows}
-    if campaign_id not in by_id:
-        known = ", ".join(sorted(by_id)) or "none"
-        raise NotFound(f"no campaign {campaign_id!r}; campaigns: {known}")
-    return by_id[campaign_id]
+        return Campaign(**CAMPAIGN_REGISTRY.get(con, campaign_id))
 
 
 def list_campaigns(ws: Workspace) -> list[Campaign]:
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_campaigns").order_by("campaign_id")).to_pylist()
-    return [Campaign(**r) for r in rows]
+        return [Campaign(**r) for r in CAMPAIGN_REGISTRY.rows(con)]
 
 
 def define_campaign(
@@ -128,13 +121,13 @@ def define_campaign(
     now = datetime.now(UTC)
     wanted = Campaign(campaign_id, name or campaign_id, _segment_ref(segment), channel, str(template_path), now, now)
     with ws.connector.writing() as con, transaction(con):
-        campaigns = con.table("wb_campaigns")
+        campaigns = con.table(CAMPAIGNS.name)
         found = con.to_pyarrow(campaigns.filter(campaigns.campaign_id == campaign_id)).to_pylist()
         if found:
             stored = Campaign(**found[0])
             if stored.same_definition(wanted):
                 return stored
-            log = con.table("wb_send_log")
+            log = con.table(SEND_LOG.name)
             if int(con.execute(log.filter(log.campaign_id == campaign_id).count())):
                 raise WorkbenchError(
                     f"campaign {campaign_id!r} already sent as segment {stored.segment}, channel {stored.channel}, "
@@ -143,11 +136,11 @@ def define_campaign(
                 )
             update_where(
                 con,
-                "wb_campaigns",
+                CAMPAIGNS.name,
                 {"segment": wanted.segment, "channel": channel, "template": wanted.template, "updated_at": now},
                 campaign_id=campaign_id,
             )
             return Campaign(campaign_id, stored.name, wanted.segment, channel, wanted.template, stored.created_at, now)
-        row = pa.Table.from_pylist([wanted.__dict__], schema=CAMPAIGNS.to_pyarrow())
-        insert_arrow(con, "wb_campaigns", row)
+        row = pa.Table.from_pylist([wanted.__dict__], schema=CAMPAIGNS.schema.to_pyarrow())
+        insert_arrow(con, CAMPAIGNS.name, row)
     return wanted

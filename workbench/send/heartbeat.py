@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from workbench.send.sendlog import owner_alive, this_host
 from workbench.send.tables import SCHEDULERS
 from workbench.store.connection import transaction
-from workbench.store.dml import delete_where
-from workbench.store.statements import insert_new, update_where
+from workbench.store.statements import delete_where, insert_new, update_where
 from workbench.store.workspace import Workspace
 
 ONCE_WINDOW = timedelta(minutes=5)
@@ -49,18 +48,18 @@ def beat(ws: Workspace, now: datetime, every_s: float | None) -> None:
     host, pid = this_host(), os.getpid()
     row = {"host": host, "pid": pid, "started_at": now, "seen_at": now, "every_s": every_s}
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, "wb_schedulers", SCHEDULERS, row, ("host", "pid")):
-            update_where(con, "wb_schedulers", {"seen_at": now, "every_s": every_s}, host=host, pid=pid)
-        rows = con.table("wb_schedulers")
+        if not insert_new(con, SCHEDULERS, row):
+            update_where(con, SCHEDULERS.name, {"seen_at": now, "every_s": every_s}, host=host, pid=pid)
+        rows = con.table(SCHEDULERS.name)
         stale = con.to_pyarrow(rows.filter(rows.seen_at < now - FORGET_AFTER).select("host", "pid")).to_pylist()
         for old in stale:
-            delete_where(con, "wb_schedulers", host=old["host"], pid=old["pid"])
+            delete_where(con, SCHEDULERS.name, host=old["host"], pid=old["pid"])
 
 
 def forget(ws: Workspace) -> None:
     """Remove this process's heartbeat (a clean stop)."""
     with ws.connector.writing() as con:
-        delete_where(con, "wb_schedulers", host=this_host(), pid=os.getpid())
+        delete_where(con, SCHEDULERS.name, host=this_host(), pid=os.getpid())
 
 
 def running_schedulers(ws: Workspace, now: datetime | None = None) -> list[SchedulerSeen]:
@@ -68,8 +67,8 @@ def running_schedulers(ws: Workspace, now: datetime | None = None) -> list[Sched
     (reading does not create the send tables)."""
     now = now or datetime.now(UTC)
     with ws.connector.reading() as con:
-        if "wb_schedulers" not in con.list_tables():
+        if SCHEDULERS.name not in con.list_tables():
             return []
-        rows = con.to_pyarrow(con.table("wb_schedulers")).to_pylist()
+        rows = con.to_pyarrow(con.table(SCHEDULERS.name)).to_pylist()
     seen = [SchedulerSeen(**row) for row in rows]
     return sorted((s for s in seen if s.running(now)), key=lambda s: s.seen_at, reverse=True)

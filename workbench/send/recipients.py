@@ -30,7 +30,7 @@ from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
 from workbench.send.campaigns import Campaign, ChannelSpec
 from workbench.send.policy import SendPolicy
-from workbench.send.tables import ensure_tables, table
+from workbench.send.tables import SEND_LOG, ensure_tables
 from workbench.send.values import SegmentValues, segment_values
 from workbench.store.workspace import Workspace
 
@@ -174,7 +174,7 @@ def _gate(
     base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str
 ) -> tuple[dict[str, ir.BooleanValue], dict[str, str]]:
     spec: ChannelSpec = campaign.spec
-    log = table("wb_send_log")
+    log = SEND_LOG.unbound()
     mine = log.filter(log.campaign_id == campaign.campaign_id)
     address = base[spec.address]
     checks: dict[str, ir.BooleanValue] = {

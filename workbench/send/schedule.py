@@ -33,16 +33,15 @@ import ibis
 import pyarrow as pa
 from croniter import croniter
 
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.expr.timeutil import zone
 from workbench.send.audit import RunFiles, run_send_notebook
 from workbench.send.campaigns import check_campaign_id, define_campaign, get_campaign
 from workbench.send.heartbeat import beat, forget
 from workbench.send.sendlog import process_alive, this_host
-from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULES, ensure_tables, table
+from workbench.send.tables import SCHEDULE_FIRINGS, SCHEDULE_REGISTRY, ensure_tables
 from workbench.store.connection import transaction
-from workbench.store.dml import delete_where
-from workbench.store.statements import insert_new, update_where
+from workbench.store.statements import update_where
 from workbench.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -122,25 +121,20 @@ def add_schedule(
     )
     row = {**schedule.__dict__, "options": json.dumps(schedule.options, sort_keys=True)}
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, "wb_schedules", SCHEDULES, row, "schedule_id"):
-            raise WorkbenchError(f"schedule {schedule.schedule_id!r} exists; remove it first or pick another --id")
+        SCHEDULE_REGISTRY.add(con, row, retry="pick another --id")
     return schedule
 
 
 def list_schedules(ws: Workspace) -> list[Schedule]:
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_schedules").order_by("schedule_id")).to_pylist()
-    return [_read(r) for r in rows]
+        return [_read(r) for r in SCHEDULE_REGISTRY.rows(con)]
 
 
 def remove_schedule(ws: Workspace, schedule_id: str) -> None:
     ensure_tables(ws)
     with ws.connector.writing() as con, transaction(con):
-        schedules = con.table("wb_schedules")
-        if not int(con.execute(schedules.filter(schedules.schedule_id == schedule_id).count())):
-            raise NotFound(f"no schedule {schedule_id!r}")
-        delete_where(con, "wb_schedules", schedule_id=schedule_id)
+        SCHEDULE_REGISTRY.remove(con, schedule_id)
 
 
 Runner = Callable[[Schedule, Firing], None]
@@ -204,7 +198,7 @@ class Scheduler:
         with self.ws.connector.writing() as con:
             update_where(
                 con,
-                "wb_schedule_firings",
+                SCHEDULE_FIRINGS.name,
                 {"status": status, "finished_at": self.clock(), "detail": detail},
                 schedule_id=schedule.schedule_id,
                 due_at=firing.due_at,
@@ -214,7 +208,7 @@ class Scheduler:
     def _settled(self, schedule: Schedule, due: datetime) -> bool:
         """Whether the occurrence already has a firing that is not running."""
         with self.ws.connector.reading() as con:
-            firings = con.table("wb_schedule_firings")
+            firings = con.table(SCHEDULE_FIRINGS.name)
             mine = firings.filter(
                 (firings.schedule_id == schedule.schedule_id) & (firings.due_at == due) & (firings.status != "running")
             )
@@ -234,14 +228,14 @@ class Scheduler:
             "campaign_id": firing.campaign_id,
             "detail": None,
         }
-        staged = ibis.memtable(pa.Table.from_pylist([row], schema=SCHEDULE_FIRINGS.to_pyarrow()))
+        staged = ibis.memtable(pa.Table.from_pylist([row], schema=SCHEDULE_FIRINGS.schema.to_pyarrow()))
         with self.ws.connector.writing() as con, transaction(con):
-            firings = con.table("wb_schedule_firings")
+            firings = con.table(SCHEDULE_FIRINGS.name)
             existing = con.to_pyarrow(
                 firings.filter((firings.schedule_id == schedule.schedule_id) & (firings.due_at == due))
             ).to_pylist()
             if not existing:
-                con.insert("wb_schedule_firings", staged)
+                con.insert(SCHEDULE_FIRINGS.name, staged)
                 return firing
             held = existing[0]
             if held["status"] != "running" or _owner_alive(held, now):
@@ -249,7 +243,7 @@ class Scheduler:
             # its scheduler died mid-send: take the firing over
             update_where(
                 con,
-                "wb_schedule_firings",
+                SCHEDULE_FIRINGS.name,
                 {"owner_host": this_host(), "owner_pid": _pid(), "claimed_at": now},
                 schedule_id=schedule.schedule_id,
                 due_at=due,

@@ -108,7 +108,7 @@ def start_run(ws: Workspace, campaign_id: str, as_of: datetime, journal: Path, n
         "summary": None,
     }
     with ws.connector.writing() as con:
-        con.insert("wb_send_runs", ibis.memtable(pa.Table.from_pylist([row], schema=SEND_RUNS.to_pyarrow())))
+        con.insert(SEND_RUNS.name, ibis.memtable(pa.Table.from_pylist([row], schema=SEND_RUNS.schema.to_pyarrow())))
     return run_id
 
 
@@ -117,14 +117,14 @@ def finish_run(ws: Workspace, run_id: str, status: str, summary: dict) -> None:
     with ws.connector.writing() as con:
         update_where(
             con,
-            "wb_send_runs",
+            SEND_RUNS.name,
             {"status": status, "finished_at": now, "heartbeat_at": now, "summary": json.dumps(summary)},
             run_id=run_id,
         )
 
 
 def _touch(con: BaseBackend, run_id: str) -> None:
-    update_where(con, "wb_send_runs", {"heartbeat_at": datetime.now(UTC)}, run_id=run_id)
+    update_where(con, SEND_RUNS.name, {"heartbeat_at": datetime.now(UTC)}, run_id=run_id)
 
 
 def claim(ws: Workspace, campaign: Campaign, run_id: str, recipients: Iterable[tuple[str, str, str]]) -> list[str]:
@@ -149,13 +149,13 @@ def claim(ws: Workspace, campaign: Campaign, run_id: str, recipients: Iterable[t
     ]
     if not rows:
         return []
-    staged = ibis.memtable(pa.Table.from_pylist(rows, schema=SEND_LOG.to_pyarrow()))
+    staged = ibis.memtable(pa.Table.from_pylist(rows, schema=SEND_LOG.schema.to_pyarrow()))
     with ws.connector.writing() as con, transaction(con):
-        taken = con.table("wb_send_log")
+        taken = con.table(SEND_LOG.name)
         fresh = staged.anti_join(taken.filter(taken.campaign_id == campaign.campaign_id), "contact_id")
         claimed = con.to_pyarrow(fresh.select("contact_id")).column(0).to_pylist()
         if claimed:
-            con.insert("wb_send_log", fresh)
+            con.insert(SEND_LOG.name, fresh)
         _touch(con, run_id)
     return sorted(claimed)
 
@@ -198,7 +198,7 @@ def _settle_rows(con: BaseBackend, campaign: Campaign, run_id: str, outcomes: di
     Rows are updated in place, grouped by identical values: DuckDB refuses a delete and a
     re-insert of the same unique key inside one transaction.
     """
-    log_table = con.table("wb_send_log")
+    log_table = con.table(SEND_LOG.name)
     mine = (log_table.campaign_id == campaign.campaign_id) & (log_table.run_id == run_id)
     pending = con.to_pyarrow(log_table.filter(mine & (log_table.status == "pending")).select("contact_id"))
     now = datetime.now(UTC)
@@ -215,14 +215,14 @@ def _settle_rows(con: BaseBackend, campaign: Campaign, run_id: str, outcomes: di
         values = {"status": status, "reason": reason, "attempts": attempts, "provider_id": provider_id}
         update_in(
             con,
-            "wb_send_log",
+            SEND_LOG.name,
             {**values, "settled_at": now},
             "contact_id",
             contact_ids,
             campaign_id=campaign.campaign_id,
             run_id=run_id,
         )
-    delete_in(con, "wb_send_log", "contact_id", released, campaign_id=campaign.campaign_id, run_id=run_id)
+    delete_in(con, SEND_LOG.name, "contact_id", released, campaign_id=campaign.campaign_id, run_id=run_id)
     return pending.num_rows - len(released), len(released)
 
 
@@ -230,7 +230,7 @@ def recover(ws: Workspace, campaign: Campaign) -> Recovery:
     """Settle or release the claims of this campaign's runs that died mid-way."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        runs, log_table = con.table("wb_send_runs"), con.table("wb_send_log")
+        runs, log_table = con.table(SEND_RUNS.name), con.table(SEND_LOG.name)
         holders = (
             log_table.filter((log_table.campaign_id == campaign.campaign_id) & (log_table.status == "pending"))
             .select("run_id")
@@ -241,7 +241,7 @@ def recover(ws: Workspace, campaign: Campaign) -> Recovery:
     settled = released = 0
     for run in dead:
         with ws.connector.reading() as con:
-            mine = con.table("wb_send_log")
+            mine = con.table(SEND_LOG.name)
             pending = set(
                 con.to_pyarrow(
                     mine.filter((mine.run_id == run["run_id"]) & (mine.status == "pending")).select("contact_id")
@@ -254,7 +254,7 @@ def recover(ws: Workspace, campaign: Campaign) -> Recovery:
         record_events(ws, campaign, outcomes.values())
         with ws.connector.writing() as con, transaction(con):
             done, freed = _settle_rows(con, campaign, run["run_id"], outcomes)
-            update_where(con, "wb_send_runs", {"status": "interrupted"}, run_id=run["run_id"])
+            update_where(con, SEND_RUNS.name, {"status": "interrupted"}, run_id=run["run_id"])
         settled, released = settled + done, released + freed
         log.warning(
             "run %s of campaign %s was interrupted: %d outcome(s) settled from %s, %d claim(s) released "

@@ -1,7 +1,7 @@
 """The send package's own tables: campaigns, runs, the send log, schedules, their firings and
 the schedulers' heartbeats.
 
-Created on first use with ``con.create_table`` from the schemas below. The send log and
+Created on first use from the declarations below (``create_missing``). The send log and
 the firings carry unique indexes; every insert into them is also an anti-join inside a
 write transaction, which DuckDB file writers (serialised by the store's lock) rely on, while
 the index is what a concurrent PostgreSQL writer runs into.
@@ -11,119 +11,127 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
 
+from workbench.store.registry import Registry
 from workbench.store.schema import TIMESTAMP
 from workbench.store.statements import create_missing
+from workbench.store.tables import Table
 from workbench.store.workspace import Workspace
 
 _TS = TIMESTAMP.copy(nullable=False)
 
-CAMPAIGNS = ibis.schema(
-    {
-        "campaign_id": dt.String(nullable=False),
-        "name": dt.String(nullable=False),
-        "segment": dt.String(nullable=False),  # a saved segment id or a segment file's absolute path
-        "channel": dt.String(nullable=False),
-        "template": dt.String(nullable=False),  # the template file or folder, absolute
-        "created_at": _TS,
-        "updated_at": _TS,
-    }
+CAMPAIGNS = Table(
+    "wb_campaigns",
+    ibis.schema(
+        {
+            "campaign_id": dt.String(nullable=False),
+            "name": dt.String(nullable=False),
+            "segment": dt.String(nullable=False),  # a saved segment id or a segment file's absolute path
+            "channel": dt.String(nullable=False),
+            "template": dt.String(nullable=False),  # the template file or folder, absolute
+            "created_at": _TS,
+            "updated_at": _TS,
+        }
+    ),
+    key=("campaign_id",),
 )
 
-SEND_RUNS = ibis.schema(
-    {
-        "run_id": dt.String(nullable=False),
-        "campaign_id": dt.String(nullable=False),
-        "as_of": _TS,
-        "started_at": _TS,
-        "heartbeat_at": _TS,
-        "finished_at": TIMESTAMP,
-        "status": dt.String(nullable=False),  # running | finished | stopped | interrupted
-        "host": dt.String(nullable=False),
-        "pid": dt.Int64(nullable=False),
-        "journal": dt.String(nullable=False),
-        "notebook": dt.string,
-        "summary": dt.string,  # JSON counts when finished
-    }
+SEND_RUNS = Table(
+    "wb_send_runs",
+    ibis.schema(
+        {
+            "run_id": dt.String(nullable=False),
+            "campaign_id": dt.String(nullable=False),
+            "as_of": _TS,
+            "started_at": _TS,
+            "heartbeat_at": _TS,
+            "finished_at": TIMESTAMP,
+            "status": dt.String(nullable=False),  # running | finished | stopped | interrupted
+            "host": dt.String(nullable=False),
+            "pid": dt.Int64(nullable=False),
+            "journal": dt.String(nullable=False),
+            "notebook": dt.string,
+            "summary": dt.string,  # JSON counts when finished
+        }
+    ),
+    key=("run_id",),
 )
 
-SEND_LOG = ibis.schema(
-    {
-        "campaign_id": dt.String(nullable=False),
-        "contact_id": dt.String(nullable=False),
-        "channel": dt.String(nullable=False),
-        "address": dt.string,
-        "status": dt.String(nullable=False),  # pending | sent | failed
-        "reason": dt.string,  # why it failed
-        "attempts": dt.Int64(nullable=False),
-        "run_id": dt.String(nullable=False),
-        "message_id": dt.String(nullable=False),
-        "provider_id": dt.string,
-        "claimed_at": _TS,
-        "settled_at": TIMESTAMP,
-    }
+SEND_LOG = Table(
+    "wb_send_log",
+    ibis.schema(
+        {
+            "campaign_id": dt.String(nullable=False),
+            "contact_id": dt.String(nullable=False),
+            "channel": dt.String(nullable=False),
+            "address": dt.string,
+            "status": dt.String(nullable=False),  # pending | sent | failed
+            "reason": dt.string,  # why it failed
+            "attempts": dt.Int64(nullable=False),
+            "run_id": dt.String(nullable=False),
+            "message_id": dt.String(nullable=False),
+            "provider_id": dt.string,
+            "claimed_at": _TS,
+            "settled_at": TIMESTAMP,
+        }
+    ),
+    key=("campaign_id", "contact_id"),
 )
 
-SCHEDULES = ibis.schema(
-    {
-        "schedule_id": dt.String(nullable=False),
-        "campaign_id": dt.String(nullable=False),
-        "cron": dt.String(nullable=False),
-        "tz": dt.String(nullable=False),
-        "each_occurrence": dt.Boolean(nullable=False),  # a new send per occurrence, or one campaign
-        "options": dt.String(nullable=False),  # JSON: batch size, rate limit, policy overrides
-        "created_at": _TS,
-    }
+SCHEDULES = Table(
+    "wb_schedules",
+    ibis.schema(
+        {
+            "schedule_id": dt.String(nullable=False),
+            "campaign_id": dt.String(nullable=False),
+            "cron": dt.String(nullable=False),
+            "tz": dt.String(nullable=False),
+            "each_occurrence": dt.Boolean(nullable=False),  # a new send per occurrence, or one campaign
+            "options": dt.String(nullable=False),  # JSON: batch size, rate limit, policy overrides
+            "created_at": _TS,
+        }
+    ),
+    key=("schedule_id",),
 )
 
-SCHEDULE_FIRINGS = ibis.schema(
-    {
-        "schedule_id": dt.String(nullable=False),
-        "due_at": _TS,
-        "status": dt.String(nullable=False),  # running | done | failed | missed
-        "owner_host": dt.String(nullable=False),
-        "owner_pid": dt.Int64(nullable=False),
-        "claimed_at": _TS,
-        "finished_at": TIMESTAMP,
-        "campaign_id": dt.string,  # the campaign the occurrence sent as
-        "detail": dt.string,
-    }
+SCHEDULE_FIRINGS = Table(
+    "wb_schedule_firings",
+    ibis.schema(
+        {
+            "schedule_id": dt.String(nullable=False),
+            "due_at": _TS,
+            "status": dt.String(nullable=False),  # running | done | failed | missed
+            "owner_host": dt.String(nullable=False),
+            "owner_pid": dt.Int64(nullable=False),
+            "claimed_at": _TS,
+            "finished_at": TIMESTAMP,
+            "campaign_id": dt.string,  # the campaign the occurrence sent as
+            "detail": dt.string,
+        }
+    ),
+    key=("schedule_id", "due_at"),
 )
 
-SCHEDULERS = ibis.schema(
-    {
-        "host": dt.String(nullable=False),
-        "pid": dt.Int64(nullable=False),
-        "started_at": _TS,
-        "seen_at": _TS,  # its latest tick
-        "every_s": dt.float64,  # seconds between its ticks; null: one tick per start (cron, timers)
-    }
+SCHEDULERS = Table(
+    "wb_schedulers",
+    ibis.schema(
+        {
+            "host": dt.String(nullable=False),
+            "pid": dt.Int64(nullable=False),
+            "started_at": _TS,
+            "seen_at": _TS,  # its latest tick
+            "every_s": dt.float64,  # seconds between its ticks; null: one tick per start (cron, timers)
+        }
+    ),
+    key=("host", "pid"),
 )
 
-TABLES = {
-    "wb_campaigns": CAMPAIGNS,
-    "wb_send_runs": SEND_RUNS,
-    "wb_send_log": SEND_LOG,
-    "wb_schedules": SCHEDULES,
-    "wb_schedule_firings": SCHEDULE_FIRINGS,
-    "wb_schedulers": SCHEDULERS,
-}
-UNIQUE_KEYS = {
-    "wb_campaigns": ("campaign_id",),
-    "wb_send_runs": ("run_id",),
-    "wb_send_log": ("campaign_id", "contact_id"),
-    "wb_schedules": ("schedule_id",),
-    "wb_schedule_firings": ("schedule_id", "due_at"),
-    "wb_schedulers": ("host", "pid"),
-}
+TABLES = (CAMPAIGNS, SEND_RUNS, SEND_LOG, SCHEDULES, SCHEDULE_FIRINGS, SCHEDULERS)
 
-
-def table(name: str) -> ir.Table:
-    """An unbound table of this package's schema (bound by name when executed)."""
-    return ibis.table(TABLES[name], name=name)
+CAMPAIGN_REGISTRY = Registry(CAMPAIGNS, "campaign", "campaigns")
+SCHEDULE_REGISTRY = Registry(SCHEDULES, "schedule", "schedules")
 
 
 def ensure_tables(ws: Workspace) -> None:
     """Create the send tables and their unique indexes where missing (idempotent)."""
-    create_missing(ws, TABLES, UNIQUE_KEYS)
+    create_missing(ws, TABLES)

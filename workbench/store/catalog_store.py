@@ -25,10 +25,9 @@ from ibis.backends import BaseBackend
 from workbench.errors import WorkbenchError
 from workbench.expr.catalog import STANDARD_FIELDS, Catalog, EventType, Field
 from workbench.expr.operators import TYPES
-from workbench.store.dml import add_column, delete_where
-from workbench.store.reads import fetch, internal_table
-from workbench.store.schema import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
-from workbench.store.statements import execute, update_where
+from workbench.store.reads import fetch
+from workbench.store.statements import add_column, delete_where, execute, update_where
+from workbench.store.tables import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
 
 FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -37,10 +36,10 @@ def read_catalog(con: BaseBackend, segments: frozenset[str], lists: frozenset[st
     """The catalog as the store holds it now."""
     custom = tuple(
         Field(r["name"], r["type"], r["label"], r["description"] or "", custom=True)
-        for r in fetch(con, internal_table("wb_contact_fields")).to_pylist()
+        for r in fetch(con, CONTACT_FIELDS.unbound()).to_pylist()
     )
     events: dict[str, dict] = {}
-    for r in fetch(con, internal_table("wb_event_properties")).to_pylist():
+    for r in fetch(con, EVENT_PROPERTIES.unbound()).to_pylist():
         entry = events.setdefault(r["event"], {"source": r["source"], "properties": {}})
         if r["property"] is not None:
             entry["properties"][r["property"]] = r["type"]
@@ -61,13 +60,18 @@ def read_catalog(con: BaseBackend, segments: frozenset[str], lists: frozenset[st
 
 
 def read_settings(con: BaseBackend) -> dict[str, str]:
-    return {r["key"]: r["value"] for r in fetch(con, internal_table("wb_settings")).to_pylist()}
+    """Every setting by key. Should two processes ever have written the same key at once
+    (PostgreSQL has no cross-process lock here), the smallest value wins everywhere."""
+    rows = fetch(con, SETTINGS.unbound()).to_pylist()
+    return {r["key"]: r["value"] for r in sorted(rows, key=lambda r: (r["key"], r["value"]), reverse=True)}
 
 
 def write_setting(con: BaseBackend, key: str, value: str) -> None:
     """Store a setting; a caller whose setting is part of the catalog bumps ``catalog``."""
-    delete_where(con, "wb_settings", key=key)
-    con.insert("wb_settings", ibis.memtable(pa.table({"key": [key], "value": [value]}, schema=SETTINGS.to_pyarrow())))
+    delete_where(con, SETTINGS.name, key=key)
+    con.insert(
+        SETTINGS.name, ibis.memtable(pa.table({"key": [key], "value": [value]}, schema=SETTINGS.schema.to_pyarrow()))
+    )
 
 
 def register_field(con: BaseBackend, name: str, type_: str, label: str, description: str) -> Field:
@@ -80,7 +84,9 @@ def register_field(con: BaseBackend, name: str, type_: str, label: str, descript
         raise WorkbenchError(f"unknown field type {type_!r}; use one of {', '.join(TYPES)}")
     add_column(con, "contacts", name, type_)
     row = {"name": name, "type": type_, "label": label, "description": description}
-    con.insert("wb_contact_fields", ibis.memtable(pa.Table.from_pylist([row], schema=CONTACT_FIELDS.to_pyarrow())))
+    con.insert(
+        CONTACT_FIELDS.name, ibis.memtable(pa.Table.from_pylist([row], schema=CONTACT_FIELDS.schema.to_pyarrow()))
+    )
     bump(con, "catalog")
     return Field(name, type_, label, description, custom=True)
 
@@ -114,7 +120,7 @@ _KNOWN: dict[int, _Known] = {}
 def _known_now(con: BaseBackend, version: int | None) -> _Known:
     rows = {
         (r["event"], r["property"]): (r["source"], r["type"])
-        for r in fetch(con, internal_table("wb_event_properties")).to_pylist()
+        for r in fetch(con, EVENT_PROPERTIES.unbound()).to_pylist()
     }
     return _Known(version if version is not None else -1, rows, _identified(read_settings(con)))
 
@@ -168,10 +174,10 @@ def learn_events(
     if new:
         for row in new:
             row["seen"] = seen.get(row["event"], 0) if row["property"] is None else 0
-        table = pa.Table.from_pylist(new, schema=EVENT_PROPERTIES.to_pyarrow())
-        con.insert("wb_event_properties", ibis.memtable(table))
+        table = pa.Table.from_pylist(new, schema=EVENT_PROPERTIES.schema.to_pyarrow())
+        con.insert(EVENT_PROPERTIES.name, ibis.memtable(table))
     for event, prop in retyped:
-        update_where(con, "wb_event_properties", {"type": "string"}, event=event, property=prop)
+        update_where(con, EVENT_PROPERTIES.name, {"type": "string"}, event=event, property=prop)
     changed = bool(new or retyped or identified != known.identified)
     if changed:
         bump(con, "catalog")

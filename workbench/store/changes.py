@@ -16,7 +16,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from workbench.store.catalog_store import read_versions
-from workbench.store.dml import delete_older, insert_arrow
+from workbench.store.statements import delete_older, insert_arrow
 
 CHANGES_TABLE = "wb_changes"
 CHANGES = ibis.schema({"version": dt.Int64(nullable=False), "contact_id": dt.string, "anonymous_id": dt.string})

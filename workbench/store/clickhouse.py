@@ -13,13 +13,14 @@ import ibis.expr.datatypes as dt
 import sqlglot.expressions as exp
 from ibis.backends.sql.datatypes import ClickHouseType
 
-from workbench.store.schema import CANONICAL, INTERNAL
+from workbench.store.schema import CANONICAL
+from workbench.store.tables import INTERNAL, LIST_MEMBERS
 
 SORT_KEYS = {
     "contacts": ("contact_id",),
     "events": ("name", "ts", "contact_id"),
     "identities": ("anonymous_id",),
-    "wb_list_members": ("list_id", "contact_id"),
+    LIST_MEMBERS.name: LIST_MEMBERS.key,
 }
 
 

@@ -22,9 +22,9 @@ from workbench.csvsafe import write_csv
 from workbench.errors import WorkbenchError
 from workbench.store import catalog_store, changes, staging
 from workbench.store.connection import transaction
-from workbench.store.dml import analyze, delete_matching, insert_rows
 from workbench.store.layout import ordered, stored_in_order
 from workbench.store.schema import CANONICAL
+from workbench.store.statements import analyze, delete_matching, insert_rows
 
 if TYPE_CHECKING:
     from workbench.store.importer import Prepared

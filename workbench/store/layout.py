@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from workbench.store.catalog_store import read_settings, write_setting
-from workbench.store.dml import insert_rows, rename_table, set_option
+from workbench.store.statements import insert_rows, rename_table, set_option
 
 log = logging.getLogger(__name__)
 

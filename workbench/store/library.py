@@ -14,9 +14,9 @@ from ibis.backends import BaseBackend
 from workbench.errors import NotFound
 from workbench.expr.rules import InSegment, Segment
 from workbench.store.catalog_store import bump
-from workbench.store.dml import delete_where
-from workbench.store.reads import fetch, internal_table
-from workbench.store.schema import LIST_MEMBERS, LISTS, SEGMENTS
+from workbench.store.reads import fetch
+from workbench.store.statements import delete_where
+from workbench.store.tables import LIST_MEMBERS, LISTS, SEGMENTS
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ListInfo:
 
 def load_segments(con: BaseBackend) -> dict[str, SavedSegment]:
     """Every saved segment by id."""
-    rows = fetch(con, internal_table("wb_segments")).to_pylist()
+    rows = fetch(con, SEGMENTS.unbound()).to_pylist()
     return {
         r["segment_id"]: SavedSegment(Segment.from_dict(json.loads(r["document"])), r["created_at"], r["updated_at"])
         for r in rows
@@ -54,7 +54,7 @@ def load_segments(con: BaseBackend) -> dict[str, SavedSegment]:
 
 
 def list_ids(con: BaseBackend) -> frozenset[str]:
-    return frozenset(fetch(con, internal_table("wb_lists").select("list_id")).column(0).to_pylist())
+    return frozenset(fetch(con, LISTS.unbound().select("list_id")).column(0).to_pylist())
 
 
 def store_segment(con: BaseBackend, segment: Segment, existing: SavedSegment | None) -> None:
@@ -66,13 +66,13 @@ def store_segment(con: BaseBackend, segment: Segment, existing: SavedSegment | N
         "created_at": existing.created_at if existing else now,
         "updated_at": now,
     }
-    delete_where(con, "wb_segments", segment_id=segment.id)
-    con.insert("wb_segments", ibis.memtable(pa.Table.from_pylist([row], schema=SEGMENTS.to_pyarrow())))
+    delete_where(con, SEGMENTS.name, segment_id=segment.id)
+    con.insert(SEGMENTS.name, ibis.memtable(pa.Table.from_pylist([row], schema=SEGMENTS.schema.to_pyarrow())))
     bump(con, "library")
 
 
 def delete_segment(con: BaseBackend, segment_id: str) -> None:
-    delete_where(con, "wb_segments", segment_id=segment_id)
+    delete_where(con, SEGMENTS.name, segment_id=segment_id)
     bump(con, "library")
 
 
@@ -95,8 +95,8 @@ def store_list(
     origin: str | None,
 ) -> None:
     ids = sorted(set(contact_ids))
-    delete_where(con, "wb_list_members", list_id=list_id)
-    delete_where(con, "wb_lists", list_id=list_id)
+    delete_where(con, LIST_MEMBERS.name, list_id=list_id)
+    delete_where(con, LISTS.name, list_id=list_id)
     meta = {
         "list_id": list_id,
         "name": name,
@@ -104,16 +104,18 @@ def store_list(
         "origin": origin,
         "created_at": datetime.now(UTC),
     }
-    con.insert("wb_lists", ibis.memtable(pa.Table.from_pylist([meta], schema=LISTS.to_pyarrow())))
+    con.insert(LISTS.name, ibis.memtable(pa.Table.from_pylist([meta], schema=LISTS.schema.to_pyarrow())))
     if ids:
-        members = pa.table({"list_id": [list_id] * len(ids), "contact_id": ids}, schema=LIST_MEMBERS.to_pyarrow())
-        con.insert("wb_list_members", ibis.memtable(members))
+        members = pa.table(
+            {"list_id": [list_id] * len(ids), "contact_id": ids}, schema=LIST_MEMBERS.schema.to_pyarrow()
+        )
+        con.insert(LIST_MEMBERS.name, ibis.memtable(members))
     bump(con, "lists")
 
 
 def load_lists(con: BaseBackend) -> list[ListInfo]:
-    lists = con.table("wb_lists")
-    sizes = con.table("wb_list_members").group_by("list_id").aggregate(size=lambda t: t.count())
+    lists = con.table(LISTS.name)
+    sizes = con.table(LIST_MEMBERS.name).group_by("list_id").aggregate(size=lambda t: t.count())
     joined = lists.left_join(sizes, "list_id")
     rows = con.to_pyarrow(joined.select(*lists.columns, size=joined.size.fill_null(0))).to_pylist()
     return sorted((ListInfo(**r) for r in rows), key=lambda info: info.list_id)
@@ -122,6 +124,6 @@ def load_lists(con: BaseBackend) -> list[ListInfo]:
 def list_members(con: BaseBackend, list_id: str) -> list[str]:
     if list_id not in list_ids(con):
         raise NotFound(f"no list {list_id!r}")
-    members = con.table("wb_list_members")
+    members = con.table(LIST_MEMBERS.name)
     expr = members.filter(members.list_id == list_id).select("contact_id").order_by("contact_id")
     return con.to_pyarrow(expr).column(0).to_pylist()

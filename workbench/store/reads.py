@@ -14,12 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from workbench.store.schema import INTERNAL
-
-
-def internal_table(name: str) -> ir.Table:
-    """An unbound table of the workbench's own schema."""
-    return ibis.table(INTERNAL[name], name=name)
+from workbench.store.statements import fetch_arrow
 
 
 @lru_cache(maxsize=256)
@@ -29,11 +24,4 @@ def _sql(dialect: str, expr: ir.Expr) -> str:
 
 def fetch(con: BaseBackend, expr: ir.Table) -> pa.Table:
     """Run a fixed expression over internal tables and return Arrow, with compiled SQL cached."""
-    sql = _sql(con.name, expr)
-    schema = expr.schema().to_pyarrow()
-    if con.name == "duckdb":
-        return con.con.execute(sql).arrow().read_all().cast(schema)
-    with con.con.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    return pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
+    return fetch_arrow(con, _sql(con.name, expr), expr.schema().to_pyarrow())

@@ -34,7 +34,6 @@ __all__ = [
     "EVENT_SOURCES",
     "GENDERS",
     "IDENTITIES",
-    "INTERNAL",
     "LISTS",
     "LIST_MEMBERS",
     "MESSAGING_EVENTS",
@@ -87,12 +86,3 @@ EVENT_PROPERTIES = ibis.schema(
 )
 
 SETTINGS = ibis.schema({"key": dt.String(nullable=False), "value": dt.String(nullable=False)})
-
-INTERNAL = {
-    "wb_segments": SEGMENTS,
-    "wb_lists": LISTS,
-    "wb_list_members": LIST_MEMBERS,
-    "wb_contact_fields": CONTACT_FIELDS,
-    "wb_event_properties": EVENT_PROPERTIES,
-    "wb_settings": SETTINGS,
-}

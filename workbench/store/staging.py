@@ -189,8 +189,8 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
     """The prepared rows as a table of ``con``'s store, for one write (open it around the
     write's transaction): rows in memory, or a file's staged parts, as a temporary table
     named ``alias``; a DuckDB store reads the parts where they are."""
-    from workbench.store.dml import set_option
-    from workbench.store.dml import stage as load
+    from workbench.store.statements import set_option
+    from workbench.store.statements import stage as load
 
     staged = prepared.staged
     if staged is not None and con.name == "duckdb":
@@ -227,7 +227,7 @@ def contact_scope(con: BaseBackend, name: str, contact_ids: Iterable[str] | None
     if con.name == "duckdb":
         con.con.register(name, ids)
     else:
-        from workbench.store.dml import stage as load
+        from workbench.store.statements import stage as load
 
         load(con, name, ids)
     try:

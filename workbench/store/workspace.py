@@ -34,7 +34,6 @@ from workbench.expr.wrap import count_of, sorted_by_contact
 from workbench.store import catalog_store, clickhouse, ingestion, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction
-from workbench.store.dml import create_index
 from workbench.store.export import export_store
 from workbench.store.ingestion import ImportReport
 from workbench.store.layout import (
@@ -42,7 +41,9 @@ from workbench.store.layout import (
     events_since_compaction,
     worth_compacting,
 )
-from workbench.store.schema import CANONICAL, INTERNAL
+from workbench.store.schema import CANONICAL
+from workbench.store.statements import create_index, fetch_rows
+from workbench.store.tables import INTERNAL, LIST_MEMBERS
 
 if TYPE_CHECKING:
     from workbench.store.importer import Prepared
@@ -58,7 +59,7 @@ POSTGRES_INDEXES = (
     ("events", ("name", "ts")),
     ("events", ("anonymous_id",)),
     ("identities", ("anonymous_id", "linked_at")),
-    ("wb_list_members", ("list_id", "contact_id")),
+    (LIST_MEMBERS.name, LIST_MEMBERS.key),
 )
 
 
@@ -501,26 +502,13 @@ def run_sql(con: BaseBackend, sql: str) -> list[tuple]:
     Compiled segments are SQL text (see ``workbench.expr.template``); wrapping them in
     Ibis again would cost the compile time the cache saves.
     """
-    return _run(con, sql)[1]
+    return fetch_rows(con, sql)[1]
 
 
 def query_frame(con: BaseBackend, sql: str) -> pd.DataFrame:
     """The result of SQL text as a DataFrame."""
-    columns, rows = _run(con, sql)
+    columns, rows = fetch_rows(con, sql)
     return pd.DataFrame(rows, columns=columns)
-
-
-def _run(con: BaseBackend, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of SQL text, on each engine's own driver."""
-    if con.name == "duckdb":
-        result = con.con.execute(sql)
-        return [d[0] for d in result.description], result.fetchall()
-    if con.name == "postgres":
-        with con.con.cursor() as cursor:
-            cursor.execute(sql)
-            return [d.name for d in cursor.description], cursor.fetchall()
-    result = con.con.query(sql)
-    return list(result.column_names), list(result.result_rows)
 
 
 def load_document(path: Path) -> Segment:

@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from workbench.errors import NotFound, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.store.connection import transaction
 from workbench.store.statements import delete_in, insert_new, update_where
 from workbench.store.workspace import Workspace
-from workbench.triggers.tables import TRACKED, TRIGGERS, ensure_tables, table
+from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, TRIGGER_REGISTRY, ensure_tables
 from workbench.triggers.targets import Resolver, read_policy, system_resolver
 
 TRIGGER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -58,7 +58,7 @@ def track(ws: Workspace, segment_id: str, *, now: datetime | None = None) -> boo
     ws.segment(segment_id)  # NotFound for an unknown id
     row = {"segment_id": segment_id, "since": now or datetime.now(UTC), "baseline_at": None, "evaluated_at": None}
     with ws.connector.writing() as con, transaction(con):
-        return insert_new(con, "wb_tracked", TRACKED, row, "segment_id")
+        return insert_new(con, TRACKED, row)
 
 
 def untrack(ws: Workspace, segment_id: str) -> None:
@@ -68,15 +68,15 @@ def untrack(ws: Workspace, segment_id: str) -> None:
     if users:
         raise WorkbenchError(f"segment {segment_id!r} is used by trigger(s) {', '.join(users)}; remove them first")
     with ws.connector.writing() as con, transaction(con):
-        delete_in(con, "wb_tracked", "segment_id", [segment_id])
-        delete_in(con, "wb_membership", "segment_id", [segment_id])
+        delete_in(con, TRACKED.name, "segment_id", [segment_id])
+        delete_in(con, MEMBERSHIP.name, "segment_id", [segment_id])
 
 
 def tracked_segments(ws: Workspace) -> dict[str, dict]:
     """segment id -> its ``wb_tracked`` row."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_tracked")).to_pylist()
+        rows = con.to_pyarrow(TRACKED.unbound()).to_pylist()
     return {r["segment_id"]: r for r in rows}
 
 
@@ -142,8 +142,7 @@ def add_trigger(
         "created_at": trigger.created_at,
     }
     with ws.connector.writing() as con, transaction(con):
-        if not insert_new(con, "wb_triggers", TRIGGERS, row, "trigger_id"):
-            raise WorkbenchError(f"trigger {trigger_id!r} exists; remove it first or choose another id")
+        TRIGGER_REGISTRY.add(con, row)
     return trigger
 
 
@@ -151,29 +150,29 @@ def list_triggers(ws: Workspace) -> list[Trigger]:
     """Every trigger, ordered by id."""
     ensure_tables(ws)
     with ws.connector.reading() as con:
-        rows = con.to_pyarrow(table("wb_triggers").order_by("trigger_id")).to_pylist()
-    return [_read(row) for row in rows]
+        return [_read(row) for row in TRIGGER_REGISTRY.rows(con)]
 
 
 def get_trigger(ws: Workspace, trigger_id: str) -> Trigger:
-    by_id = {t.trigger_id: t for t in list_triggers(ws)}
-    if trigger_id not in by_id:
-        raise NotFound(f"no trigger {trigger_id!r}; triggers: {', '.join(by_id) or 'none'}")
-    return by_id[trigger_id]
+    """A trigger; ``NotFound`` names the triggers there are."""
+    ensure_tables(ws)
+    with ws.connector.reading() as con:
+        return _read(TRIGGER_REGISTRY.get(con, trigger_id))
 
 
 def remove_trigger(ws: Workspace, trigger_id: str) -> None:
     """Delete a trigger; its pending jobs are cancelled, its history of jobs stays."""
-    get_trigger(ws, trigger_id)
+    ensure_tables(ws)
     with ws.connector.writing() as con, transaction(con):
+        TRIGGER_REGISTRY.get(con, trigger_id)
         update_where(
             con,
-            "wb_trigger_jobs",
+            JOBS.name,
             {"status": "cancelled", "detail": "trigger removed", "updated_at": datetime.now(UTC)},
             trigger_id=trigger_id,
             status="pending",
         )
-        delete_in(con, "wb_triggers", "trigger_id", [trigger_id])
+        TRIGGER_REGISTRY.remove(con, trigger_id)
 
 
 def _read(row: dict) -> Trigger:

@@ -27,12 +27,12 @@ from workbench.send.channels import Transport
 from workbench.send.policy import resolve_policy
 from workbench.send.run import SendOptions, prepare_send
 from workbench.send.settings import SendSettings
-from workbench.send.tables import table as send_table
+from workbench.send.tables import SEND_LOG, SEND_RUNS
 from workbench.store.connection import transaction
 from workbench.store.statements import update_in
 from workbench.store.workspace import Workspace
 from workbench.triggers.definitions import Trigger, list_triggers
-from workbench.triggers.tables import table
+from workbench.triggers.tables import JOBS, MEMBERSHIP
 from workbench.triggers.webhooks import WebhookPoster, checked_poster, post_changes
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class Dispatcher:
     # --- reading and settling jobs -------------------------------------------------------
 
     def _due(self, now: datetime) -> list[Job]:
-        jobs = table("wb_trigger_jobs")
+        jobs = JOBS.unbound()
         query = (
             jobs.filter((jobs.status == "pending") & (jobs.due_at <= now))
             .order_by(["due_at", "trigger_id", "contact_id"])
@@ -135,7 +135,7 @@ class Dispatcher:
                     values["due_at"] = due_at
                 update_in(
                     con,
-                    "wb_trigger_jobs",
+                    JOBS.name,
                     values,
                     "contact_id",
                     contacts,
@@ -245,14 +245,14 @@ class Dispatcher:
         """The send log's rows for these contacts, with the as-of time of the run that wrote each."""
         if not contacts:
             return {}
-        log_rows, runs = send_table("wb_send_log"), send_table("wb_send_runs")
+        log_rows, runs = SEND_LOG.unbound(), SEND_RUNS.unbound()
         mine = log_rows.filter((log_rows.campaign_id == campaign_id) & log_rows.contact_id.isin(list(contacts)))
         query = mine.join(runs.select("run_id", "as_of"), "run_id").select("contact_id", "status", "reason", "as_of")
         with self.ws.connector.reading() as con:
             return {r["contact_id"]: r for r in con.to_pyarrow(query).to_pylist()}
 
     def _open_stays(self, segment_id: str, contacts: Sequence[str]) -> dict[str, int]:
-        stays = table("wb_membership")
+        stays = MEMBERSHIP.unbound()
         query = stays.filter(
             (stays.segment_id == segment_id) & stays.exited_at.isnull() & stays.contact_id.isin(list(contacts))
         ).select("contact_id", "seq")
@@ -260,7 +260,7 @@ class Dispatcher:
             return {r["contact_id"]: r["seq"] for r in con.to_pyarrow(query).to_pylist()}
 
     def _sent_since(self, trigger: Trigger, contacts: Sequence[str], since: datetime) -> set[str]:
-        jobs = table("wb_trigger_jobs")
+        jobs = JOBS.unbound()
         query = jobs.filter(
             (jobs.trigger_id == trigger.trigger_id)
             & (jobs.status == "sent")

@@ -25,11 +25,11 @@ def acquire(ws: Workspace, name: str, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     mine = {"host": this_host(), "pid": os.getpid(), "heartbeat_at": now}
     with ws.connector.writing() as con, transaction(con):
-        leases = con.table("wb_leases")
+        leases = con.table(LEASES.name)
         held = con.to_pyarrow(leases.filter(leases.name == name)).to_pylist()
         if not held:
-            row = pa.Table.from_pylist([{"name": name, **mine}], schema=LEASES.to_pyarrow())
-            con.insert("wb_leases", ibis.memtable(row))
+            row = pa.Table.from_pylist([{"name": name, **mine}], schema=LEASES.schema.to_pyarrow())
+            con.insert(LEASES.name, ibis.memtable(row))
             return
         holder = held[0]
         ours = (holder["host"], holder["pid"]) == (mine["host"], mine["pid"])
@@ -38,23 +38,23 @@ def acquire(ws: Workspace, name: str, now: datetime | None = None) -> None:
                 f"another {name} is running (pid {holder['pid']} on {holder['host']}, "
                 f"last seen {holder['heartbeat_at']:%Y-%m-%d %H:%M:%S} UTC); stop it first"
             )
-        update_where(con, "wb_leases", mine, name=name)
+        update_where(con, LEASES.name, mine, name=name)
 
 
 def renew(ws: Workspace, name: str) -> None:
     """Refresh the heartbeat; raise if another process took the lease meanwhile."""
     with ws.connector.writing() as con, transaction(con):
-        leases = con.table("wb_leases")
+        leases = con.table(LEASES.name)
         held = con.to_pyarrow(leases.filter(leases.name == name)).to_pylist()
         if not held or (held[0]["host"], held[0]["pid"]) != (this_host(), os.getpid()):
             raise WorkbenchError(f"the {name} lease was taken over by another process; stopping")
-        update_where(con, "wb_leases", {"heartbeat_at": datetime.now(UTC)}, name=name)
+        update_where(con, LEASES.name, {"heartbeat_at": datetime.now(UTC)}, name=name)
 
 
 def release(ws: Workspace, name: str) -> None:
     """Give the lease up (on a clean stop), if this process holds it."""
     with ws.connector.writing() as con, transaction(con):
-        leases = con.table("wb_leases")
+        leases = con.table(LEASES.name)
         held = con.to_pyarrow(leases.filter(leases.name == name)).to_pylist()
         if held and (held[0]["host"], held[0]["pid"]) == (this_host(), os.getpid()):
-            delete_in(con, "wb_leases", "name", [name])
+            delete_in(con, LEASES.name, "name", [name])

@@ -28,7 +28,7 @@ from workbench.store.staging import contact_scope
 from workbench.store.statements import update_in, update_where
 from workbench.store.workspace import Workspace
 from workbench.triggers.definitions import Trigger
-from workbench.triggers.tables import JOBS, MEMBERSHIP, ensure_tables, table
+from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, ensure_tables
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def record(
     for trigger in triggers:
         by_segment.setdefault((trigger.segment_id, trigger.on_change), []).append(trigger)
     with ws.connector.writing() as con, transaction(con):
-        tracked = {r["segment_id"]: r for r in con.to_pyarrow(table("wb_tracked")).to_pylist()}
+        tracked = {r["segment_id"]: r for r in con.to_pyarrow(TRACKED.unbound()).to_pylist()}
         segment_ids = [sid for sid in members if sid in tracked]  # untracked meanwhile: skip
         with contact_scope(con, SCOPE_TABLE, scope):  # the stays of the contacts evaluated
             stays = _stays(con, segment_ids, scoped=scope is not None)
@@ -112,7 +112,7 @@ def record(
             values = {"evaluated_at": at}
             if tracked[sid]["baseline_at"] is None:
                 values["baseline_at"] = at
-            update_where(con, "wb_tracked", values, segment_id=sid)
+            update_where(con, TRACKED.name, values, segment_id=sid)
         if also is not None:
             also(con)
     if changes:
@@ -126,7 +126,7 @@ def _stays(con, segment_ids: Sequence[str], scoped: bool) -> dict[str, tuple[dic
     the contacts of SCOPE_TABLE only."""
     if not segment_ids:
         return {}
-    rows = con.table("wb_membership")
+    rows = con.table(MEMBERSHIP.name)
     mine = rows.filter(rows.segment_id.isin(list(segment_ids)))
     if scoped:
         mine = mine.filter(mine.contact_id.isin(con.table(SCOPE_TABLE).contact_id))
@@ -158,7 +158,7 @@ def _store(con, changes: list[Change], at: datetime, triggers: Mapping[tuple[str
         if c.change == "enter"
     ]
     if entries:
-        con.insert("wb_membership", ibis.memtable(pa.Table.from_pylist(entries, schema=MEMBERSHIP.to_pyarrow())))
+        con.insert(MEMBERSHIP.name, ibis.memtable(pa.Table.from_pylist(entries, schema=MEMBERSHIP.schema.to_pyarrow())))
     exits: dict[str, list[str]] = {}
     for c in changes:
         if c.change == "exit":
@@ -166,7 +166,7 @@ def _store(con, changes: list[Change], at: datetime, triggers: Mapping[tuple[str
     for sid, contacts in exits.items():
         for start in range(0, len(contacts), UPDATE_CHUNK):
             chunk = contacts[start : start + UPDATE_CHUNK]
-            update_in(con, "wb_membership", {"exited_at": at}, "contact_id", chunk, segment_id=sid, exited_at=None)
+            update_in(con, MEMBERSHIP.name, {"exited_at": at}, "contact_id", chunk, segment_id=sid, exited_at=None)
     jobs = [
         {
             "trigger_id": t.trigger_id,
@@ -185,14 +185,14 @@ def _store(con, changes: list[Change], at: datetime, triggers: Mapping[tuple[str
         for t in triggers.get((c.segment_id, c.change), ())
     ]
     if jobs:
-        con.insert("wb_trigger_jobs", ibis.memtable(pa.Table.from_pylist(jobs, schema=JOBS.to_pyarrow())))
+        con.insert(JOBS.name, ibis.memtable(pa.Table.from_pylist(jobs, schema=JOBS.schema.to_pyarrow())))
 
 
 def history(ws: Workspace, segment_id: str, contact_id: str | None = None) -> pa.Table:
     """Every stay in the segment (of one contact, if given): contact_id, seq, entered_at,
     exited_at, baseline; ordered by entry time."""
     ensure_tables(ws)
-    rows = table("wb_membership")
+    rows = MEMBERSHIP.unbound()
     mine = rows.filter(rows.segment_id == segment_id)
     if contact_id is not None:
         mine = mine.filter(mine.contact_id == contact_id)
@@ -208,16 +208,16 @@ def sizes(ws: Workspace, segment_id: str, instants: Sequence[datetime]) -> list[
     instant the history does not cover: before the first evaluation or after the last, or
     a segment not tracked. Reads only: a store without trigger tables has no history."""
     unknown: list[int | None] = [None] * len(instants)
-    tracked = table("wb_tracked")
+    tracked = TRACKED.unbound()
     with ws.connector.reading() as con:
-        if not instants or "wb_tracked" not in con.list_tables():
+        if not instants or TRACKED.name not in con.list_tables():
             return unknown
         found = con.to_pyarrow(tracked.filter(tracked.segment_id == segment_id)).to_pylist()
         if not found or found[0]["baseline_at"] is None:
             return unknown
         start, end = found[0]["baseline_at"], found[0]["evaluated_at"]
         points = ibis.memtable(pa.table({"t": pa.array(list(instants), pa.timestamp("us", tz="UTC"))}))
-        stays = table("wb_membership")
+        stays = MEMBERSHIP.unbound()
         stays = stays.filter(stays.segment_id == segment_id)
         joined = points.left_join(
             stays, (stays.entered_at <= points.t) & (stays.exited_at.isnull() | (stays.exited_at > points.t))
