@@ -99,7 +99,7 @@ def test_events_posted_to_the_collector_trigger_emails(tmp_path):
                 wait_for(lambda: sink.recipients == ["cyd@example.org"], 60, "the triggered email", log)
             finally:
                 watcher.terminate()
-                assert watcher.wait(timeout=30) == 0 or watcher.returncode == -signal.SIGTERM
+                assert watcher.wait(timeout=30) == 0  # SIGTERM ends it after its round, not in the middle
 
             # 2. the abandoned cart: ala carts and leaves, bob carts and buys within the hour
             add_trigger(ws, "cart-reminder", segment="abandoned_cart", campaign="cart-reminder")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -203,11 +206,14 @@ def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool, full_
     if once:
         report(watcher.tick())
         return
+    stop = threading.Event()
+    # a service manager stops with SIGTERM: finish the round in progress (its messages
+    # journaled and settled) rather than die between a delivery and its record
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     err.print(f"watching (every {interval:g}s and on new data); Ctrl-C to stop")
-    try:
-        watcher.run(interval=interval, on_tick=report)
-    except KeyboardInterrupt:
-        err.print("watcher stopped")
+    with contextlib.suppress(KeyboardInterrupt):
+        watcher.run(interval=interval, on_tick=report, stop=stop)
+    err.print("watcher stopped")
 
 
 @command(main, "history")
