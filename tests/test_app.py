@@ -273,7 +273,7 @@ def test_the_size_over_time_view_charts_off_the_ui_thread(app):
     assert app.tabs.selected_index == 3
     history = app.history.wait()
     assert history is not None and history.segment_id == "target_city"
-    assert app.history.chart.svg.startswith("<svg")
+    assert app.history.chart.svg.startswith("<svg") and "Gdańsk: size over time" in app.history.chart.svg
     numbers = data_url_content(app.history.data.value).decode()
     assert numbers.splitlines()[0] == "time,contacts" and len(numbers.splitlines()) == 32
 
