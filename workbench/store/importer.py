@@ -81,7 +81,7 @@ from workbench.expr.dialects import duckdb_amount
 from workbench.store.arrow_views import arrow_view
 from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES, MONEY_SCALE
 from workbench.store.schema import MONEY as MONEY_DTYPE
-from workbench.store.staging import Staged, Staging
+from workbench.store.staging import ORDER_COLUMN, Staged, Staging, later_repeats
 
 __all__ = ["KINDS", "Prepared", "Reject", "prepare"]
 
@@ -1282,26 +1282,15 @@ def _prepare(
 
 def _first_of_each(con, table: pa.Table, keys: tuple[str, ...]) -> tuple[pa.Table, int]:
     """Keep the first row of each key (file order); return the table and the number dropped.
-
-    Rows are first compared by a 64-bit hash of their key (DuckDB's ``hash``, sorted with
-    numpy); only rows whose hash repeats are compared by the key itself.
-    """
+    Repeats are found as a staged file's are (``staging.later_repeats``)."""
     n = table.num_rows
     if n < 2:
         return table, 0
-    with arrow_view(con, table.select(list(keys))) as t:
-        key = t[keys[0]] if len(keys) == 1 else ibis.struct({k: t[k] for k in keys})
-        hashes = con.to_pyarrow(t.select(h=key.hash()))["h"].to_numpy()
-    ordered = np.sort(hashes)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(repeated):
+    numbered = table.select(list(keys)).append_column(ORDER_COLUMN, pa.array(np.arange(n, dtype=np.int64)))
+    with arrow_view(con, numbered) as t:
+        later = con.to_pyarrow(later_repeats(t, list(keys)).select(ORDER_COLUMN))[ORDER_COLUMN].to_numpy()
+    if not len(later):
         return table, 0
-    suspects = np.flatnonzero(np.isin(hashes, repeated))
-    candidates = table.select(list(keys)).take(pa.array(suspects))
-    candidates = candidates.append_column("_i", pa.array(suspects))
-    first = candidates.group_by(list(keys), use_threads=False).aggregate([("_i", "min")])
     keep = np.ones(n, dtype=bool)
-    keep[suspects] = False
-    keep[first["_i_min"].to_numpy()] = True
-    dropped = n - int(keep.sum())
-    return (table.filter(pa.array(keep)) if dropped else table), dropped
+    keep[later] = False
+    return table.filter(pa.array(keep)), len(later)

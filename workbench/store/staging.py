@@ -154,7 +154,7 @@ class Staging:
         try:
             every = con.read_parquet([str(p) for p in self.parts])
             dropped_path = self.directory / "dropped.parquet"
-            con.to_parquet(_later_repeats(every, list(keys)).select(ORDER_COLUMN), dropped_path)
+            con.to_parquet(later_repeats(every, list(keys)).select(ORDER_COLUMN), dropped_path)
             dropped = pq.read_metadata(dropped_path).num_rows
             kept = every if not dropped else every.anti_join(con.read_parquet(str(dropped_path)), ORDER_COLUMN)
             names: dict[str, int] = {}
@@ -170,8 +170,9 @@ class Staging:
         return staged, dropped
 
 
-def _later_repeats(every: ir.Table, keys: list[str]) -> ir.Table:
-    """The rows of ``every`` whose key an earlier row (by ``ORDER_COLUMN``) has.
+def later_repeats(every: ir.Table, keys: list[str]) -> ir.Table:
+    """The rows of ``every`` whose key an earlier row (by ``ORDER_COLUMN``) has: what an
+    import leaves out, of a staged file or of rows in memory.
 
     Rows are grouped first by a 64-bit hash of their key, whose fixed width DuckDB
     aggregates and spills in little memory (grouping 200M event ids as text ran out of a
