@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,3 +145,34 @@ def test_a_full_round_counts_what_incremental_rounds_missed(tmp_path, monkeypatc
     full = watcher.tick()
     assert full.scope is None and full.missed >= 1
     assert buyer in open_stays(ws, "bought") or world.contacts[0]["created_at"] > clock.at
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"event": "email_open", "aggregate": {"fn": "last_time"}, "op": "before", "value": {"ago": "7d"}},
+        {"event": "email_open", "aggregate": {"fn": "first_time"}, "op": "before", "value": {"ago": "7d"}},
+        {"attribute": "created_at", "op": "before", "value": {"ago": "7d"}},
+    ],
+)
+def test_an_instant_exactly_on_a_strict_boundary_is_seen_when_time_moves_past_it(tmp_path, rule):
+    """``before {"ago": "7d"}`` is ``x < T − 7d``: false at P for x = P − 7d, true a day later."""
+    ws = Workspace(f"duckdb://{tmp_path / 'wb.duckdb'}")
+    ws.init()
+    start = datetime(2026, 5, 31, 12, tzinfo=UTC)
+    edge = start - timedelta(days=7)
+    ws.append("contacts", [{"contact_id": "c1", "created_at": edge}])
+    ws.append(
+        "events", [{"event_id": "e1", "contact_id": "c1", "source": "messaging", "name": "email_open", "ts": edge}]
+    )
+    ws.save_segment({"id": "s", "name": "s", "rule": rule})
+    track(ws, "s", now=start)
+    clock = Clock(start)
+    watcher = Watcher(ws, clock=clock, full_every=timedelta(days=3650))
+    watcher.tick()
+    assert open_stays(ws, "s") == set()
+    clock.at += timedelta(days=1)
+    tick = watcher.tick()
+    assert tick.scope is not None  # an incremental round, not the safety net
+    assert open_stays(ws, "s") == {"c1"} == set(ws.members("s", clock.at))
+    ws.close()

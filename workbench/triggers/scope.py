@@ -165,8 +165,10 @@ def changed_contacts(
 
 
 def _span(boundary: Boundary, start: datetime, end: datetime, tz) -> tuple[datetime, datetime] | None:
-    """The instants ``(lo, hi]`` a boundary swept between two rounds (whole local days for a
-    day boundary), or None when it did not move past any."""
+    """The instants ``[lo, hi]`` a boundary swept between two rounds (whole local days for a
+    day boundary), or None when it did not move past any. Both ends are in: a strict
+    comparison (``before``: ts < T − d) changes for an event at exactly P − d, an inclusive one
+    at exactly T − d, and evaluating a contact that did not change costs nothing but time."""
     lo, hi = boundary.at(start, tz), boundary.at(end, tz)
     if boundary.day:
         if local_date(lo, tz) == local_date(hi, tz):
@@ -186,7 +188,7 @@ def _event_crossings(con: BaseBackend, found: Reach, start: datetime, end: datet
             span = _span(boundary, start, end, tz)
             if span is None:
                 continue
-            pred = (events.ts > span[0]) & (events.ts <= span[1])
+            pred = events.ts.between(span[0], span[1])
             preds.append(pred if names is None else pred & events.name.isin(list(names)))
     if not preds:
         return []
@@ -209,7 +211,7 @@ def _attribute_crossings(
             span = _span(Boundary(boundary.duration, boundary.day or is_date), start, end, tz)
             if span is not None:
                 lo, hi = (local_date(s, tz) for s in span) if is_date else span
-                out.append(people.filter((column > lo) & (column <= hi)).select("contact_id"))
+                out.append(people.filter(column.between(lo, hi)).select("contact_id"))
     today, then = local_date(start, tz), local_date(end, tz)
     if today != then:
         for name, horizons in found.birthdays.items():
