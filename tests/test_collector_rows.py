@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.collector import journal, models
+from workbench.collector import journal, models, tables
+from workbench.collector.loader import journal_root, wait_for_collected
 from workbench.collector.rows import EVENT_SCHEMA, Lessons, event_links, events_table
-from workbench.collector.service import event_row
+from workbench.collector.service import Accepted, encode_accepted, event_row
 from workbench.store import catalog_store
 from workbench.store.importer import prepare_table
 from workbench.store.ingestion import _rows_table
@@ -156,3 +158,19 @@ def test_the_catalog_learns_only_what_is_new(store, monkeypatch):
     rows = store.table("wb_event_properties").to_pylist()
     assert len(rows) == 10_002  # the name and its properties, each once
     assert json.loads(json.dumps(sorted({r["type"] for r in rows if r["property"] == "p7"}))) == ["string"]
+
+
+def test_a_worker_outliving_its_collector_for_a_moment_delays_the_wait_but_loses_nothing(store):
+    """After a SIGKILL the collector's HTTP workers die a moment later (PDEATHSIG): until then
+    they hold its journal directory. ``wait_for_collected`` keeps trying to take it, rather
+    than waiting for a loader that is dead."""
+    tables.ensure_tables(store)  # a collector ran here
+    root = journal_root(store)
+    directory, lock = journal.create_instance(root)
+    rows = [{"event_id": f"e{i}", "contact_id": "c1", "name": "purchase", "source": "custom", "ts": NOW}
+            for i in range(3)]  # fmt: skip
+    (directory / "1-1.wal").write_bytes(encode_accepted([Accepted(rows, [])]))
+    threading.Timer(0.5, journal.os.close, [lock]).start()  # the last worker dies
+    assert wait_for_collected(store, timeout=20)
+    assert sorted(r["event_id"] for r in store.table("events").to_pylist()) == ["e0", "e1", "e2"]
+    assert not directory.exists()

@@ -286,24 +286,26 @@ def wait_for_collected(ws: Workspace, timeout: float = 30.0, sleep: Callable[[fl
     }
     if not ends:
         return True
+    deadline = time.monotonic() + timeout
     loader = Loader(ws, root)
     try:
-        loader._claim_orphans(force=True)
-        if loader._claimed:
-            while loader.drain():
-                pass
+        while True:
+            # again each time: the HTTP workers of a killed collector hold its directory
+            # until they die a moment later, and nobody else will load it
+            loader._claim_orphans(force=True)
+            if loader._claimed:
+                while loader.drain():
+                    pass
+            stored = {r["journal"]: r["loaded_to"] for r in tables.read_rows(ws, tables.JOURNAL)}
+            waiting = [key for key, end in ends.items() if stored.get(key, 0) < end and (root / key).exists()]
+            if not waiting or all(_only_end_or_torn(root / key, stored.get(key, 0)) for key in waiting):
+                return True
+            if time.monotonic() > deadline:
+                log.warning("the collector's journal was not in the store after %.0fs: evaluating without it", timeout)
+                return False
+            sleep(0.02)
     finally:
         loader.close()
-    deadline = time.monotonic() + timeout
-    while True:
-        stored = {r["journal"]: r["loaded_to"] for r in tables.read_rows(ws, tables.JOURNAL)}
-        waiting = [key for key, end in ends.items() if stored.get(key, 0) < end and (root / key).exists()]
-        if not waiting or all(_only_end_or_torn(root / key, stored.get(key, 0)) for key in waiting):
-            return True
-        if time.monotonic() > deadline:
-            log.warning("the collector's journal was not in the store after %.0fs: evaluating without it", timeout)
-            return False
-        sleep(0.02)
 
 
 def _only_end_or_torn(path: Path, offset: int) -> bool:
