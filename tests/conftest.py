@@ -16,6 +16,9 @@ import psycopg
 import pytest
 
 BACKENDS = ["duckdb", "postgres"]
+# ClickHouse runs the compiled SQL in chdb (tests/chdb_store.py): modules that test evaluation
+# take these as their ``backend_name`` params and open stores with ``new_store``
+EVALUATION_BACKENDS = [*BACKENDS, "clickhouse"]
 _counter = itertools.count()
 
 
@@ -49,9 +52,26 @@ def new_store_url(backend_name, tmp_path_factory):
             return f"duckdb://{tmp_path_factory.mktemp('store') / f'wb{next(_counter)}.duckdb'}"
         if backend_name == "postgres":
             return new_postgres_database()
-        if backend_name == "clickhouse":
-            return "chdb://"
         raise AssertionError(backend_name)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def new_store(backend_name, new_store_url):
+    """A function returning a new, empty, initialised store on the current backend: a
+    Workspace, or for ``"clickhouse"`` the chdb store (evaluation and ``append`` only)."""
+
+    def make():
+        if backend_name == "clickhouse":
+            from tests.chdb_store import ChdbStore
+
+            return ChdbStore()
+        from workbench.store.workspace import Workspace
+
+        ws = Workspace(new_store_url())
+        ws.init()
+        return ws
 
     return make
 

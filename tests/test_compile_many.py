@@ -10,37 +10,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.chdb_store import ChdbStore
 from tests.conformance_cases import CASES
+from tests.conftest import EVALUATION_BACKENDS
 from tests.reference import evaluate
 from tests.world import load, make_world
 from workbench.expr.builders import ALL_DAY_KEYS, KEY_CIRCLE, anniversary_arc
 from workbench.expr.context import CompileContext
 from workbench.expr.rules import Segment
 from workbench.expr.timeutil import anniversary_keys
-from workbench.store.workspace import Workspace
 
 WORLD_SEEDS = (1, 2)
 SHIFTS = (timedelta(0), timedelta(days=-1, microseconds=-7), timedelta(days=-45, hours=-5))
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres", "clickhouse"])
+@pytest.fixture(scope="module", params=EVALUATION_BACKENDS)
 def backend_name(request) -> str:
     return request.param
 
 
 @pytest.fixture(scope="module")
-def store(backend_name, new_store_url):
-    if backend_name == "clickhouse":
-        return ChdbStore()
-    ws = Workspace(new_store_url())
-    ws.init()
-    return ws
+def store(new_store):
+    return new_store()
 
 
 @pytest.fixture(scope="module", params=WORLD_SEEDS, ids=lambda s: f"world{s}")
@@ -56,32 +50,17 @@ def _docs(rules: dict[str, dict]) -> dict[str, Segment]:
 
 def membership(store, rules: dict[str, dict], as_of) -> dict[str, set[str]]:
     """Each key's members, from one shared pass."""
-    if isinstance(store, ChdbStore):
-        sql = CompileContext(store.catalog, dialect="clickhouse").many_sql(_docs(rules), as_of)
-        result = store.session.query(sql, "Arrow")
-        table = pa.ipc.open_file(pa.py_buffer(result.bytes())).read_all() if result.bytes() else None
-        rows = table.to_pylist() if table is not None else []
-    else:
-        rows = store.membership(_docs(rules), as_of).to_pylist()
+    rows = store.membership(_docs(rules), as_of).to_pylist()
     return {key: {r["contact_id"] for r in rows if r[key]} for key in rules}
 
 
 def counts(store, rules: dict[str, dict], as_of) -> dict[str, int]:
-    if isinstance(store, ChdbStore):
-        sql = CompileContext(store.catalog, dialect="clickhouse").counts_sql(_docs(rules), as_of)
-        line = store.session.query(sql, "CSV").bytes().decode().strip()
-        return {key: int(n) for key, n in zip(rules, line.split(","), strict=True)}
     return store.counts(_docs(rules), as_of)
 
 
 def single(store, rule: dict, as_of) -> set[str]:
-    """Members from the single-segment path (its SQL template, for a Workspace)."""
-    doc = {"id": "case", "name": "case", "rule": rule}
-    if isinstance(store, ChdbStore):
-        sql = CompileContext(store.catalog, dialect="clickhouse").members_sql(Segment.from_dict(doc), as_of)
-        lines = store.session.query(sql, "CSV").bytes().decode().splitlines()
-        return {line.strip('"') for line in lines if line}
-    return set(store.members(doc, as_of))
+    """Members from the single-segment path (its SQL template)."""
+    return set(store.members({"id": "case", "name": "case", "rule": rule}, as_of))
 
 
 def test_every_case_in_one_pass_matches_reference(store, world):
@@ -118,12 +97,8 @@ def test_counts_at_several_instants_in_one_pass(store, world):
     for case in sorted(CASES)[::3]:
         rule = CASES[case]
         segment = Segment.from_dict({"id": "x", "name": "x", "rule": rule})
-        if isinstance(store, ChdbStore):
-            sql = CompileContext(store.catalog, dialect="clickhouse").instants_sql(segment, world.as_of, OFFSETS)
-            got = [int(n) for n in store.session.query(sql, "CSV").bytes().decode().strip().split(",")]
-        else:
-            sql = CompileContext(store.catalog, dialect=store.dialect).instants_sql(segment, world.as_of, OFFSETS)
-            got = [int(n or 0) for n in store.query(sql).iloc[0]]
+        sql = CompileContext(store.catalog, dialect=store.dialect).instants_sql(segment, world.as_of, OFFSETS)
+        got = [int(n or 0) for n in store.query(sql).iloc[0]]
         expected = [len(evaluate(rule, **{**world.reference_kwargs(), "as_of": world.as_of - o})) for o in OFFSETS]
         assert got == expected, case
 

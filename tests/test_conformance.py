@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.chdb_store import ChdbStore
 from tests.conformance_cases import CASES, NEGATION_PAIRS, rules
+from tests.conftest import EVALUATION_BACKENDS
 from tests.reference import evaluate
 from tests.world import load, make_world
 from workbench.errors import SegmentError
@@ -17,29 +17,20 @@ from workbench.store.workspace import Workspace
 WORLD_SEEDS = (1, 2, 3)
 
 
-# This module adds ClickHouse (through chdb) to the matrix: it needs only evaluation.
-@pytest.fixture(scope="module", params=["duckdb", "postgres", "clickhouse"])
+@pytest.fixture(scope="module", params=EVALUATION_BACKENDS)
 def backend_name(request) -> str:
     return request.param
 
 
-def open_store(backend_name: str, new_store_url):
-    if backend_name == "clickhouse":
-        return ChdbStore()
-    ws = Workspace(new_store_url())
-    ws.init()
-    return ws
+@pytest.fixture(scope="module")
+def store(new_store):
+    return new_store()
 
 
 @pytest.fixture(scope="module")
-def store(backend_name, new_store_url):
-    return open_store(backend_name, new_store_url)
-
-
-@pytest.fixture(scope="module")
-def scratch(backend_name, new_store_url):
+def scratch(new_store):
     """A second store for tests that load worlds of their own."""
-    return open_store(backend_name, new_store_url)
+    return new_store()
 
 
 @pytest.fixture(scope="module", params=WORLD_SEEDS, ids=lambda s: f"world{s}")

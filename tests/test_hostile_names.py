@@ -3,7 +3,7 @@ where data comes in (docs/security.md).
 
 Property names reach the catalog from unauthenticated beacons, so a name is attacker
 text. Every key below is stored by the product's own ingestion (the importer behind
-``Workspace.append``; the chdb store loads the same rows), and a segment filtering on it
+``Workspace.append``, which the chdb store runs too), and a segment filtering on it
 must select exactly the contact that has that key: not a contact whose JSON has the path
 the name would spell (``a.b``, ``a[0]``, ``$x``, ``*``), and never SQL (``'``, ``\\``).
 """
@@ -14,18 +14,16 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.chdb_store import ChdbStore
-from tests.world import event_table, learned_properties
+from tests.conftest import EVALUATION_BACKENDS
 from workbench.cli import main
 from workbench.expr.catalog import EventType
 from workbench.store.importer import property_name_problem
-from workbench.store.schema import CONTACTS
 from workbench.store.workspace import Workspace
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -58,7 +56,7 @@ DECOYS = {
 }
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres", "clickhouse"])
+@pytest.fixture(scope="module", params=EVALUATION_BACKENDS)
 def backend_name(request) -> str:
     return request.param
 
@@ -86,58 +84,16 @@ def event_rows(properties_by_contact: dict[str, dict]) -> list[dict]:
 
 
 def load(store, properties_by_contact: dict[str, dict], cities: dict[str, str] | None = None):
-    """Store the contacts (with ``cities``, when given) and their events the way each
-    engine's store takes them."""
+    """Store the contacts (with ``cities``, when given) and their events through the importer."""
     contacts = [{**c, "city": (cities or {}).get(c["contact_id"])} for c in contact_rows(properties_by_contact)]
-    events = event_rows(properties_by_contact)
-    if isinstance(store, ChdbStore):
-        full = [
-            {
-                **dict.fromkeys(CONTACTS.names),
-                "email_consent": False,
-                "sms_consent": False,
-                "push_consent": False,
-                "updated_at": c["created_at"],
-                **c,
-            }
-            for c in contacts
-        ]
-        blank = dict.fromkeys(
-            [
-                "anonymous_id",
-                "url",
-                "category",
-                "product_id",
-                "campaign_id",
-                "channel",
-                "currency",
-                "amount",
-                "duration_s",
-                "quantity",
-            ]
-        )
-        learned, sources = learned_properties(events)
-        store.load_tables(
-            {
-                "contacts": pa.Table.from_pylist(full, schema=CONTACTS.to_pyarrow()),
-                "events": event_table([{**blank, **e} for e in events]),
-            },
-            (),
-            {name: EventType(name, sources[name], learned[name]) for name in learned},
-        )
-        return
     assert not store.append("contacts", contacts).rejects
-    report = store.append("events", events)
+    report = store.append("events", event_rows(properties_by_contact))
     assert not report.rejects, report.rejects
 
 
 @pytest.fixture(scope="module")
-def store(backend_name, new_store_url):
-    if backend_name == "clickhouse":
-        store = ChdbStore()
-    else:
-        store = Workspace(new_store_url())
-        store.init()
+def store(new_store):
+    store = new_store()
     keyed = {f"c-{label}": {key: "v"} for label, key in HOSTILE.items()}
     load(store, {**keyed, **DECOYS})
     return store
@@ -164,19 +120,12 @@ def test_a_hostile_key_means_exactly_that_key(store, label):
 
 
 def test_hostile_keys_declared_decimal_are_read_as_amounts(store, backend_name):
-    keys = list(HOSTILE.values())
-    if isinstance(store, ChdbStore):
-        store.decimal_properties = frozenset(keys)
-    else:
-        store.set_decimal_properties(keys)
+    store.set_decimal_properties(HOSTILE.values())
     try:
         for label, key in HOSTILE.items():
             assert members(store, refund_sum(key, 12.5)) == {f"c-{label}"}, label
     finally:
-        if isinstance(store, ChdbStore):
-            store.decimal_properties = frozenset()
-        else:
-            store.set_decimal_properties([])
+        store.set_decimal_properties([])
 
 
 def test_clickhouse_sql_from_the_cli_means_the_literal_key(tmp_path, new_store_url):
@@ -216,11 +165,6 @@ NAMES = st.one_of(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=NAMES)
 def test_any_name_is_stored_exactly_or_refused(store, key):
-    if isinstance(store, ChdbStore):  # no ingestion of its own: loads only names the importer keeps
-        if property_name_problem(key) is None:
-            load(store, {"c-any": {key: "v"}, **DECOYS})
-            assert members(store, has_value(key)) == {"c-any"}
-        return
     cid = f"c-{abs(hash(key))}"
     store.append("contacts", contact_rows([cid]))
     report = store.append("events", event_rows({cid: {key: "v"}}))
@@ -328,12 +272,9 @@ def test_a_nul_in_a_rule_value_is_refused_naming_the_path(tmp_path):
         pytest.param("city", "Gda\u0000ńsk", id="text-with-accents"),
     ],
 )
-def test_a_nul_in_contact_data_fails_its_row_alone_on_every_engine(backend_name, new_store_url, field, value):
+def test_a_nul_in_contact_data_fails_its_row_alone_on_every_engine(new_store, field, value):
     """PostgreSQL cannot store a NUL in text: once it stopped the whole import there."""
-    if backend_name == "clickhouse":
-        pytest.skip("the importer is the same for every engine; ClickHouse is written through no other path")
-    ws = Workspace(new_store_url())
-    ws.init()
+    ws = new_store()
     rows = [{**row, field: value} if row["contact_id"] == "bad" else row for row in contact_rows(["ok1", "bad", "ok2"])]
     report = ws.append("contacts", rows)
     assert [(line, reason.split(":")[0]) for line, reason in report.rejects] == [(2, field)]

@@ -229,33 +229,16 @@ _examples = iter(range(10**9))
 
 
 def store_purchases(store, purchases: dict[str, list[Decimal]]) -> None:
-    """Each contact's purchases, stored the way its engine's store takes them."""
-    from tests.chdb_store import ChdbStore
-    from tests.world import event_table
-    from workbench.expr.catalog import EventType
-    from workbench.store.schema import CONTACTS
-
+    """Each contact's purchases, stored through the importer as any engine's store takes them."""
     created = datetime(2026, 1, 1, tzinfo=UTC)
     events = [
         {"event_id": f"{cid}-{i}", "contact_id": cid, "source": "custom", "name": "purchase",
-         "ts": datetime(2026, 5, 1, tzinfo=UTC), "received_at": datetime(2026, 5, 1, tzinfo=UTC), "amount": amount}
+         "ts": datetime(2026, 5, 1, tzinfo=UTC), "amount": str(amount)}
         for cid, amounts in purchases.items()
         for i, amount in enumerate(amounts)
     ]  # fmt: skip
-    if isinstance(store, ChdbStore):
-        blank = dict.fromkeys(["anonymous_id", "url", "category", "product_id", "campaign_id", "channel", "currency",
-                               "duration_s", "quantity", "properties"])  # fmt: skip
-        contacts = [{**dict.fromkeys(CONTACTS.names), "contact_id": cid, "created_at": created, "updated_at": created,
-                     "email_consent": False, "sms_consent": False, "push_consent": False} for cid in purchases]  # fmt: skip
-        store.load_tables(
-            {"contacts": pa.Table.from_pylist(contacts, schema=CONTACTS.to_pyarrow()),
-             "events": event_table([{**blank, **e} for e in events])},
-            (),
-            {"purchase": EventType("purchase", "custom")},
-        )  # fmt: skip
-        return
     store.append("contacts", [{"contact_id": cid, "created_at": created} for cid in purchases])
-    report = store.append("events", [{**e, "amount": str(e["amount"])} for e in events])
+    report = store.append("events", events)
     assert not report.rejects
 
 
