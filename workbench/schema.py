@@ -88,7 +88,14 @@ MESSAGING_EVENTS = (
 )
 GENDERS = ("female", "male", "other")
 
+LIST_MEMBERS_TABLE = "wb_list_members"  # the compiler reads it for "is on list" rules; the store keeps it
 LIST_MEMBERS = ibis.schema({"list_id": dt.String(nullable=False), "contact_id": dt.String(nullable=False)})
+
+SCOPE_TABLE = "wb_scope"
+"""A scoped evaluation (``CompileContext.many_sql(scoped=True)``) reads only the contacts listed
+in a table of this name, which the caller provides for the query (the watcher: contacts that
+may have changed since its last round)."""
+SCOPE = ibis.schema({"contact_id": dt.String(nullable=False)})
 
 # Event columns that rules may name as properties, with their catalog types.
 EVENT_COLUMN_TYPES = {

@@ -64,7 +64,16 @@ from workbench.expr.timeutil import (
     zone,
 )
 from workbench.expr.visitor import Visitor
-from workbench.schema import CONTACTS, EVENT_COLUMN_TYPES, EVENTS, IDENTITIES, LIST_MEMBERS
+from workbench.schema import (
+    CONTACTS,
+    EVENT_COLUMN_TYPES,
+    EVENTS,
+    IDENTITIES,
+    LIST_MEMBERS,
+    LIST_MEMBERS_TABLE,
+    SCOPE,
+    SCOPE_TABLE,
+)
 
 
 def contacts_schema(catalog: Catalog) -> ibis.Schema:
@@ -79,16 +88,9 @@ def tables(catalog: Catalog) -> dict[str, ir.Table]:
         "contacts": ibis.table(contacts_schema(catalog), name="contacts"),
         "events": ibis.table(EVENTS, name="events"),
         "identities": ibis.table(IDENTITIES, name="identities"),
-        "list_members": ibis.table(LIST_MEMBERS, name="wb_list_members"),
+        "list_members": ibis.table(LIST_MEMBERS, name=LIST_MEMBERS_TABLE),
         "scope": ibis.table(SCOPE, name=SCOPE_TABLE),
     }
-
-
-SCOPE_TABLE = "wb_scope"
-"""A scoped evaluation (``CompileContext.many_sql(scoped=True)``) reads only the contacts listed in a table
-of this name, which the caller provides for the query (the watcher: contacts that may have
-changed since its last round)."""
-SCOPE = ibis.schema({"contact_id": dt.String(nullable=False)})
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ class CompileContext:
         """The SQL of :meth:`many`, or of ``finish(table, tables)`` built on it. ``finish``
         (e.g. :func:`count_columns`) must depend on nothing but its arguments and what
         ``finish_key`` names. ``scoped``: only the contacts listed in
-        :data:`~workbench.expr.compile.SCOPE_TABLE`."""
+        :data:`~workbench.schema.SCOPE_TABLE`."""
         rules = self._inline_all(segments)
 
         def build(clock: Clock) -> ir.Expr:

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from workbench.schema import LIST_MEMBERS_TABLE
 from workbench.store import schema
 
 
@@ -39,7 +40,7 @@ class Table:
 # The workbench's own tables in every store (created by ``Workspace.init``).
 SEGMENTS = Table("wb_segments", schema.SEGMENTS, key=("segment_id",))
 LISTS = Table("wb_lists", schema.LISTS, key=("list_id",))
-LIST_MEMBERS = Table("wb_list_members", schema.LIST_MEMBERS, key=("list_id", "contact_id"))
+LIST_MEMBERS = Table(LIST_MEMBERS_TABLE, schema.LIST_MEMBERS, key=("list_id", "contact_id"))
 CONTACT_FIELDS = Table("wb_contact_fields", schema.CONTACT_FIELDS, key=("name",))
 EVENT_PROPERTIES = Table("wb_event_properties", schema.EVENT_PROPERTIES, key=("event", "property"))
 SETTINGS = Table("wb_settings", schema.SETTINGS, key=("key",))

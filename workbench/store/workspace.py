@@ -25,12 +25,12 @@ from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
-from workbench.expr.compile import SCOPE_TABLE
 from workbench.expr.context import CompileContext, count_columns
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
+from workbench.schema import SCOPE_TABLE
 from workbench.store import catalog_store, clickhouse, ingestion, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
 from workbench.store.connection import Connector, StoreURL, transaction

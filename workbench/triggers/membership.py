@@ -22,7 +22,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from workbench.errors import WorkbenchError
-from workbench.expr.compile import SCOPE_TABLE
+from workbench.schema import SCOPE_TABLE
 from workbench.store.connection import transaction
 from workbench.store.staging import contact_scope
 from workbench.store.statements import update_in, update_where
