@@ -31,7 +31,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.store.importer import JSON_TYPE_NAMES, MONEY_DIGITS, MONEY_LIMIT, TYPE_RANK, derive_event_ids
+from workbench.store.importer import MONEY_DIGITS, MONEY_LIMIT, derive_event_ids
+from workbench.store.lessons import JSON_TYPE_NAMES, EventTally
 from workbench.store.schema import EVENTS, IDENTITIES, MONEY, MONEY_SCALE
 
 EVENT_SCHEMA = pa.schema(
@@ -66,11 +67,10 @@ def _json_type(value: Any) -> str | None:
 
 
 @dataclass
-class Lessons:
-    """What a batch of events teaches the catalog (``learn_events``'s arguments)."""
+class Lessons(EventTally):
+    """What a batch of events teaches the catalog (``learn_events``'s arguments), tallied
+    row by row as requests arrive, and carried in the journal as JSON."""
 
-    types: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (name, key, type) -> events
-    sources: Counter[tuple[str, str]] = field(default_factory=Counter)  # (name, source) -> events
     anonymous: set[str] = field(default_factory=set)
 
     def add(self, row: Mapping[str, Any]) -> None:
@@ -86,31 +86,6 @@ class Lessons:
         self.types.update(other.types)
         self.sources.update(other.sources)
         self.anonymous |= other.anonymous
-
-    def learned(self) -> dict[str, dict[str, str]]:
-        """name -> property -> type: the most frequent type (ties: string, number, boolean)."""
-        best: dict[tuple[str, str], tuple[int, int, str]] = {}
-        for (name, key, type_), n in self.types.items():
-            candidate = (n, -TYPE_RANK[type_], type_)
-            if (name, key) not in best or candidate > best[(name, key)]:
-                best[(name, key)] = candidate
-        out: dict[str, dict[str, str]] = {name: {} for name, _ in self.sources}
-        for (name, key), (_, _, type_) in sorted(best.items()):
-            out.setdefault(name, {})[key] = type_
-        return dict(sorted(out.items()))
-
-    def source_by_name(self) -> dict[str, str]:
-        """Each name's most frequent source (ties: alphabetical)."""
-        out: dict[str, str] = {}
-        for (name, source), _ in sorted(self.sources.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.setdefault(name, source)
-        return dict(sorted(out.items()))
-
-    def event_counts(self) -> dict[str, int]:
-        counts: Counter[str] = Counter()
-        for (name, _), n in self.sources.items():
-            counts[name] += n
-        return dict(counts)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -78,7 +78,9 @@ import pyarrow.parquet as pq
 from workbench.errors import ImportFailed
 from workbench.expr.catalog import FIELD_DTYPES
 from workbench.expr.dialects import duckdb_amount
+from workbench.expr.fieldtypes import ARRAY, BOOLEAN, DATE, NUMBER, STRING, TIMESTAMP
 from workbench.store.arrow_views import arrow_view
+from workbench.store.lessons import JSON_TYPE_NAMES, EventTally
 from workbench.store.schema import CONTACTS, EVENT_SOURCES, EVENTS, GENDERS, IDENTITIES, MONEY_SCALE
 from workbench.store.schema import MONEY as MONEY_DTYPE
 from workbench.store.staging import ORDER_COLUMN, Staged, Staging, later_repeats
@@ -98,16 +100,7 @@ EVENT_ID_HASH = "md5"
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
-STRING, NUMBER, MONEY, BOOLEAN, DATE, TIMESTAMP, ARRAY, JSON = (
-    "string",
-    "number",
-    "money",
-    "boolean",
-    "date",
-    "timestamp",
-    "array",
-    "json",
-)
+MONEY, JSON = "money", "json"  # column types of the store beside the catalog's field types
 CUSTOM_TYPES = (STRING, NUMBER, BOOLEAN, DATE, TIMESTAMP, ARRAY)
 ARROW_TYPES = {
     STRING: pa.string(),
@@ -148,17 +141,6 @@ DEDUPE_KEYS = {
     "events": ("event_id",),
     "identities": ("anonymous_id", "contact_id"),
 }
-JSON_TYPE_NAMES = {
-    "VARCHAR": STRING,
-    "BIGINT": NUMBER,
-    "UBIGINT": NUMBER,
-    "HUGEINT": NUMBER,
-    "DOUBLE": NUMBER,
-    "BOOLEAN": BOOLEAN,
-    "ARRAY": STRING,
-    "OBJECT": STRING,
-}
-TYPE_RANK = {STRING: 0, NUMBER: 1, BOOLEAN: 2}
 
 
 # DuckDB functions Ibis has no operation for.
@@ -1036,12 +1018,13 @@ def _rejects(
 # What events teach the catalog
 
 
-class _Learner:
-    def __init__(self):
-        self.sources: Counter[tuple[str, str]] = Counter()
-        self.types: Counter[tuple[str, str, str]] = Counter()
-        self.keys: Counter[tuple[str, str]] = Counter()
-        self.links: list[pa.Table] = []
+@dataclass
+class _Learner(EventTally):
+    """The tally of an import, from Arrow chunks; also how often each property is set, and
+    the identity links the events make."""
+
+    keys: Counter[tuple[str, str]] = field(default_factory=Counter)
+    links: list[pa.Table] = field(default_factory=list)
 
     def add(self, con, good: pa.Table) -> None:
         if not good.num_rows:
@@ -1064,30 +1047,6 @@ class _Learner:
         if both.num_rows:
             pairs = both.group_by(["anonymous_id", "contact_id"]).aggregate([("ts", "max")])
             self.links.append(pairs.rename_columns(["anonymous_id", "contact_id", "linked_at"]))
-
-    def sources_by_name(self) -> dict[str, str]:
-        """Each event name's most frequent source (ties: alphabetical order)."""
-        out: dict[str, str] = {}
-        for (name, source), _ in sorted(self.sources.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.setdefault(name, source)
-        return dict(sorted(out.items()))
-
-    def event_counts(self) -> dict[str, int]:
-        out: Counter[str] = Counter()
-        for (name, _), n in self.sources.items():
-            out[name] += n
-        return dict(sorted(out.items()))
-
-    def learned(self) -> dict[str, dict[str, str]]:
-        best: dict[tuple[str, str], tuple[int, int, str]] = {}
-        for (name, key, type_), n in self.types.items():
-            candidate = (n, -TYPE_RANK[type_], type_)
-            if (name, key) not in best or candidate > best[(name, key)]:
-                best[(name, key)] = candidate
-        out: dict[str, dict[str, str]] = {name: {} for name in self.event_counts()}
-        for (name, key), (_, _, type_) in sorted(best.items()):
-            out.setdefault(name, {})[key] = type_
-        return out
 
     def property_counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {name: {} for name in self.event_counts()}
@@ -1273,7 +1232,7 @@ def _prepare(
     )
     if kind == "events":
         prepared.learned = learner.learned()
-        prepared.sources = learner.sources_by_name()
+        prepared.sources = learner.source_by_name()
         prepared.links = learner.link_table()
         prepared.event_counts = learner.event_counts()
         prepared.property_counts = learner.property_counts()
