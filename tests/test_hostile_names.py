@@ -181,7 +181,7 @@ def test_any_name_is_stored_exactly_or_refused(store, key):
 
 
 def _shown(value: str) -> str:
-    from workbench.store.importer import _shown as shown
+    from workbench.store.importer.reasons import _shown as shown
 
     return shown(value)
 

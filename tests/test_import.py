@@ -162,9 +162,9 @@ def staging_dirs(ws: Workspace) -> list[Path]:
 
 def test_a_file_of_many_chunks_keeps_the_first_of_each_repeated_row_across_chunks(store, tmp_path, monkeypatch):
     """Chunks of three rows: the rows repeating ``e1`` and ``e4`` sit in later chunks."""
-    from workbench.store import importer
+    from workbench.store.importer import reading
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 3)
     lines = ["event_id,contact_id,source,name,ts,amount"]
     expected = {}
     for i in range(1, 12):

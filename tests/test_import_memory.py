@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from workbench.store import importer
+from workbench.store.importer import reading
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -41,7 +42,7 @@ def test_no_chunk_stays_registered_while_the_next_are_read(tmp_path, monkeypatch
         "extra": [f"x{i}" for i in range(50)],
     }
     pq.write_table(pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}), path)
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 10)
     seen: list[list[str]] = []
     learn = importer._Learner.add
 

@@ -16,8 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from workbench.errors import ImportFailed
-from workbench.store import importer
-from workbench.store.importer import Prepared, Reject, prepare
+from workbench.store.importer import Prepared, Reject, prepare, reading
 from workbench.store.schema import CONTACTS, EVENTS, IDENTITIES
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -222,8 +221,8 @@ def test_crlf_line_endings_and_quoted_line_breaks_count_as_lines(tmp_path):
 
 def test_line_numbers_match_the_csv_module_across_many_reader_blocks(tmp_path, monkeypatch):
     """Blank lines, quoted line breaks and short rows spread over many pyarrow blocks and chunks."""
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 256)
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 256)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
     rng = random.Random(7)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
