@@ -1,8 +1,10 @@
 """Deterministic sample data (a Polish online shop) for demos, docs, tests and benchmarks.
 
 ``vocabulary`` holds the shop (products, pages, people, campaigns), ``arrays`` the vectorised
-helpers, ``simulation`` the contacts and their events drawn batch by batch (``generate``),
-``writer`` the Parquet part files (``write_parquet``) and ``load`` a store filled with them.
+helpers, ``simulation`` the contacts and their events drawn batch by batch (``generate``):
+a ``Batch`` draws its ``people``, then what they do — ``messaging``, ``web``, and
+``offline`` (stores, app, loyalty) — each from its own random stream. ``writer`` writes the
+Parquet part files (``write_parquet``) and ``load`` a store filled with them.
 """
 
 from workbench.sample.simulation import generate
