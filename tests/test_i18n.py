@@ -171,3 +171,22 @@ def test_workspace_locale_and_labels_through_the_cli(tmp_path):
     assert catalog.event_label("signup", "pl") == "zapisał(a) się"
     assert catalog.property_label("plan", "pl") == "Plan"
     assert catalog.event_label("signup") == "signup"  # English keeps the raw name
+
+
+def test_no_message_is_looked_up_inside_an_f_string():
+    """Babel cannot see into f-strings (before Python 3.12): a message there would be missed
+    by the completeness test above."""
+    import tokenize
+
+    lookup = re.compile(r"(\._|gettext)\(")
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        with path.open("rb") as f:
+            for token in tokenize.tokenize(f.readline):
+                if (
+                    token.type == tokenize.STRING
+                    and token.string[:2].lower() in ('f"', "f'")
+                    and lookup.search(token.string)
+                ):
+                    found.append(f"{path.relative_to(PACKAGE)}:{token.start[0]}")
+    assert found == []

@@ -53,8 +53,11 @@ def long_date(value: date | datetime, locale: str, timezone: str = "UTC") -> str
 
 
 def when(value: datetime, locale: str, timezone: str = "UTC") -> str:
-    """An instant to the minute in ``timezone``: ``7 gru 2026, 10:05`` (pl), ``Dec 7, 2026, 10:05 AM`` (en)."""
+    """An instant to the minute in ``timezone``: ``7 gru 2026, 10:05`` (pl), ``2026-12-07 09:05 UTC`` (en:
+    the unambiguous form the app and the CLI have always written)."""
     local = _local(value, timezone)
+    if locale == "en":
+        return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or timezone)
     day = dates.format_date(local, format="medium", locale=locale)
     time = dates.format_time(local, format="short", locale=locale)
     # the locale's own order of date and time ("{1}, {0}")
