@@ -92,7 +92,7 @@ def reach_cells(figures: SegmentFigures | None, t: Texts) -> str:
 def trend_cell(figures: SegmentFigures | None, t: Texts) -> str:
     if figures is None:
         return f"<div>{pending(t)}</div>"
-    return f"<div>{sparkline(figures.trend) if figures.trend else ''}</div>"
+    return f"<div>{sparkline(figures.trend, t) if figures.trend else ''}</div>"
 
 
 class RowLooks:

@@ -72,3 +72,30 @@ def relative(delta: timedelta, locale: str) -> str:
 def _local(value: datetime, timezone: str) -> datetime:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(timezone))
+
+
+def vega_locales(locale: str) -> tuple[dict, dict]:
+    """The number and time locales of Vega (d3-format, d3-time-format) built from Babel's
+    CLDR data, so that a chart writes ``1 234`` and ``7 gru`` as the rest of the page does
+    (d3's own ``pl-PL`` differs: ``1.234``, ``Grudz.``)."""
+    cldr = Locale.parse(locale)
+    symbols = cldr.number_symbols["latn"]
+    number = {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3], "currency": ["", ""]}
+
+    def names(kind: dict, width: str, first: int) -> list[str]:
+        return [kind[width][i] for i in range(first, first + len(kind[width]))]
+
+    # d3 counts weekdays from Sunday, CLDR from Monday
+    days = [cldr.days["format"]["wide"][i] for i in (6, 0, 1, 2, 3, 4, 5)]
+    short_days = [cldr.days["format"]["abbreviated"][i] for i in (6, 0, 1, 2, 3, 4, 5)]
+    time = {
+        "dateTime": "%x, %X",
+        "date": "%Y-%m-%d",
+        "time": "%H:%M:%S",
+        "periods": [cldr.day_periods["format"]["abbreviated"][p] for p in ("am", "pm")],
+        "days": days,
+        "shortDays": short_days,
+        "months": names(cldr.months["format"], "wide", 1),
+        "shortMonths": names(cldr.months["format"], "abbreviated", 1),
+    }
+    return number, time
