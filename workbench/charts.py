@@ -140,7 +140,8 @@ def size_over_time_chart(
     contacts = t._("contacts")
     data = pd.DataFrame({"time": [pd.Timestamp(t) for t, _ in points], "contacts": [n for _, n in points]})
     base = alt.Chart(data).encode(
-        x=alt.X("time:T", title=None, axis=alt.Axis(format="%d %b")),
+        # titled for what reads the points aloud, not on the axis (the dates say what it is)
+        x=alt.X("time:T", title=t._("time"), axis=alt.Axis(format="%d %b", title=None)),
         y=alt.Y("contacts:Q", scale=alt.Scale(zero=True), title=contacts),
         tooltip=[
             alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", title=t._("time")),
@@ -156,7 +157,10 @@ def _locales(locale: str) -> dict:
     if locale == DEFAULT_LOCALE:
         return {}
     number, time = vega_locales(locale)
-    return {"format_locale": number, "time_format_locale": time}
+    # Vega writes its default descriptions of marks and axes in English only: rather than
+    # read English to someone who chose another language, leave them out (titles, the
+    # summaries and tables beside each chart say what it shows)
+    return {"format_locale": number, "time_format_locale": time, "config": {"aria": False}}
 
 
 def to_svg(chart: alt.TopLevelMixin, locale: str = DEFAULT_LOCALE) -> str:

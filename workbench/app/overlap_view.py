@@ -36,7 +36,7 @@ def reach_table(overlap: Overlap, t: Texts) -> str:
             share = t.percent(reached / size) if size else "–"
             cells.append(f'<td class="wb-num">{t.number(reached)} <span class="wb-muted">({share})</span></td>')
         rows.append(f'<tr><td>{html.escape(name)}</td><td class="wb-num">{t.number(size)}</td>{"".join(cells)}</tr>')
-    title, segment, members = (html.escape(t._(m)) for m in ("Who can be reached", "Segment", "Members"))
+    title, segment, members = map(html.escape, (t._("Who can be reached"), t._("Segment"), t._("Members")))
     note = html.escape(t._("Reachable: {rules} (the send gate's rules).", rules=t._(REACH_RULES)))
     return (
         f'<div class="wb-section">{title}</div>'
