@@ -6,20 +6,17 @@ Served and driven as in ``test_app_browser.py`` (Voila on a free port, Debian's 
 
 from __future__ import annotations
 
-import re
-
 import playwright.sync_api as playwright_api
 import pytest
 
 from bench.app_bench import CHROMIUM, CHROMIUM_ARGS
 from tests.test_app_browser import STEP_TIMEOUT_MS, VIEWPORT, assert_readable, voila  # noqa: F401 - a fixture
-from tests.test_app_pl import english_words
+from tests.test_app_pl import english_words, words
 from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 CONTACTS = 400
-WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +31,7 @@ def store_url(tmp_path_factory) -> str:
 
 def english_on(page, data_words: set[str]) -> set[str]:
     shown = page.locator(".wb-app").inner_text()
-    return {w.lower() for w in WORD.findall(shown)} & english_words() - data_words
+    return words(shown) & english_words() - data_words
 
 
 def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 - the imported fixture
@@ -44,7 +41,7 @@ def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     saved = Workspace(store_url).segments()
     data = " ".join(f"{s.segment.name} {s.segment.description or ''} {s.id}" for s in saved)
-    data_words = {w.lower() for w in WORD.findall(data)}
+    data_words = words(data)
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

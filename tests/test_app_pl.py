@@ -18,9 +18,20 @@ from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
 
 # Words that are the same in Polish, and proper names.
-SAME_IN_POLISH = {"segment", "segmentu", "push", "sms", "csv", "png", "svg", "duckdb", "workbench", "english", "polski"}
+SAME_IN_POLISH = {
+    *("segment", "segmentu", "push", "sms", "mail", "csv", "png", "svg", "duckdb", "workbench", "english", "polski")
+}
+# Raw names an analyst needs (column names, file names, ids) are shown as they are.
+RAW_NAME = re.compile(r"\S*\w[_.]\w\S*")
+
+
+def words(text: str) -> set[str]:
+    """The lower-case words of ``text``, leaving out raw names."""
+    return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", RAW_NAME.sub(" ", text))}
+
+
 # The tabs translated so far; the others are listed in docs/app.md as still English.
-TRANSLATED_TABS = ("Library", "Overlap", "Size over time")
+TRANSLATED_TABS = ("Library", "Overlap", "Size over time", "Lists")
 
 
 def english_words() -> set[str]:
@@ -70,11 +81,11 @@ def app(ws) -> Iterator[SegmentsApp]:
 
 
 def english_left(app: SegmentsApp, widget: widgets.Widget) -> set[str]:
-    """English words shown by ``widget``, not counting the segments' own names and descriptions (data)."""
+    """English words shown by ``widget``, not counting the segments' own names and descriptions
+    and the lists' recorded origins (data)."""
     data = " ".join(f"{s.segment.name} {s.segment.description or ''} {s.id}" for s in app.saved)
-    data_words = {w.lower() for w in re.findall(r"[^\W\d_]{3,}", data)}
-    shown = " ".join(shown_texts(widget))
-    return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", shown)} & english_words() - data_words
+    data += " ".join(f" {info.origin}" for info in app.lists)
+    return words(" ".join(shown_texts(widget))) & english_words() - words(data)
 
 
 def test_the_workspace_language_is_the_app_language(app):
@@ -109,6 +120,10 @@ def test_no_english_left_on_a_translated_tab(app, tab):
         app.history.wait()
     if tab == "Library":
         app.library.select("vip")
+    if tab == "Lists":
+        assert app.list_view.snapshot("vip", "vip-pl") > 0
+        assert "Lista 'vip-pl':" in app.list_view.feedback.text
+        app.list_view.export(("list", "vip-pl"))
     view = app.library if tab == "Library" else app._view(tab)
     assert english_left(app, view.widget) == set()
 
