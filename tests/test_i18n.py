@@ -12,7 +12,6 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from click.testing import CliRunner
 
-from workbench.app.text import contacts
 from workbench.cli import main
 from workbench.errors import WorkbenchError
 from workbench.i18n import LOCALES, texts
@@ -77,8 +76,8 @@ PLURALS = {  # n → (Polish, English), written by hand
 @pytest.mark.parametrize("n", sorted(PLURALS))
 def test_plural_forms(n):
     polish, english = PLURALS[n]
-    assert contacts(texts("pl"), n) == polish
-    assert contacts(texts("en"), n) == english
+    assert texts("pl").contacts(n) == polish
+    assert texts("en").contacts(n) == english
 
 
 @pytest.mark.parametrize(

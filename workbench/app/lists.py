@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from workbench.app.evaluate import Evaluator
-from workbench.app.text import contacts, folded
+from workbench.app.text import folded
 from workbench.csvsafe import neutralise_frame
 from workbench.errors import WorkbenchError
 from workbench.expr.rules import SLUG_RE
@@ -141,7 +141,7 @@ class Match:
         text = t._(
             "List {id}: {contacts} from {given}",
             id=repr(list_id),
-            contacts=contacts(t, len(self.contact_ids)),
+            contacts=t.contacts(len(self.contact_ids)),
             given=given,
         )
         if not self.unmatched:

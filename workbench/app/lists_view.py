@@ -22,7 +22,6 @@ from workbench.app.lists import (
     slugify,
     to_csv,
 )
-from workbench.app.text import contacts
 from workbench.errors import WorkbenchError
 from workbench.widgets.nodeview import set_options
 
@@ -167,7 +166,7 @@ class ListsView:
             t._(
                 "List {id}: {contacts} of {segment}, as of {time}.",
                 id=repr(list_id),
-                contacts=contacts(t, size),
+                contacts=t.contacts(size),
                 segment=repr(segment_id),
                 time=t.when(as_of),
             )
@@ -186,7 +185,7 @@ class ListsView:
         self.app.lists_changed()
         whom = t._(OPERATIONS[operation][1])
         self.feedback.say(
-            t._("List {id}: {contacts} {whom}.", id=repr(list_id), contacts=contacts(t, len(ids)), whom=whom)
+            t._("List {id}: {contacts} {whom}.", id=repr(list_id), contacts=t.contacts(len(ids)), whom=whom)
         )
         return len(ids)
 
@@ -232,6 +231,6 @@ class ListsView:
         content = to_csv(frame)
         filename = f"{kind}-{source_id}.csv"
         # the members' columns keep their raw names: the file is made to be imported again
-        label = self.t._("Download {file} ({contacts})", file=filename, contacts=contacts(self.t, len(frame)))
+        label = self.t._("Download {file} ({contacts})", file=filename, contacts=self.t.contacts(len(frame)))
         self.export_link.value = download_link(content, filename, label)
         return content

@@ -13,7 +13,6 @@ from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
 from workbench.app.chart_panel import ChartPanel, warm_up
 from workbench.app.feedback import Feedback
 from workbench.app.overlap import MAX_SEGMENTS, MIN_SEGMENTS, Overlap, check_choice, compute_overlap
-from workbench.app.text import contacts
 from workbench.i18n import Texts
 
 if TYPE_CHECKING:
@@ -130,7 +129,7 @@ class OverlapView:
             "{contacts} in at least one of the {n} segments",
             "{contacts} in at least one of the {n} segments",
             len(sets),
-            contacts=contacts(t, overlap.union_size),
+            contacts=t.contacts(overlap.union_size),
         )
         as_of = t._("as of {time}", time=t.when(overlap.as_of))
         self.summary.value = f'{html.escape(union)} <span class="wb-muted">· {html.escape(as_of)}</span>'

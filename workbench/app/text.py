@@ -5,17 +5,10 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 
-from workbench.i18n import Texts
-
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     """``plural(1, "contact")`` → ``"1 contact"``; ``plural(1234, "contact")`` → ``"1,234 contacts"``."""
     return f"{count:,} {word if count == 1 else words or word + 's'}"
-
-
-def contacts(t: Texts, count: int) -> str:
-    """``1 contact``; in Polish ``1 kontakt``, ``2 kontakty``, ``5 kontaktów``, ``22 kontakty``."""
-    return t.ngettext("{n} contact", "{n} contacts", count)
 
 
 def when(instant: datetime) -> str:

@@ -39,6 +39,11 @@ class Texts:
         text = translations(self.locale).npgettext(context, singular, plural, n)
         return _fill(text, {"n": self.number(n), **values})
 
+    def contacts(self, n: int) -> str:
+        """``1 contact``; in Polish ``1 kontakt``, ``2 kontakty``, ``5 kontaktów``, ``22 kontakty``:
+        the noun every view counts."""
+        return self.ngettext("{n} contact", "{n} contacts", n)
+
     def number(self, value: formats.Number) -> str:
         """See :func:`workbench.i18n.formats.number`."""
         return formats.number(value, self.locale)
