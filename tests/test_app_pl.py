@@ -53,7 +53,7 @@ def shown_texts(widget: widgets.Widget) -> Iterator[str]:
             yield value
     if isinstance(widget, widgets.HTML | widgets.Label):
         text = re.sub(r"<(svg|style)[\s\S]*?</\1>", " ", widget.value)  # drawings and style are not read
-        yield from re.findall(r'(?:title|aria-label)="([^"]*)"', widget.value)
+        yield from re.findall(r'(?:title|aria-label)="([^"]*)"', text)
         yield html.unescape(re.sub(r"<[^>]+>", " ", text))
     if isinstance(widget, widgets.Tab):
         yield from widget.titles
@@ -153,3 +153,15 @@ def test_the_language_switch_rebuilds_the_app(ws):
         assert app.tabs.titles[0] == "Biblioteka"
     finally:
         app.close()
+
+
+def test_the_builder_asks_in_polish(app):
+    app.builder.open(None)
+    builder = app.builder.builder
+    builder.set_name("")
+    builder.add_condition("rule", "attribute", field="city")
+    messages = " ".join(shown_texts(builder))
+    assert "Nadaj segmentowi nazwę." in messages
+    assert "Podaj wartość." in messages or "Wybierz porównanie." in messages
+    builder.save()
+    assert "Nie zapisano" in builder.header.message.value

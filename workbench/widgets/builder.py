@@ -188,7 +188,10 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         rule = self.segment.rule
         self.problems = collect(self.segment, self.catalog, self._library.__getitem__)
         self._owners = by_node(self.problems, (path for path, _ in paths.walk(rule)))
-        words = {path: [friendly(p, self.segment, self.catalog) for p in found] for path, found in self._owners.items()}
+        words = {
+            path: [friendly(p, self.segment, self.catalog, self.t) for p in found]
+            for path, found in self._owners.items()
+        }
         self.header.show(self.segment, words.pop(DOCUMENT, []), self.segment_options(include_current=True))
         self.tree.render(rule, TreeStatus(words, self._counts))
         self.preview.show_sentence(describe(rule, self.catalog, self.t.locale) if self._rule_is_valid() else None)
