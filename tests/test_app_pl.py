@@ -165,3 +165,12 @@ def test_the_builder_asks_in_polish(app):
     assert "Podaj wartość." in messages or "Wybierz porównanie." in messages
     builder.save()
     assert "Nie zapisano" in builder.header.message.value
+
+
+def test_why_a_contact_is_in_reads_in_polish(app, ws):
+    member = ws.members("vip", SAMPLE_AS_OF)[0]
+    builder = app.builder.open("vip")
+    verdict = builder.explain(member)
+    assert verdict.met and re.fullmatch(r"suma Kwota: \d{1,3}(\u00a0\d{3})+(,\d\d)?", verdict.evidence), (
+        verdict.evidence
+    )

@@ -16,8 +16,11 @@ from babel import Locale, dates, numbers
 Number = int | float | Decimal
 
 
-def number(value: Number, locale: str) -> str:
-    """``1234.5`` → ``1,234.5`` (en), ``1 234,5`` (pl); whole floats without decimals."""
+def number(value: Number, locale: str, places: int | None = None) -> str:
+    """``1234.5`` → ``1,234.5`` (en), ``1 234,5`` (pl); whole floats without decimals;
+    with ``places``, always that many decimals (``1 234,50``)."""
+    if places is not None:
+        return numbers.format_decimal(value, format="#,##0." + "0" * places, locale=locale)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return numbers.format_decimal(value, locale=locale)

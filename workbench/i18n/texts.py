@@ -44,9 +44,9 @@ class Texts:
         the noun every view counts."""
         return self.ngettext("{n} contact", "{n} contacts", n)
 
-    def number(self, value: formats.Number) -> str:
+    def number(self, value: formats.Number, places: int | None = None) -> str:
         """See :func:`workbench.i18n.formats.number`."""
-        return formats.number(value, self.locale)
+        return formats.number(value, self.locale, places)
 
     def money(self, value: formats.Number, currency: str) -> str:
         """See :func:`workbench.i18n.formats.money`."""

@@ -264,7 +264,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
 
     def explain(self, contact_id: str) -> Verdict:
         """Which conditions ``contact_id`` meets at the builder's time, with the deciding values."""
-        return explain(self.workspace, self.segment, contact_id, self.as_of)
+        return explain(self.workspace, self.segment, contact_id, self.as_of, self.t.locale)
 
     def request_explanation(self, contact_id: str) -> None:
         """Explain a contact in the panel, computed off the UI thread."""

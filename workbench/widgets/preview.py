@@ -70,7 +70,7 @@ def members_html(rows: tuple[dict, ...], catalog: Catalog, t: Texts | None = Non
     columns = list(rows[0])
     head = "".join(f"<th>{html.escape(catalog.field_label(c, t.locale))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(format_value(row[c]))}</td>" for c in columns) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{html.escape(format_value(row[c], t))}</td>" for c in columns) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
