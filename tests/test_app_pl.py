@@ -19,7 +19,8 @@ from workbench.store.workspace import Workspace
 
 # Words that are the same in Polish, and proper names.
 SAME_IN_POLISH = {
-    *("segment", "segmentu", "push", "sms", "mail", "csv", "png", "svg", "duckdb", "workbench", "english", "polski")
+    *("segment", "segmentu", "push", "sms", "mail", "link", "csv", "png", "svg", "duckdb", "workbench", "english"),
+    "polski",
 }
 # Raw names an analyst needs (column names, file names, ids) are shown as they are.
 RAW_NAME = re.compile(r"\S*\w[_.]\w\S*")
