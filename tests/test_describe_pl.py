@@ -100,3 +100,19 @@ def test_english_is_unchanged_by_polish_labels(segment_id):
 )
 def test_rules_read_in_polish(rule, polish):
     assert describe(rule_from_dict(rule), CATALOG, locale="pl") == polish
+
+
+def test_the_command_line_describes_in_polish_when_asked(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.sample.load import load_sample
+    from workbench.store.workspace import Workspace
+
+    url = f"duckdb:///{tmp_path / 'shop.duckdb'}"
+    load_sample(Workspace(url), 200)
+    english = CliRunner().invoke(main, ["--db", url, "describe", "vip"])
+    polish = CliRunner().invoke(main, ["--db", url, "describe", "vip", "--locale", "pl"])
+    assert english.output.strip() == ENGLISH["vip"]
+    assert polish.output.strip() == POLISH["vip"]
+    assert CliRunner().invoke(main, ["--db", url, "describe", "vip", "--locale", "de"]).exit_code == 2
