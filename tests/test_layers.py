@@ -23,6 +23,7 @@ LAYERS = {
     "schema": 0,
     "errors": 0,
     "csvsafe": 0,
+    "i18n": 0,
     "expr": 1,
     "store": 2,
     "send": 3,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -26,18 +27,20 @@ from workbench.expr.emptiness import ZERO_WHEN_EMPTY
 from workbench.expr.rules import All, AnyOf, Attribute, Event, Not, Rule, Segment, Sequence, Step
 from workbench.expr.timeutil import parse_instant
 from workbench.expr.visitor import Visitor
+from workbench.i18n import N_, Texts, texts
 from workbench.store.workspace import SegmentLike, Workspace
 
+# messages, shown translated
 AGGREGATE_WORDS = {
-    "count": "events",
-    "sum": "total",
-    "avg": "average",
-    "min": "smallest",
-    "max": "largest",
-    "count_distinct": "different",
-    "distinct_days": "days with such events",
-    "first_time": "first time",
-    "last_time": "last time",
+    "count": N_("events"),
+    "sum": N_("total"),
+    "avg": N_("average"),
+    "min": N_("smallest"),
+    "max": N_("largest"),
+    "count_distinct": N_("different"),
+    "distinct_days": N_("days with such events"),
+    "first_time": N_("first time"),
+    "last_time": N_("last time"),
 }
 
 
@@ -51,20 +54,22 @@ class Verdict:
     children: tuple[Verdict, ...] = ()
 
 
-def format_value(value: Any) -> str:
-    """A value as a marketer reads it: ``1,234.5``, ``2026-11-29 18:03 UTC``, ``not set``."""
+def format_value(value: Any, t: Texts | None = None) -> str:
+    """A value as a marketer reads it: ``1,234.5``, ``2026-11-29 18:03 UTC``, ``not set``
+    (in Polish ``1 234,5``, ``29 lis 2026, 19:03``, ``brak``)."""
+    t = t or texts()
     if value is None:
-        return "not set"
+        return t._("not set")
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return t.when(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        return t._("yes") if value else t._("no")
+    if isinstance(value, float | Decimal):  # amounts of money are exact decimals
+        return t.number(value) if value == int(value) else t.number(value, places=2)
     if isinstance(value, int):
-        return f"{value:,}"
+        return t.number(value)
     if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) or "none"
+        return ", ".join(map(str, value)) or t._("none")
     return str(value)
 
 
@@ -111,9 +116,12 @@ class _Verdicts(Visitor[Verdict]):
 
 
 class _Explainer:
-    def __init__(self, workspace: Workspace, segment: Segment, contact_id: str, as_of: datetime) -> None:
+    def __init__(
+        self, workspace: Workspace, segment: Segment, contact_id: str, as_of: datetime, t: Texts | None = None
+    ) -> None:
         self.workspace = workspace
         self.catalog: Catalog = workspace.catalog
+        self.t = t or texts()
         self.segment = segment
         self.contact_id = contact_id
         self.as_of = as_of
@@ -124,15 +132,18 @@ class _Explainer:
     def run(self) -> Verdict:
         contact = self._contact()
         if contact["created_at"] > self.as_of:
-            joined = f"became a contact on {format_value(contact['created_at'])}, after the evaluation time"
+            joined = self.t._(
+                "became a contact on {time}, after the evaluation time",
+                time=format_value(contact["created_at"], self.t),
+            )
             return Verdict(self.segment.rule, False, joined)
         conditions = _conditions(self.segment.rule)
         met = self._met(conditions)
         evidence = self._event_values(conditions) | self._sequence_values(conditions)
         for condition in conditions:
             if isinstance(condition, Attribute):
-                label = self.catalog.fields[condition.field].label
-                evidence[condition] = f"{label}: {format_value(contact[condition.field])}"
+                label = self.catalog.field_label(condition.field, self.t.locale)
+                evidence[condition] = f"{label}: {format_value(contact[condition.field], self.t)}"
         return _Verdicts(met, evidence).visit(self.segment.rule)
 
     def _contact(self) -> dict:
@@ -174,10 +185,11 @@ class _Explainer:
             agg = condition.agg
             if _is_missing(value):
                 value = 0 if agg.fn in ZERO_WHEN_EMPTY else None
-            words = AGGREGATE_WORDS[agg.fn]
+            words = self.t._(AGGREGATE_WORDS[agg.fn])
             if agg.property:
-                words = f"{words} {self.catalog.property_label(agg.property)}"
-            out[condition] = f"{words}: {'none' if value is None else format_value(value)}"
+                words = f"{words} {self.catalog.property_label(agg.property, self.t.locale)}"
+            shown = self.t._("none") if value is None else format_value(value, self.t)
+            out[condition] = f"{words}: {shown}"
         return out
 
     def _sequence_values(self, conditions: list[Rule]) -> dict[Rule, str]:
@@ -206,8 +218,10 @@ class _Explainer:
             steps = []
             for j, step in enumerate(sequence.steps):
                 r = found[(i, j)]
-                latest = "" if _is_missing(r["latest"]) else f", latest {format_value(r['latest'])}"
-                steps.append(f"{step.event}: {int(r['n'])}{latest}")
+                latest = ""
+                if not _is_missing(r["latest"]):
+                    latest = self.t._(", latest {time}", time=format_value(r["latest"], self.t))
+                steps.append(f"{step.event}: {self.t.number(int(r['n']))}{latest}")
             out[sequence] = "; ".join(steps)
         return out
 
@@ -221,11 +235,17 @@ def _is_missing(value: Any) -> bool:
 
 
 def explain(
-    workspace: Workspace, segment: SegmentLike, contact_id: str, as_of: datetime | str | None = None
+    workspace: Workspace,
+    segment: SegmentLike,
+    contact_id: str,
+    as_of: datetime | str | None = None,
+    locale: str | None = None,
 ) -> Verdict:
-    """Whether ``contact_id`` is in ``segment`` at ``as_of`` (default now), condition by condition.
+    """Whether ``contact_id`` is in ``segment`` at ``as_of`` (default now), condition by condition;
+    the values that decided it are written in ``locale`` (default English).
 
     Raises SegmentError for an invalid segment and NotFound for an unknown contact.
     """
     checked = workspace.validate(segment)
-    return _Explainer(workspace, checked, contact_id, _as_of(as_of)).run()
+    t = texts(locale, workspace.catalog.timezone)
+    return _Explainer(workspace, checked, contact_id, _as_of(as_of), t).run()

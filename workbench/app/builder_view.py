@@ -40,7 +40,8 @@ class BuilderView:
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
-        self.feedback = Feedback()
+        self.t = app.t
+        self.feedback = Feedback(self.t)
         self.builder: AppSegmentBuilder | None = None
         self.place = widgets.VBox()
         self.widget = widgets.VBox([self.feedback.widget, self.place])
@@ -48,7 +49,9 @@ class BuilderView:
 
     def open(self, segment: str | Path | Segment | None) -> AppSegmentBuilder:
         """Show a saved segment (by id), or a new segment when ``segment`` is None."""
-        builder = AppSegmentBuilder(self.app.workspace, segment, as_of=self.app.as_of, on_saved=self._saved)
+        builder = AppSegmentBuilder(
+            self.app.workspace, segment, as_of=self.app.as_of, on_saved=self._saved, locale=self.t.locale
+        )
         self.close()
         self.builder = builder
         self.place.children = [builder]
@@ -58,7 +61,7 @@ class BuilderView:
     def ensure_open(self) -> None:
         """Open a new segment if the builder was never opened."""
         if self.builder is None:
-            self.feedback.run(lambda: self.open(None), busy="Opening the builder…")
+            self.feedback.run(lambda: self.open(None), busy=self.t._("Opening the builder…"))
 
     def _saved(self, segment: Segment) -> None:
         self.feedback.run(lambda: self.app.segments_changed(recount=[segment.id]))

@@ -15,13 +15,15 @@ from datetime import datetime
 import ibis.expr.types as ir
 
 from workbench.expr.catalog import Catalog
+from workbench.i18n import N_
 
 Reach = Callable[[ir.Table, str], ir.BooleanValue]
 """``reach(base, channel)``: for each row of ``base`` (members joined to ``contacts``),
 whether the channel can reach it."""
 
-REACH_RULES = "an address and consent for the channel, and no unsubscribe or hard bounce on it"
-NO_SEND_PACKAGE = "Reach needs the send package: pip install -e '.[send]'."
+# messages: shown translated (``t._(REACH_RULES)``)
+REACH_RULES = N_("an address and consent for the channel, and no unsubscribe or hard bounce on it")
+NO_SEND_PACKAGE = N_("Reach needs the send package: pip install -e '.[send]'.")
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,15 @@ class Channel:
     """A channel's address and consent columns in ``contacts``."""
 
     key: str
-    label: str
+    label: str  # a message: shown translated
     address: str
     consent: str
 
 
 CHANNELS = {
-    "email": Channel("email", "Email", "email", "email_consent"),
+    "email": Channel("email", N_("Email"), "email", "email_consent"),
     "sms": Channel("sms", "SMS", "phone", "sms_consent"),
-    "push": Channel("push", "Push", "push_token", "push_consent"),
+    "push": Channel("push", N_("Push"), "push_token", "push_consent"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from workbench.app.downloads import download_link
+from workbench.i18n import Texts, texts
 from workbench.widgets.live import finish_before_exit
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def warm_up() -> threading.Thread:
 class ChartPanel:
     """Shows one chart at a time (CSS class ``wb-chart``) with its download links."""
 
-    def __init__(self) -> None:
+    def __init__(self, t: Texts | None = None) -> None:
+        self.t = t or texts()
         self.image = widgets.HTML()
         self.image.add_class("wb-chart")
         self.downloads = widgets.HTML()
@@ -65,11 +67,11 @@ class ChartPanel:
         from workbench import charts
 
         chart = make_chart()
-        svg = charts.to_svg(chart)
-        png = download_link(charts.to_png(chart), f"{filename}.png", "Download PNG")
+        svg = charts.to_svg(chart, self.t.locale)
+        png = download_link(charts.to_png(chart, locale=self.t.locale), f"{filename}.png", self.t._("Download PNG"))
         # Both are rendered before either is shown: the chart never appears without its downloads.
         self.svg = self.image.value = svg
-        self.downloads.value = png + download_link(svg.encode("utf-8"), f"{filename}.svg", "Download SVG")
+        self.downloads.value = png + download_link(svg.encode("utf-8"), f"{filename}.svg", self.t._("Download SVG"))
 
     def clear(self) -> None:
         self.svg = ""

@@ -17,6 +17,7 @@ from typing import TypeVar
 import ipywidgets as widgets
 
 from workbench.errors import SegmentError, WorkbenchError
+from workbench.i18n import Texts, texts
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ def sentence(text: str) -> str:
 class Feedback:
     """One line of messages under a view's controls (CSS class ``wb-feedback``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, t: Texts | None = None) -> None:
+        self.t = t or texts()
         self.widget = widgets.HTML()
         self.widget.add_class("wb-feedback")
         self.kind = ""
@@ -64,19 +66,22 @@ class Feedback:
         try:
             result = action()
         except Exception as exc:
-            self.error(failure_text(exc))
+            self.error(failure_text(exc, self.t))
             return None
         if busy and self.kind == "busy":
             self.clear()
         return result
 
 
-def failure_text(exc: Exception) -> str:
+def failure_text(exc: Exception, t: Texts | None = None) -> str:
     """What to tell the user about a failed action (unexpected failures are logged in full)."""
+    t = t or texts()
     if isinstance(exc, SegmentError):
         problems = "; ".join(p.message for p in exc.problems[:3])
-        return sentence(f"This segment has problems to fix first: {problems}")
+        return sentence(t._("This segment has problems to fix first: {problems}", problems=problems))
     if isinstance(exc, WorkbenchError):
         return sentence(str(exc))
     log.error("app action failed", exc_info=exc)
-    return f"Something went wrong ({type(exc).__name__}: {exc}). Nothing was changed; you can go on."
+    return t._(
+        "Something went wrong ({error}). Nothing was changed; you can go on.", error=f"{type(exc).__name__}: {exc}"
+    )

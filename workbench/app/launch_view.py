@@ -21,8 +21,8 @@ import ipywidgets as widgets
 from workbench.app.channels import CHANNELS
 from workbench.app.feedback import Feedback
 from workbench.app.recipients import RecipientPreview, preview_recipients
-from workbench.app.text import plural, when
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, Texts, texts
 from workbench.widgets.nodeview import set_options
 
 try:  # sending needs the send package's extras (jinja2, croniter, papermill)
@@ -40,42 +40,53 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_SENDING = "Sending from this page needs the send package: pip install -e '.[send]'. The preview is what a send would reach now."
+NO_SENDING = N_(
+    "Sending from this page needs the send package: pip install -e '.[send]'. The preview is what a send would reach now."
+)
 
 
-def preview_html(preview: RecipientPreview) -> str:
+def preview_html(preview: RecipientPreview, t: Texts | None = None) -> str:
+    t = t or texts()
     rows = "".join(
-        f'<tr><td>{html.escape(reason)}</td><td class="wb-num">{f"−{count:,}" if count else "0"}</td></tr>'
+        f'<tr><td>{html.escape(reason)}</td><td class="wb-num">{f"−{t.number(count)}" if count else "0"}</td></tr>'
         for reason, count in preview.excluded
     )
-    label = CHANNELS[preview.channel].label
+    channel = t._(CHANNELS[preview.channel].label)
+    title = t.ngettext("{n} recipient by {channel}", "{n} recipients by {channel}", preview.recipients, channel=channel)
+    members = t._("members of {segment} as of {time}", segment=preview.segment_id, time=t.when(preview.as_of))
+    recipients, checked = t._("recipients"), t._("Checked: {what}.", what=preview.checked)
     return (
-        f'<div class="wb-section wb-recipient-count">{plural(preview.recipients, "recipient")} by {label}</div>'
+        f'<div class="wb-section wb-recipient-count">{html.escape(title)}</div>'
         '<table class="wb-table wb-recipients">'
-        f"<tr><td>members of {html.escape(preview.segment_id)} as of {when(preview.as_of)}</td>"
-        f'<td class="wb-num">{preview.members:,}</td></tr>{rows}'
-        f'<tr><th>recipients</th><th class="wb-num">{preview.recipients:,}</th></tr></table>'
-        f'<div class="wb-note">Checked: {html.escape(preview.checked)}.</div>'
+        f"<tr><td>{html.escape(members)}</td>"
+        f'<td class="wb-num">{t.number(preview.members)}</td></tr>{rows}'
+        f'<tr><th>{html.escape(recipients)}</th><th class="wb-num">{t.number(preview.recipients)}</th></tr></table>'
+        f'<div class="wb-note">{html.escape(checked)}</div>'
     )
 
 
 PART_ORDER = ("subject", "title", "body", "url", "html", "text")
-PART_LABELS = {
-    "subject": "Subject",
-    "title": "Title",
-    "body": "Body",
-    "url": "Link",
-    "text": "Text",
-    "error": "Cannot be sent to this contact",
+PART_LABELS = {  # messages, shown translated
+    "subject": N_("Subject"),
+    "title": N_("Title"),
+    "body": N_("Body"),
+    "url": N_("Link"),
+    "text": N_("Text"),
+    "error": N_("Cannot be sent to this contact"),
 }
 
 
-def messages_html(messages: list[dict]) -> str:
+def messages_html(messages: list[dict], t: Texts | None = None) -> str:
     """The first messages as rendered for their recipients. An HTML body is shown in a
     sandboxed frame: no scripts, no access to the page."""
+    t = t or texts()
     boxes = []
     for message in messages:
-        head = f"To <b>{html.escape(str(message['to']))}</b> (contact {html.escape(str(message['contact_id']))})"
+        head = t._(
+            "To <b>{to}</b> (contact {contact})",
+            to=html.escape(str(message["to"])),
+            contact=html.escape(str(message["contact_id"])),
+        )
         parts = []
         content = {k: v for k, v in message.items() if k not in ("contact_id", "to")}
         for part in sorted(content, key=lambda p: PART_ORDER.index(p) if p in PART_ORDER else len(PART_ORDER)):
@@ -86,9 +97,9 @@ def messages_html(messages: list[dict]) -> str:
                     'style="width:100%;height:220px;border:1px solid #ddd;background:#fff"></iframe>'
                 )
             else:
-                label = PART_LABELS.get(part, part)
+                label = t._(PART_LABELS[part]) if part in PART_LABELS else part
                 if part == "text" and "html" in content:
-                    label = "Plain-text version"
+                    label = t._("Plain-text version")
                 parts.append(
                     f'<div><span class="wb-muted">{html.escape(label)}:</span> '
                     f'<span style="white-space:pre-wrap">{html.escape(text)}</span></div>'
@@ -99,7 +110,8 @@ def messages_html(messages: list[dict]) -> str:
         )
     if not boxes:
         return ""
-    return f'<div class="wb-section">The first {plural(len(boxes), "message")}</div>' + "".join(boxes)
+    first = html.escape(t.ngettext("The first {n} message", "The first {n} messages", len(boxes)))
+    return f'<div class="wb-section">{first}</div>' + "".join(boxes)
 
 
 @dataclass(frozen=True)
@@ -118,16 +130,21 @@ class LaunchView:
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
-        self.feedback = Feedback()
-        self.segment = widgets.Dropdown(description="Segment", layout=widgets.Layout(width="420px"))
-        self.channel = widgets.ToggleButtons(options=[(c.label, key) for key, c in CHANNELS.items()], value="email")
-        self.template = widgets.Dropdown(description="Template", layout=widgets.Layout(width="420px"))
-        self.campaign_id = widgets.Text(description="Campaign id", layout=widgets.Layout(width="420px"))
+        self.t = t = app.t
+        self.feedback = Feedback(t)
+        self.segment = widgets.Dropdown(description=t._("Segment"), layout=widgets.Layout(width="420px"))
+        self.channel = widgets.ToggleButtons(
+            options=[(t._(c.label), key) for key, c in CHANNELS.items()], value="email"
+        )
+        self.template = widgets.Dropdown(description=t._("Template"), layout=widgets.Layout(width="420px"))
+        self.campaign_id = widgets.Text(description=t._("Campaign id"), layout=widgets.Layout(width="420px"))
         self.campaign_id.add_class("wb-campaign-id")
         self._suggested_id = ""
-        self.preview_button = widgets.Button(description="Preview recipients", icon="users", button_style="primary")
+        self.preview_button = widgets.Button(
+            description=t._("Preview recipients"), icon="users", button_style="primary"
+        )
         self.preview_button.on_click(
-            lambda _b: self.feedback.run(self.preview_from_widgets, busy="Counting recipients…")
+            lambda _b: self.feedback.run(self.preview_from_widgets, busy=t._("Counting recipients…"))
         )
         self.result = widgets.HTML()
         self.messages = widgets.HTML()
@@ -144,7 +161,8 @@ class LaunchView:
             for control in (self.segment, self.channel, self.template, self.campaign_id):
                 control.observe(lambda _change: self._selection_changed(), "value")
         else:
-            rows.append(widgets.HTML(f'<div class="wb-note">{html.escape(NO_SENDING)}</div>'))
+            no_sending = html.escape(t._(NO_SENDING))
+            rows.append(widgets.HTML(f'<div class="wb-note">{no_sending}</div>'))
         self.widget = widgets.VBox(rows)
         self.widget.add_class("wb-launch-view")
         self.refresh()
@@ -175,8 +193,11 @@ class LaunchView:
         names = self.template_options(self.channel.value)
         current = self.template.value if self.template.value in names else (names[0] if names else None)
         set_options(self.template, [(n, n) for n in names], current)
-        self.template.description = "Template" if names else "No template"
-        self.template.tooltip = f"Templates for {self.channel.value} in {self.app.templates}"
+        t = self.t
+        self.template.description = t._("Template") if names else t._("No template")
+        self.template.tooltip = t._(
+            "Templates for {channel} in {folder}", channel=self.channel.value, folder=self.app.templates
+        )
 
     def _selection_changed(self) -> None:
         self._offer_templates()
@@ -190,7 +211,7 @@ class LaunchView:
     def choice(self) -> LaunchChoice:
         """The tab's selection, checked: a saved segment, a template of the folder, a valid id."""
         if launch_send is None:
-            raise WorkbenchError(NO_SENDING)
+            raise WorkbenchError(self.t._(NO_SENDING))
         segment_id = self._segment(self.segment.value)
         channel = self.channel.value
         template = launch_send.template_path(self.app.templates, self.template.value, channel)
@@ -198,9 +219,9 @@ class LaunchView:
 
     def _segment(self, segment_id: str | None) -> str:
         if not segment_id:
-            raise WorkbenchError("Pick a segment first.")
+            raise WorkbenchError(self.t._("Pick a segment first."))
         if segment_id not in {saved.id for saved in self.app.saved}:  # ids only: never a path to a file
-            raise WorkbenchError(f"There is no saved segment {segment_id!r}.")
+            raise WorkbenchError(self.t._("There is no saved segment {id}.", id=repr(segment_id)))
         return segment_id
 
     # --- previews --------------------------------------------------------------------------------
@@ -213,9 +234,9 @@ class LaunchView:
     def preview(self, segment_id: str | None, channel: str) -> RecipientPreview:
         """Count the recipients the segment would have on ``channel`` now (any campaign)."""
         if not segment_id:
-            raise WorkbenchError("Pick a segment first.")
+            raise WorkbenchError(self.t._("Pick a segment first."))
         preview = preview_recipients(self.app.evaluator(), segment_id, channel, self.app.instant())
-        self.result.value = preview_html(preview)
+        self.result.value = preview_html(preview, self.t)
         self.messages.value = ""
         self.last = preview
         return preview
@@ -228,8 +249,8 @@ class LaunchView:
             choice.campaign_id, choice.campaign_id, choice.segment_id, choice.channel, str(choice.template.resolve())
         )
         shown = launch_send.preview_campaign(self.app.workspace, campaign, self.app.instant())
-        self.result.value = preview_html(shown.recipients)
-        self.messages.value = messages_html(shown.messages)
+        self.result.value = preview_html(shown.recipients, self.t)
+        self.messages.value = messages_html(shown.messages, self.t)
         self.last, self.last_campaign = shown.recipients, shown
         if shown.problem and raise_problem:
             raise WorkbenchError(shown.problem)

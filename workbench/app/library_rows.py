@@ -19,23 +19,32 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
 from workbench.app.figures import TREND_WEEKS, SegmentFigures
 from workbench.app.sparkline import sparkline
-from workbench.app.text import folded, percent, when
+from workbench.app.text import folded
+from workbench.i18n import Texts
 from workbench.store.library import SavedSegment
 
-HEADINGS = ("Members", *(channel.label for channel in CHANNELS.values()), f"Last {TREND_WEEKS} weeks", "Who", "Edited")
-PENDING = '<span class="wb-pending" title="counting…">…</span>'
+
+def pending(t: Texts) -> str:
+    counting = html.escape(t._("counting…"))
+    return f'<span class="wb-pending" title="{counting}">…</span>'
 
 
-def header() -> widgets.HBox:
+def header(t: Texts) -> widgets.HBox:
     """The column titles, aligned with the rows."""
-    name = widgets.HTML('<div class="wb-name-head">Segment</div>')
+    segment = html.escape(t._("Segment"))
+    name = widgets.HTML(f'<div class="wb-name-head">{segment}</div>')
     name.add_class("wb-name-col")
-    reach = f"Members with {REACH_RULES}"
-    titles = "".join(
-        f'<div class="wb-num" title="{html.escape(reach)}">{html.escape(h)}</div>'
-        if h in {c.label for c in CHANNELS.values()}
-        else f'<div class="{"wb-num" if h == "Members" else ""}">{html.escape(h)}</div>'
-        for h in HEADINGS
+    reach = html.escape(t._("Members with {rules}", rules=t._(REACH_RULES)))
+    channels = [html.escape(t._(c.label)) for c in CHANNELS.values()]
+    members, trend = (
+        html.escape(t._("Members")),
+        html.escape(t.ngettext("Last {n} week", "Last {n} weeks", TREND_WEEKS)),
+    )
+    who, edited = html.escape(t._("Who")), html.escape(t._("Edited"))
+    titles = (
+        f'<div class="wb-num">{members}</div>'
+        + "".join(f'<div class="wb-num" title="{reach}">{channel}</div>' for channel in channels)
+        + f"<div>{trend}</div><div>{who}</div><div>{edited}</div>"
     )
     cells = widgets.HTML(f'<div class="wb-cells">{titles}</div>')
     cells.add_class("wb-cells-col")
@@ -44,37 +53,46 @@ def header() -> widgets.HBox:
     return head
 
 
-def members_cell(figures: SegmentFigures | None) -> str:
+def members_cell(figures: SegmentFigures | None, t: Texts) -> str:
     if figures is None:
-        return f'<div class="wb-num">{PENDING}</div>'
+        return f'<div class="wb-num">{pending(t)}</div>'
     if figures.members is None:
-        return f'<div class="wb-num" title="{html.escape(figures.problem or "")}">cannot count ⚠</div>'
-    return f'<div class="wb-num"><span class="wb-size">{figures.members:,}</span></div>'
+        problem = html.escape(figures.problem or "")
+        cannot = html.escape(t._("cannot count"))
+        return f'<div class="wb-num" title="{problem}">{cannot} ⚠</div>'
+    return f'<div class="wb-num"><span class="wb-size">{t.number(figures.members)}</span></div>'
 
 
-def reach_cells(figures: SegmentFigures | None) -> str:
+def reach_cells(figures: SegmentFigures | None, t: Texts) -> str:
     cells = []
     for key, channel in CHANNELS.items():
         if figures is None:
-            cells.append(f'<div class="wb-num">{PENDING}</div>')
+            cells.append(f'<div class="wb-num">{pending(t)}</div>')
         elif figures.members is None:
             cells.append('<div class="wb-num wb-muted">–</div>')
         elif figures.reach is None:
-            cells.append(f'<div class="wb-num wb-muted" title="{html.escape(NO_SEND_PACKAGE)}">–</div>')
+            no_send = html.escape(t._(NO_SEND_PACKAGE))
+            cells.append(f'<div class="wb-num wb-muted" title="{no_send}">–</div>')
         else:
             reached = figures.reach[key]
-            title = f"{reached:,} of {figures.members:,} members reachable by {channel.label}"
+            title = t._(
+                "{reached} of {members} members reachable by {channel}",
+                reached=t.number(reached),
+                members=t.number(figures.members),
+                channel=t._(channel.label),
+            )
+            share = t.percent(reached / figures.members) if figures.members else "–"
             cells.append(
-                f'<div class="wb-num wb-reach-{key}" title="{html.escape(title)}">{reached:,}'
-                f'<span class="wb-share">{percent(reached, figures.members)}</span></div>'
+                f'<div class="wb-num wb-reach-{key}" title="{html.escape(title)}">{t.number(reached)}'
+                f'<span class="wb-share">{share}</span></div>'
             )
     return "".join(cells)
 
 
-def trend_cell(figures: SegmentFigures | None) -> str:
+def trend_cell(figures: SegmentFigures | None, t: Texts) -> str:
     if figures is None:
-        return f"<div>{PENDING}</div>"
-    return f"<div>{sparkline(figures.trend) if figures.trend else ''}</div>"
+        return f"<div>{pending(t)}</div>"
+    return f"<div>{sparkline(figures.trend, t) if figures.trend else ''}</div>"
 
 
 class RowLooks:
@@ -91,8 +109,11 @@ class RowLooks:
 class LibraryRow:
     """One saved segment on screen; ``on_select`` is what a click on its name does."""
 
-    def __init__(self, saved: SavedSegment, english: str, on_select: Callable[[str], None], looks: RowLooks) -> None:
+    def __init__(
+        self, saved: SavedSegment, english: str, on_select: Callable[[str], None], looks: RowLooks, t: Texts
+    ) -> None:
         self.segment_id = saved.id
+        self.t = t
         self.name = widgets.Button(layout=looks.layout, style=looks.button)
         self.name.add_class("wb-row-name")
         self.name.add_class("wb-name-col")
@@ -116,7 +137,7 @@ class LibraryRow:
         segment = saved.segment
         self.saved, self.english = saved, english
         self.name.description = segment.name
-        self.name.tooltip = f"Select {segment.name}"
+        self.name.tooltip = self.t._("Select {name}", name=segment.name)
         # What a search matches: the name, the id, the description and the rule in English.
         self.haystack = folded(" ".join((segment.name, saved.id, segment.description or "", english)))
         self._render()
@@ -133,8 +154,9 @@ class LibraryRow:
             f'<div class="wb-who">{note}<div>{html.escape(self.english)} '
             f'<span class="wb-muted">· {html.escape(self.saved.id)}</span></div></div>'
         )
-        edited = f'<div class="wb-edited">{when(self.saved.updated_at)}</div>'
-        cells = members_cell(self.figures) + reach_cells(self.figures) + trend_cell(self.figures) + who + edited
+        edited = f'<div class="wb-edited">{self.t.when(self.saved.updated_at)}</div>'
+        t, figures = self.t, self.figures
+        cells = members_cell(figures, t) + reach_cells(figures, t) + trend_cell(figures, t) + who + edited
         self.cells.value = f'<div class="wb-cells">{cells}</div>'
 
     def matches(self, words: list[str]) -> bool:

@@ -26,10 +26,11 @@ from workbench.app.figures import TREND_WEEKS, SegmentFigures, library_figures
 from workbench.app.figures_cache import shared_figures
 from workbench.app.library_rows import LibraryRow, RowLooks, header
 from workbench.app.references import deletion_blockers
-from workbench.app.text import folded, plural, when
+from workbench.app.text import folded
 from workbench.errors import WorkbenchError
 from workbench.expr.describe import describe
 from workbench.expr.rules import Segment
+from workbench.i18n import N_
 from workbench.widgets.live import LatestOnly, stopping
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ class LibraryView:
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
-        self.feedback = Feedback()
+        self.t = t = app.t
+        self.feedback = Feedback(t)
         self.figures: dict[str, SegmentFigures] = {}
         self.figures_at: datetime | None = None
         self.counted_versions: dict[str, int] | None = None
@@ -73,15 +75,17 @@ class LibraryView:
         self._lock = threading.Lock()  # rows and figures: the UI thread and the worker's
 
         self.search_box = widgets.Text(
-            placeholder="Search by name, id or what the segment selects…",
+            placeholder=t._("Search by name, id or what the segment selects…"),
             continuous_update=True,
             layout=widgets.Layout(width="420px"),
         )
         self.search_box.add_class("wb-library-search")
         self.search_box.observe(lambda change: self.feedback.run(lambda: self.search(change["new"])), "value")
-        new = widgets.Button(description="New segment", icon="plus", button_style="primary")
+        new = widgets.Button(description=t._("New segment"), icon="plus", button_style="primary")
         new.on_click(lambda _button: self.feedback.run(self.new))
-        recount = widgets.Button(description="Refresh figures", icon="refresh", tooltip="Count every segment again")
+        recount = widgets.Button(
+            description=t._("Refresh figures"), icon="refresh", tooltip=t._("Count every segment again")
+        )
         recount.on_click(lambda _button: self.feedback.run(self.recount))
         self.summary = widgets.HTML()
         self.summary.add_class("wb-library-summary")
@@ -90,13 +94,25 @@ class LibraryView:
         self.looks = RowLooks()
         self._actions: widgets.VBox | None = None  # built when a segment is first selected
         note = widgets.HTML(
-            f'<div class="wb-note">Email, SMS and Push: the members a send would reach — {REACH_RULES} '
-            "(the send gate's rules; frequency caps and quiet hours are checked when sending). "
-            f"Last {TREND_WEEKS} weeks: the size each week and now; hover for each point.</div>"
+            '<div class="wb-note">'
+            + html.escape(
+                t._(
+                    "Email, SMS and Push: the members a send would reach — {rules} (the send gate's rules; "
+                    "frequency caps and quiet hours are checked when sending).",
+                    rules=t._(REACH_RULES),
+                )
+                + " "
+                + t.ngettext(
+                    "Last {n} week: the size each week and now; hover for each point.",
+                    "Last {n} weeks: the size each week and now; hover for each point.",
+                    TREND_WEEKS,
+                )
+            )
+            + "</div>"
         )
         toolbar = widgets.HBox([self.search_box, new, recount])
         toolbar.add_class("wb-toolbar")
-        self.widget = widgets.VBox([toolbar, self.summary, self.feedback.widget, header(), self.table, note])
+        self.widget = widgets.VBox([toolbar, self.summary, self.feedback.widget, header(t), self.table, note])
         self.widget.add_class("wb-library-view")
         # A short quiet time first: the page's own output leaves the kernel before the
         # counting (seconds of work holding the interpreter) starts.
@@ -114,29 +130,31 @@ class LibraryView:
 
     def _build_actions(self) -> widgets.VBox:
         self.buttons: dict[str, widgets.Button] = {}
+        t = self.t
+        # keyed by their English labels (scripts and tests name them so), shown translated
         for label, icon, action in (
-            ("Open in builder", "edit", lambda: self.open(self._chosen())),
-            ("Duplicate", "copy", lambda: self.duplicate(self._chosen())),
-            ("Rename…", "i-cursor", lambda: self._ask_rename()),
-            ("Size over time", "line-chart", lambda: self.app.history.show_segment(self._chosen())),
-            ("Snapshot to list", "camera", lambda: self.app.list_view.prepare_snapshot(self._chosen())),
-            ("Launch campaign", "paper-plane", lambda: self.app.launch.prepare(self._chosen())),
-            ("Delete…", "trash", lambda: self._ask_delete()),
+            (N_("Open in builder"), "edit", lambda: self.open(self._chosen())),
+            (N_("Duplicate"), "copy", lambda: self.duplicate(self._chosen())),
+            (N_("Rename…"), "i-cursor", lambda: self._ask_rename()),
+            (N_("Size over time"), "line-chart", lambda: self.app.history.show_segment(self._chosen())),
+            (N_("Snapshot to list"), "camera", lambda: self.app.list_view.prepare_snapshot(self._chosen())),
+            (N_("Launch campaign"), "paper-plane", lambda: self.app.launch.prepare(self._chosen())),
+            (N_("Delete…"), "trash", lambda: self._ask_delete()),
         ):
-            button = widgets.Button(description=label, icon=icon)
+            button = widgets.Button(description=t._(label), icon=icon)
             button.on_click(lambda _button, action=action: self.feedback.run(action))
             self.buttons[label] = button
-        self.new_name = widgets.Text(description="New name", style={"description_width": "initial"})
+        self.new_name = widgets.Text(description=t._("New name"), style={"description_width": "initial"})
         self.new_name.add_class("wb-wide-input")
-        rename = widgets.Button(description="Rename", button_style="primary")
+        rename = widgets.Button(description=t._("Rename"), button_style="primary")
         rename.on_click(lambda _button: self.feedback.run(lambda: self.rename(self._chosen(), self.new_name.value)))
-        cancel_rename = widgets.Button(description="Cancel")
+        cancel_rename = widgets.Button(description=t._("Cancel"))
         cancel_rename.on_click(lambda _button: self._hide_panels())
         self.rename_panel = widgets.HBox([self.new_name, rename, cancel_rename])
         self.delete_question = widgets.HTML()
-        self.confirm_delete = widgets.Button(description="Delete", button_style="danger", icon="trash")
+        self.confirm_delete = widgets.Button(description=t._("Delete"), button_style="danger", icon="trash")
         self.confirm_delete.on_click(lambda _button: self.feedback.run(lambda: self.delete(self._chosen())))
-        cancel_delete = widgets.Button(description="Cancel")
+        cancel_delete = widgets.Button(description=t._("Cancel"))
         cancel_delete.on_click(lambda _button: self._hide_panels())
         self.delete_panel = widgets.HBox([self.delete_question, self.confirm_delete, cancel_delete])
         buttons = widgets.HBox(list(self.buttons.values()))
@@ -156,12 +174,12 @@ class LibraryView:
             rows: dict[str, LibraryRow] = {}
             for saved in self.app.saved:
                 try:
-                    english = describe(saved.segment, catalog)
+                    english = describe(saved.segment, catalog, self.t.locale)
                 except Exception as exc:  # a segment that no longer reads well must still be listed
-                    english = f"(cannot be described: {exc})"
+                    english = self.t._("(cannot be described: {problem})", problem=exc)
                 row = self.rows.pop(saved.id, None)
                 if row is None:
-                    rows[saved.id] = LibraryRow(saved, english, self._clicked, self.looks)
+                    rows[saved.id] = LibraryRow(saved, english, self._clicked, self.looks, self.t)
                 else:
                     row.show(saved, english)
                     rows[saved.id] = row
@@ -230,7 +248,7 @@ class LibraryView:
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
                 raise
-            return FiguresResult(request, {}, None, failure_text(exc))
+            return FiguresResult(request, {}, None, failure_text(exc, self.t))
         return FiguresResult(request, figures, versions)
 
     def _publish(self, result: FiguresResult) -> None:
@@ -277,18 +295,25 @@ class LibraryView:
     def _summarise(self, shown: int | None = None) -> None:
         total = len(self.rows)
         shown = len(self.visible()) if shown is None else shown
-        count = plural(total, "segment") if shown == total else f"{shown:,} of {plural(total, 'segment')}"
-        at = f" · members as of {when(self.figures_at)}" if self.figures_at else ""
-        counting = " · counting…" if self._stale else ""
-        empty = " · none saved yet: press New segment" if not total else ""
-        self.summary.value = f'<span class="wb-muted">{count}{at}{counting}{empty}</span>'
+        t = self.t
+        count = t.ngettext("{n} segment", "{n} segments", total)
+        if shown != total:
+            count = t._("{shown} of {total}", shown=t.number(shown), total=count)
+        parts = [count]
+        if self.figures_at:
+            parts.append(t._("members as of {time}", time=t.when(self.figures_at)))
+        if self._stale:
+            parts.append(t._("counting…"))
+        if not total:
+            parts.append(t._("none saved yet: press New segment"))
+        self.summary.value = f'<span class="wb-muted">{html.escape(" · ".join(parts))}</span>'
 
     # --- selection ------------------------------------------------------------------------------
 
     def select(self, segment_id: str | None) -> None:
         """Select a segment: its row is highlighted and the actions apply to it."""
         if segment_id is not None and segment_id not in self.rows:
-            raise WorkbenchError(f"There is no saved segment {segment_id!r}.")
+            raise WorkbenchError(self.t._("There is no saved segment {id}.", id=repr(segment_id)))
         self.selected = segment_id
         self._hide_panels()
         self._show_selection()
@@ -304,7 +329,7 @@ class LibraryView:
 
     def _chosen(self) -> str:
         if self.selected is None:
-            raise WorkbenchError("Select a segment first (click its name).")
+            raise WorkbenchError(self.t._("Select a segment first (click its name)."))
         return self.selected
 
     def _hide_panels(self) -> None:
@@ -331,14 +356,14 @@ class LibraryView:
         number = 2
         while new_id in taken:
             new_id, number = f"{segment_id}-copy-{number}", number + 1
-        copy = dataclasses.replace(original, id=new_id, name=f"{original.name} (copy)")
+        copy = dataclasses.replace(original, id=new_id, name=self.t._("{name} (copy)", name=original.name))
         self.app.workspace.save_segment(copy)
         with self._lock:
             if segment_id in self.figures:
                 self.figures[new_id] = self.figures[segment_id]  # the same rule: the same figures
         self.app.segments_changed()
         self.select(new_id)
-        self.feedback.say(f"Saved a copy as {copy.name!r} ({new_id}).")
+        self.feedback.say(self.t._("Saved a copy as {name} ({id}).", name=repr(copy.name), id=new_id))
         return copy
 
     def _ask_rename(self) -> None:
@@ -351,30 +376,38 @@ class LibraryView:
         """Give a saved segment a new name (its id, which others refer to, stays)."""
         name = name.strip()
         if not name:
-            raise WorkbenchError("Type the new name first.")
+            raise WorkbenchError(self.t._("Type the new name first."))
         renamed = dataclasses.replace(self.app.workspace.segment(segment_id), name=name)
         self.app.workspace.save_segment(renamed)
         self.app.segments_changed()
         self.select(segment_id)
-        self.feedback.say(f"Renamed {segment_id!r} to {name!r}.")
+        self.feedback.say(self.t._("Renamed {id} to {name}.", id=repr(segment_id), name=repr(name)))
         return renamed
 
     def _ask_delete(self) -> None:
         segment_id = self._chosen()
         self._hide_panels()
         name = html.escape(self.rows[segment_id].name.description)
-        self.delete_question.value = f"Delete <b>{name}</b> ({html.escape(segment_id)})? This cannot be undone."
+        self.delete_question.value = self.t._(
+            "Delete <b>{name}</b> ({id})? This cannot be undone.", name=name, id=html.escape(segment_id)
+        )
         self.delete_panel.layout.display = None
 
     def delete(self, segment_id: str) -> None:
         """Delete a saved segment; refused, with the reason, while a segment or campaign uses it."""
         self._hide_panels()
-        blockers = deletion_blockers(self.app.workspace, segment_id)
+        blockers = deletion_blockers(self.app.workspace, segment_id, self.t)
         if blockers:
-            raise WorkbenchError(f"{segment_id!r} cannot be deleted: {' and '.join(blockers)}. Change those first")
+            raise WorkbenchError(
+                self.t._(
+                    "{id} cannot be deleted: {blockers}. Change those first",
+                    id=repr(segment_id),
+                    blockers=self.t._(" and ").join(blockers),
+                )
+            )
         self.app.workspace.delete_segment(segment_id)
         with self._lock:
             self.figures.pop(segment_id, None)
         self.selected = None
         self.app.segments_changed()
-        self.feedback.say(f"Deleted {segment_id!r}.")
+        self.feedback.say(self.t._("Deleted {id}.", id=repr(segment_id)))

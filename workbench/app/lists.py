@@ -19,17 +19,19 @@ import pandas as pd
 import pyarrow as pa
 
 from workbench.app.evaluate import Evaluator
-from workbench.app.text import folded, plural
+from workbench.app.text import folded
 from workbench.csvsafe import neutralise_frame
 from workbench.errors import WorkbenchError
 from workbench.expr.rules import SLUG_RE
+from workbench.i18n import N_, Texts, texts
 from workbench.store.tables import LIST_MEMBERS
 from workbench.store.workspace import Workspace
 
+# Each operation: its name on its button, and whom it keeps (messages, shown translated).
 OPERATIONS = {
-    "union": "in either list",
-    "intersection": "in both lists",
-    "difference": "in the first list but not the second",
+    "union": (N_("union"), N_("in either list")),
+    "intersection": (N_("intersection"), N_("in both lists")),
+    "difference": (N_("difference"), N_("in the first list but not the second")),
 }
 # What an export holds besides the id: what a marketer needs to recognise or reach a contact.
 EXPORT_COLUMNS = ("contact_id", "email", "phone", "first_name", "last_name", "city")
@@ -43,25 +45,29 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", folded(text)).strip("-")
 
 
-def check_list_id(list_id: str) -> str:
+def check_list_id(list_id: str, t: Texts | None = None) -> str:
     """The id, stripped; a clear message when it cannot be a list id."""
+    t = t or texts()
     list_id = list_id.strip()
     if not SLUG_RE.match(list_id):
         raise WorkbenchError(
-            f"{list_id!r} cannot be a list id: use lower-case letters, digits, '-' and '_', "
-            "starting with a letter or digit."
+            t._(
+                "{id} cannot be a list id: use lower-case letters, digits, '-' and '_', starting with a letter or digit.",
+                id=repr(list_id),
+            )
         )
     return list_id
 
 
-def combine_lists(workspace: Workspace, operation: str, first: str, second: str) -> list[str]:
+def combine_lists(workspace: Workspace, operation: str, first: str, second: str, t: Texts | None = None) -> list[str]:
     """The contact ids of ``first`` ∪ / ∩ / − ``second``, sorted."""
+    t = t or texts()
     if operation not in OPERATIONS:
         raise WorkbenchError(f"unknown list operation {operation!r}; use {', '.join(OPERATIONS)}")
     known = {info.list_id for info in workspace.lists()}
     for list_id in (first, second):
         if list_id not in known:
-            raise WorkbenchError(f"There is no list {list_id!r}.")
+            raise WorkbenchError(t._("There is no list {id}.", id=repr(list_id)))
     members = LIST_MEMBERS.unbound()
     a = members.filter(members.list_id == first).select("contact_id")
     b = members.filter(members.list_id == second).select("contact_id")
@@ -126,17 +132,27 @@ class Match:
     unmatched: tuple[str, ...]
     values: int
 
-    def summary(self, list_id: str) -> str:
-        given = (
-            plural(self.values, "contact id")
-            if self.kind == "contact_id"
-            else plural(self.values, "e-mail address", "e-mail addresses")
+    def summary(self, list_id: str, t: Texts | None = None) -> str:
+        t = t or texts()
+        if self.kind == "contact_id":
+            given = t.ngettext("{n} contact id", "{n} contact ids", self.values)
+        else:
+            given = t.ngettext("{n} e-mail address", "{n} e-mail addresses", self.values)
+        text = t._(
+            "List {id}: {contacts} from {given}",
+            id=repr(list_id),
+            contacts=t.contacts(len(self.contact_ids)),
+            given=given,
         )
-        text = f"List {list_id!r}: {plural(len(self.contact_ids), 'contact')} from {given}"
         if not self.unmatched:
-            return text + "; every value matched."
+            return text + t._("; every value matched.")
         shown = ", ".join(self.unmatched[:UNMATCHED_SHOWN]) + (" …" if len(self.unmatched) > UNMATCHED_SHOWN else "")
-        return text + f"; {len(self.unmatched):,} did not match any contact ({shown})."
+        return text + t.ngettext(
+            "; {n} did not match any contact ({shown}).",
+            "; {n} did not match any contact ({shown}).",
+            len(self.unmatched),
+            shown=shown,
+        )
 
 
 def match_contacts(evaluator: Evaluator, file: ContactFile) -> Match:

@@ -22,7 +22,6 @@ from workbench.app.lists import (
     slugify,
     to_csv,
 )
-from workbench.app.text import plural, when
 from workbench.errors import WorkbenchError
 from workbench.widgets.nodeview import set_options
 
@@ -31,17 +30,20 @@ if TYPE_CHECKING:
 
 
 def lists_table(app: SegmentsApp) -> str:
+    t = app.t
     if not app.lists:
-        return '<div class="wb-muted">No lists yet: snapshot a segment or import a CSV below.</div>'
+        empty = html.escape(t._("No lists yet: snapshot a segment or import a CSV below."))
+        return f'<div class="wb-muted">{empty}</div>'
     rows = "".join(
         f"<tr><td>{html.escape(info.name)}</td><td>{html.escape(info.list_id)}</td>"
-        f'<td class="wb-num">{info.size:,}</td><td>{html.escape(info.origin or "")}</td>'
-        f"<td>{when(info.created_at)}</td></tr>"
+        f'<td class="wb-num">{t.number(info.size)}</td><td>{html.escape(info.origin or "")}</td>'
+        f"<td>{t.when(info.created_at)}</td></tr>"
         for info in app.lists
     )
+    heads = [html.escape(h) for h in (t._("List"), t._("Id"), t._("Contacts"), t._("Made from"), t._("Made"))]
     return (
-        '<table class="wb-table wb-lists"><tr><th>List</th><th>Id</th><th class="wb-num">Contacts</th>'
-        f"<th>Made from</th><th>Made</th></tr>{rows}</table>"
+        f'<table class="wb-table wb-lists"><tr><th>{heads[0]}</th><th>{heads[1]}</th><th class="wb-num">{heads[2]}</th>'
+        f"<th>{heads[3]}</th><th>{heads[4]}</th></tr>{rows}</table>"
     )
 
 
@@ -54,57 +56,65 @@ class ListsView:
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
-        self.feedback = Feedback()
+        self.t = t = app.t
+        self.feedback = Feedback(t)
         self.table = widgets.HTML()
         wide = widgets.Layout(width="380px")
         # Snapshot
-        self.snapshot_segment = widgets.Dropdown(description="Segment", layout=wide)
+        self.snapshot_segment = widgets.Dropdown(description=t._("Segment"), layout=wide)
         self.snapshot_segment.observe(
             lambda change: self.feedback.run(lambda: self._suggest_snapshot_id(change["new"])), "value"
         )
-        self.snapshot_id = widgets.Text(description="List id", layout=widgets.Layout(width="300px"))
-        self.snapshot_button = widgets.Button(description="Snapshot", icon="camera", button_style="primary")
+        self.snapshot_id = widgets.Text(description=t._("List id"), layout=widgets.Layout(width="300px"))
+        self.snapshot_button = widgets.Button(description=t._("Snapshot"), icon="camera", button_style="primary")
         self.snapshot_button.on_click(
             lambda _b: self.feedback.run(lambda: self.snapshot(self.snapshot_segment.value, self.snapshot_id.value))
         )
         # Combine
-        self.first = widgets.Dropdown(description="List", layout=wide)
-        self.operation = widgets.ToggleButtons(options=[(name, name) for name in OPERATIONS], value="union")
-        self.second = widgets.Dropdown(description="with", layout=wide)
-        self.combined_id = widgets.Text(description="New list id", layout=widgets.Layout(width="300px"))
-        combine = widgets.Button(description="Combine", icon="object-group", button_style="primary")
+        self.first = widgets.Dropdown(description=t._("List"), layout=wide)
+        self.operation = widgets.ToggleButtons(
+            options=[(t._(name), key) for key, (name, _whom) in OPERATIONS.items()], value="union"
+        )
+        self.second = widgets.Dropdown(description=t._("with"), layout=wide)
+        self.combined_id = widgets.Text(description=t._("New list id"), layout=widgets.Layout(width="300px"))
+        combine = widgets.Button(description=t._("Combine"), icon="object-group", button_style="primary")
         combine.on_click(
             lambda _b: self.feedback.run(
                 lambda: self.combine(self.operation.value, self.first.value, self.second.value, self.combined_id.value)
             )
         )
         # Import
-        self.upload = widgets.FileUpload(accept=".csv,.txt", multiple=False, description="Choose CSV")
-        self.import_id = widgets.Text(description="List id", layout=widgets.Layout(width="300px"))
-        self.import_button = widgets.Button(description="Import", icon="upload", button_style="primary")
+        self.upload = widgets.FileUpload(accept=".csv,.txt", multiple=False, description=t._("Choose CSV"))
+        self.import_id = widgets.Text(description=t._("List id"), layout=widgets.Layout(width="300px"))
+        self.import_button = widgets.Button(description=t._("Import"), icon="upload", button_style="primary")
         self.import_button.on_click(lambda _b: self.feedback.run(self.import_uploaded))
         # Export
-        self.export_source = widgets.Dropdown(description="Export", layout=widgets.Layout(width="480px"))
-        export = widgets.Button(description="Prepare CSV", icon="download")
-        export.on_click(lambda _b: self.feedback.run(lambda: self.export(self.export_source.value), busy="Preparing…"))
+        self.export_source = widgets.Dropdown(description=t._("Export"), layout=widgets.Layout(width="480px"))
+        export = widgets.Button(description=t._("Prepare CSV"), icon="download")
+        export.on_click(
+            lambda _b: self.feedback.run(lambda: self.export(self.export_source.value), busy=t._("Preparing…"))
+        )
+        columns = t._(
+            "One column headed {contact_id} or {email} (or a single column without a header). "
+            "Values that match no contact are reported.",
+            contact_id="<code>contact_id</code>",
+            email="<code>email</code>",
+        )
         self.export_link = widgets.HTML()
         self.widget = widgets.VBox(
             [
-                section("Lists"),
+                section(t._("Lists")),
                 self.table,
                 self.feedback.widget,
-                section("Snapshot a segment: freeze its members now into a list"),
+                section(t._("Snapshot a segment: freeze its members now into a list")),
                 widgets.HBox([self.snapshot_segment, self.snapshot_id, self.snapshot_button]),
-                section("Combine two lists into a new one"),
+                section(t._("Combine two lists into a new one")),
                 widgets.HBox([self.first, self.operation]),
                 widgets.HBox([self.second, self.combined_id, combine]),
-                section("Import a CSV of contact ids or e-mail addresses"),
+                section(t._("Import a CSV of contact ids or e-mail addresses")),
                 widgets.HBox([self.upload, self.import_id, self.import_button]),
-                widgets.HTML(
-                    '<div class="wb-note">One column headed <code>contact_id</code> or <code>email</code> '
-                    "(or a single column without a header). Values that match no contact are reported.</div>"
-                ),
-                section("Export as CSV"),
+                widgets.HTML(f'<div class="wb-note">{columns}</div>'),
+                section(t._("Export as CSV")),
                 widgets.HBox([self.export_source, export]),
                 self.export_link,
             ]
@@ -120,8 +130,9 @@ class ListsView:
         set_options(self.snapshot_segment, segments, self.snapshot_segment.value)
         set_options(self.first, lists, self.first.value)
         set_options(self.second, lists, self.second.value)
-        sources = [(f"List › {label}", ("list", v)) for label, v in lists]
-        sources += [(f"Segment › {label}", ("segment", v)) for label, v in segments]
+        t = self.t
+        sources = [(t._("List › {name}", name=label), ("list", v)) for label, v in lists]
+        sources += [(t._("Segment › {name}", name=label), ("segment", v)) for label, v in segments]
         set_options(self.export_source, sources, self.export_source.value)
 
     def _suggest_snapshot_id(self, segment_id: str | None) -> None:
@@ -129,9 +140,9 @@ class ListsView:
             self.snapshot_id.value = slugify(f"{segment_id}-{self.app.instant():%Y-%m-%d}")
 
     def _new_list_id(self, list_id: str) -> str:
-        list_id = check_list_id(list_id)
+        list_id = check_list_id(list_id, self.t)
         if any(info.list_id == list_id for info in self.app.lists):
-            raise WorkbenchError(f"A list {list_id!r} already exists; choose another id.")
+            raise WorkbenchError(self.t._("A list {id} already exists; choose another id.", id=repr(list_id)))
         return list_id
 
     # --- actions ----------------------------------------------------------------------------------
@@ -145,31 +156,44 @@ class ListsView:
     def snapshot(self, segment_id: str | None, list_id: str) -> int:
         """Freeze the segment's members now into a new list; returns its size."""
         if not segment_id:
-            raise WorkbenchError("Pick a segment to snapshot.")
+            raise WorkbenchError(self.t._("Pick a segment to snapshot."))
         list_id = self._new_list_id(list_id)
         as_of = self.app.instant()
         size = self.app.workspace.snapshot(segment_id, list_id, as_of)
         self.app.lists_changed()
-        self.feedback.say(f"List {list_id!r}: {plural(size, 'contact')} of {segment_id!r}, as of {when(as_of)}.")
+        t = self.t
+        self.feedback.say(
+            t._(
+                "List {id}: {contacts} of {segment}, as of {time}.",
+                id=repr(list_id),
+                contacts=t.contacts(size),
+                segment=repr(segment_id),
+                time=t.when(as_of),
+            )
+        )
         return size
 
     def combine(self, operation: str, first: str | None, second: str | None, list_id: str) -> int:
         """Make a new list of the contacts in ``first`` and/or not ``second``; returns its size."""
         if not first or not second:
-            raise WorkbenchError("Pick the two lists to combine.")
+            raise WorkbenchError(self.t._("Pick the two lists to combine."))
+        t = self.t
         list_id = self._new_list_id(list_id)
-        ids = combine_lists(self.app.workspace, operation, first, second)
+        ids = combine_lists(self.app.workspace, operation, first, second, t)
         origin = f"{operation} of {first} and {second}"
         self.app.workspace.create_list(list_id, ids, name=list_id, origin=origin)
         self.app.lists_changed()
-        self.feedback.say(f"List {list_id!r}: {plural(len(ids), 'contact')} {OPERATIONS[operation]}.")
+        whom = t._(OPERATIONS[operation][1])
+        self.feedback.say(
+            t._("List {id}: {contacts} {whom}.", id=repr(list_id), contacts=t.contacts(len(ids)), whom=whom)
+        )
         return len(ids)
 
     def import_uploaded(self) -> Match:
         """Import the uploaded file into the list named beside it."""
         uploaded = self.upload.value
         if not uploaded:
-            raise WorkbenchError("Choose a CSV file first.")
+            raise WorkbenchError(self.t._("Choose a CSV file first."))
         file: Any = uploaded[0]
         match = self.import_csv(
             bytes(file["content"]), self.import_id.value or slugify(file["name"].rsplit(".", 1)[0]), file["name"]
@@ -183,17 +207,21 @@ class ListsView:
         match = match_contacts(self.app.evaluator(), read_contact_file(content))
         if not match.contact_ids:
             raise WorkbenchError(
-                f"None of the {plural(match.values, 'value')} in the file matches a contact; no list was made."
+                self.t.ngettext(
+                    "None of the {n} value in the file matches a contact; no list was made.",
+                    "None of the {n} values in the file matches a contact; no list was made.",
+                    match.values,
+                )
             )
         self.app.workspace.create_list(list_id, match.contact_ids, name=list_id, origin=f"import of {filename}")
         self.app.lists_changed()
-        self.feedback.say(match.summary(list_id))
+        self.feedback.say(match.summary(list_id, self.t))
         return match
 
     def export(self, source: tuple[str, str] | None) -> bytes:
         """A CSV of a list's or a segment's members (as of now), offered as a download link."""
         if not source:
-            raise WorkbenchError("Pick a list or a segment to export.")
+            raise WorkbenchError(self.t._("Pick a list or a segment to export."))
         kind, source_id = source
         evaluator = self.app.evaluator()
         if kind == "list":
@@ -202,7 +230,7 @@ class ListsView:
             frame = segment_export(evaluator, source_id, self.app.instant())
         content = to_csv(frame)
         filename = f"{kind}-{source_id}.csv"
-        self.export_link.value = download_link(
-            content, filename, f"Download {filename} ({plural(len(frame), 'contact')})"
-        )
+        # the members' columns keep their raw names: the file is made to be imported again
+        label = self.t._("Download {file} ({contacts})", file=filename, contacts=self.t.contacts(len(frame)))
+        self.export_link.value = download_link(content, filename, label)
         return content

@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 from workbench.app.channels import CHANNELS, Reach, reach_rule
 from workbench.app.evaluate import Evaluator
 from workbench.errors import WorkbenchError
+from workbench.i18n import Texts, texts
 
 MIN_SEGMENTS, MAX_SEGMENTS = 2, 6
 
@@ -101,11 +102,19 @@ class Overlap:
         return sum(p.contacts for p in self.patterns)
 
 
-def check_choice(segment_ids: Sequence[str]) -> tuple[str, ...]:
+def check_choice(segment_ids: Sequence[str], t: Texts | None = None) -> tuple[str, ...]:
     """The chosen ids, each once, in order; refuses fewer than 2 or more than 6."""
+    t = t or texts()
     chosen = tuple(dict.fromkeys(segment_ids))
     if not MIN_SEGMENTS <= len(chosen) <= MAX_SEGMENTS:
-        raise WorkbenchError(f"Choose {MIN_SEGMENTS} to {MAX_SEGMENTS} segments to compare (now {len(chosen)} chosen).")
+        raise WorkbenchError(
+            t._(
+                "Choose {low} to {high} segments to compare (now {chosen} chosen).",
+                low=MIN_SEGMENTS,
+                high=MAX_SEGMENTS,
+                chosen=len(chosen),
+            )
+        )
     return chosen
 
 

@@ -13,31 +13,35 @@ from workbench.app.channels import CHANNELS, NO_SEND_PACKAGE, REACH_RULES
 from workbench.app.chart_panel import ChartPanel, warm_up
 from workbench.app.feedback import Feedback
 from workbench.app.overlap import MAX_SEGMENTS, MIN_SEGMENTS, Overlap, check_choice, compute_overlap
-from workbench.app.text import percent, plural, when
+from workbench.i18n import Texts
 
 if TYPE_CHECKING:
     from workbench.app.shell import SegmentsApp
 
 
-def reach_table(overlap: Overlap) -> str:
+def reach_table(overlap: Overlap, t: Texts) -> str:
     """Members of each segment and how many each channel reaches (the send gate's rule)."""
     if not overlap.has_reach:
-        return f'<div class="wb-note">{html.escape(NO_SEND_PACKAGE)}</div>'
-    head = "".join(f'<th class="wb-num">{html.escape(c.label)}</th>' for c in CHANNELS.values())
+        no_send = html.escape(t._(NO_SEND_PACKAGE))
+        return f'<div class="wb-note">{no_send}</div>'
+    labels = [html.escape(t._(c.label)) for c in CHANNELS.values()]
+    head = "".join(f'<th class="wb-num">{label}</th>' for label in labels)
     rows = []
     for segment_id, name in zip(overlap.segment_ids, overlap.names, strict=True):
         size = overlap.size(segment_id)
-        cells = "".join(
-            f'<td class="wb-num">{overlap.reachable(segment_id, key):,} '
-            f'<span class="wb-muted">({percent(overlap.reachable(segment_id, key), size)})</span></td>'
-            for key in CHANNELS
-        )
-        rows.append(f'<tr><td>{html.escape(name)}</td><td class="wb-num">{size:,}</td>{cells}</tr>')
+        cells = []
+        for key in CHANNELS:
+            reached = overlap.reachable(segment_id, key)
+            share = t.percent(reached / size) if size else "–"
+            cells.append(f'<td class="wb-num">{t.number(reached)} <span class="wb-muted">({share})</span></td>')
+        rows.append(f'<tr><td>{html.escape(name)}</td><td class="wb-num">{t.number(size)}</td>{"".join(cells)}</tr>')
+    title, segment, members = map(html.escape, (t._("Who can be reached"), t._("Segment"), t._("Members")))
+    note = html.escape(t._("Reachable: {rules} (the send gate's rules).", rules=t._(REACH_RULES)))
     return (
-        '<div class="wb-section">Who can be reached</div>'
-        f'<table class="wb-table wb-reach"><tr><th>Segment</th><th class="wb-num">Members</th>{head}</tr>'
+        f'<div class="wb-section">{title}</div>'
+        f'<table class="wb-table wb-reach"><tr><th>{segment}</th><th class="wb-num">{members}</th>{head}</tr>'
         f"{''.join(rows)}</table>"
-        f'<div class="wb-note">Reachable: {html.escape(REACH_RULES)} (the send gate\'s rules).</div>'
+        f'<div class="wb-note">{note}</div>'
     )
 
 
@@ -46,20 +50,22 @@ class OverlapView:
 
     def __init__(self, app: SegmentsApp) -> None:
         self.app = app
-        self.feedback = Feedback()
+        self.t = t = app.t
+        self.feedback = Feedback(t)
         self.checkboxes: dict[str, widgets.Checkbox] = {}
         self.choices = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.choices.add_class("wb-overlap-choice")
-        self.compare_button = widgets.Button(description="Compare", icon="bar-chart", button_style="primary")
+        self.compare_button = widgets.Button(description=t._("Compare"), icon="bar-chart", button_style="primary")
         self.compare_button.on_click(lambda _button: self.compare())
         self.summary = widgets.HTML()
-        self.upset = ChartPanel()
-        self.heatmap = ChartPanel()
+        self.upset = ChartPanel(t)
+        self.heatmap = ChartPanel(t)
         self.reach = widgets.HTML()
         self.result: Overlap | None = None
+        choose = t._("Choose {low} to {high} segments", low=MIN_SEGMENTS, high=MAX_SEGMENTS)
         self.widget = widgets.VBox(
             [
-                widgets.HTML(f'<div class="wb-section">Choose {MIN_SEGMENTS} to {MAX_SEGMENTS} segments</div>'),
+                widgets.HTML(f'<div class="wb-section">{html.escape(choose)}</div>'),
                 self.choices,
                 self.compare_button,
                 self.feedback.widget,
@@ -97,10 +103,11 @@ class OverlapView:
 
     def compare(self) -> Overlap | None:
         """Compute and show the overlap of the ticked segments (one query)."""
-        return self.feedback.run(self._compare, busy="Comparing…")
+        return self.feedback.run(self._compare, busy=self.t._("Comparing…"))
 
     def _compare(self) -> Overlap:
-        chosen = check_choice(self.chosen())
+        t = self.t
+        chosen = check_choice(self.chosen(), t)
         overlap = compute_overlap(self.app.evaluator(), chosen, self.app.instant())
         names = overlap.labels()
         sets = list(names.values())
@@ -111,16 +118,21 @@ class OverlapView:
         from workbench import charts  # imported on first use: see chart_panel
 
         self.upset.show(
-            lambda: charts.upset_chart(sets, intersections, title="Contacts in exactly these segments"), filename
+            lambda: charts.upset_chart(sets, intersections, title=t._("Contacts in exactly these segments"), t=t),
+            filename,
         )
         self.heatmap.show(
-            lambda: charts.pairwise_heatmap(sets, shared, sizes, title="Members shared by two segments"),
+            lambda: charts.pairwise_heatmap(sets, shared, sizes, title=t._("Members shared by two segments"), t=t),
             filename + "-pairs",
         )
-        self.summary.value = (
-            f"{plural(overlap.union_size, 'contact')} in at least one of the {len(sets)} segments"
-            f' <span class="wb-muted">· as of {when(overlap.as_of)}</span>'
+        union = t.ngettext(
+            "{contacts} in at least one of the {n} segments",
+            "{contacts} in at least one of the {n} segments",
+            len(sets),
+            contacts=t.contacts(overlap.union_size),
         )
-        self.reach.value = reach_table(overlap)
+        as_of = t._("as of {time}", time=t.when(overlap.as_of))
+        self.summary.value = f'{html.escape(union)} <span class="wb-muted">· {html.escape(as_of)}</span>'
+        self.reach.value = reach_table(overlap, t)
         self.result = overlap
         return overlap

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from workbench.i18n import Texts, texts
 from workbench.send.tables import CAMPAIGNS
 from workbench.store import library
 from workbench.store.library import SavedSegment
@@ -52,9 +53,10 @@ def _ids_where(workspace: Workspace, table: str, id_column: str, **equals: str) 
         return [str(v) for v in con.to_pyarrow(found).column(0).to_pylist()]
 
 
-def deletion_blockers(workspace: Workspace, segment_id: str) -> list[str]:
+def deletion_blockers(workspace: Workspace, segment_id: str, t: Texts | None = None) -> list[str]:
     """Why the segment cannot be deleted now, in words (empty: it can be)."""
-    reasons = [f"segment {sid!r} uses it" for sid in segments_using(workspace, segment_id)]
-    reasons += [f"campaign {cid!r} sends to it" for cid in campaigns_using(workspace, segment_id)]
-    reasons += [f"trigger {tid!r} fires on it" for tid in triggers_using(workspace, segment_id)]
+    t = t or texts()
+    reasons = [t._("segment {id} uses it", id=repr(sid)) for sid in segments_using(workspace, segment_id)]
+    reasons += [t._("campaign {id} sends to it", id=repr(cid)) for cid in campaigns_using(workspace, segment_id)]
+    reasons += [t._("trigger {id} fires on it", id=repr(tid)) for tid in triggers_using(workspace, segment_id)]
     return reasons

@@ -29,8 +29,8 @@ from workbench.app.evaluate import Evaluator
 from workbench.app.library_view import LibraryView
 from workbench.app.references import including
 from workbench.app.style import STYLE
-from workbench.app.text import when
 from workbench.expr.timeutil import parse_instant
+from workbench.i18n import LOCALES, N_, Texts, check_locale, texts
 from workbench.store.library import ListInfo, SavedSegment
 from workbench.store.workspace import Workspace
 
@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from workbench.app.lists_view import ListsView
     from workbench.app.overlap_view import OverlapView
 
-TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch")
+# The tabs by their English titles (what code and tests name them by); shown translated.
+TABS = (N_("Library"), N_("Builder"), N_("Overlap"), N_("Size over time"), N_("Lists"), N_("Campaign launch"))
 # Each tab's view but the library's: (module, class), imported and built on first use.
 LATER_VIEWS = {
     "Builder": ("workbench.app.builder_view", "BuilderView"),
@@ -67,11 +68,11 @@ def _beside_store(workspace: Workspace) -> Path:
     return Path(path).resolve().parent if path is not None else Path.cwd()
 
 
-def store_label(workspace: Workspace) -> str:
+def store_label(workspace: Workspace, t: Texts | None = None) -> str:
     """Which store the app shows, without the credentials a server URL may carry."""
     url = workspace.url
     if url.path is not None:
-        return f"DuckDB file {url.path.name}"
+        return (t or texts())._("DuckDB file {name}", name=url.path.name)
     parts = urlsplit(url.url)
     return f"{url.kind} {parts.hostname or ''}{parts.path}"
 
@@ -95,6 +96,7 @@ class SegmentsApp(widgets.VBox):
         templates: str | Path | None = None,
         runs_dir: str | Path | None = None,
         outbox: str | Path | None = None,
+        locale: str | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -106,19 +108,42 @@ class SegmentsApp(widgets.VBox):
         self.saved: list[SavedSegment] = []
         self.lists: list[ListInfo] = []
         self._read_store()
-        self._later: dict[str, Any] = {}  # the views built so far, by tab
+        catalog = workspace.catalog
+        # This page's language: the one asked for, else the workspace's. Another visitor's
+        # page (another kernel, or another app in this one) may show another.
+        self.t: Texts = texts(locale or catalog.locale, catalog.timezone)
+        self._later: dict[str, Any] = {}
+        self._build()
+        self.add_class("wb-app")  # what browser tests wait for
+
+    def _build(self) -> None:
+        """Build the header and the tabs in the app's language; only the library's view now."""
+        self._later = {}  # the views built so far, by tab
         # One model each for what every tab not built yet shows, and for the tabs' layout.
-        opening = widgets.HTML('<div class="wb-muted">Opening…</div>')
+        opening = html.escape(self.t._("Opening…"))
+        opening = widgets.HTML(f'<div class="wb-muted">{opening}</div>')
         place_layout = widgets.Layout()
         self._places = {tab: widgets.Box([opening], layout=place_layout) for tab in TABS}
         for place in self._places.values():
             place.add_class("wb-tab-place")
         self.library = LibraryView(self)
         self._places["Library"].children = [self.library.widget]
-        self.tabs = widgets.Tab(children=list(self._places.values()), titles=TABS)
+        self.tabs = widgets.Tab(children=list(self._places.values()), titles=[self.t._(tab) for tab in TABS])
         self.tabs.observe(lambda _change: self._tab_shown(), "selected_index")
         self.children = [widgets.HTML(STYLE), self._header(), self.tabs]
-        self.add_class("wb-app")  # what browser tests wait for
+
+    def set_locale(self, code: str) -> None:
+        """Show the app in another language (``en``, ``pl``): every view is built again, so
+        what was typed but not saved in them is dropped."""
+        check_locale(code)
+        if code == self.t.locale:
+            return
+        self.t = texts(code, self.t.timezone)
+        for view in self.views:
+            stop = getattr(view, "close", None)
+            if stop is not None:
+                stop()
+        self._build()
 
     # --- the tabs' views, built on first use -------------------------------------------------
 
@@ -221,13 +246,29 @@ class SegmentsApp(widgets.VBox):
         self.saved = self.workspace.segments()
         self.lists = self.workspace.lists()
 
-    def _header(self) -> widgets.HTML:
-        evaluated = f"as of {when(self.as_of)}" if self.as_of else "as of the moment each view counts"
-        store = store_label(self.workspace)
-        return widgets.HTML(
-            f'<div class="wb-header"><span class="wb-title">Segment Workbench</span>'
-            f'<span class="wb-header-detail">Audiences {html.escape(evaluated)} · {html.escape(store)}</span></div>'
+    def _header(self) -> widgets.HBox:
+        t = self.t
+        evaluated = (
+            t._("as of {time}", time=t.when(self.as_of)) if self.as_of else t._("as of the moment each view counts")
         )
+        store = store_label(self.workspace, t)
+        audiences = t._("Audiences {when}", when=evaluated)
+        title = widgets.HTML(
+            f'<div class="wb-header"><span class="wb-title">Segment Workbench</span>'
+            f'<span class="wb-header-detail">{html.escape(audiences)} · '
+            f"{html.escape(store)}</span></div>"
+        )
+        # each language named in itself, so that anyone finds their own
+        self.language = widgets.Dropdown(
+            options=[(name, code) for code, name in LOCALES.items()],
+            value=t.locale,
+            layout=widgets.Layout(width="110px"),
+        )
+        self.language.add_class("wb-language")
+        self.language.observe(lambda change: self.set_locale(change["new"]), "value")
+        header = widgets.HBox([title, self.language])
+        header.add_class("wb-header-bar")
+        return header
 
     def _tab_shown(self) -> None:
         tab = TABS[self.tabs.selected_index or 0]

@@ -15,6 +15,7 @@ from workbench.cli.base import as_of_option, command, echo_list, err, main, prog
 from workbench.csvsafe import write_csv
 from workbench.errors import SegmentError
 from workbench.expr.describe import describe
+from workbench.i18n import LOCALES
 from workbench.store.layout import worth_compacting
 from workbench.store.workspace import Workspace, connect
 
@@ -139,10 +140,15 @@ def sql_cmd(db: str | None, segment_ref: str, dialect: str | None, as_of: str | 
 
 @command(main, "describe")
 @click.argument("segment_ref", metavar="SEGMENT")
-def describe_cmd(db: str | None, segment_ref: str) -> None:
-    """Print the segment's rule as an English sentence."""
+@click.option(
+    "--locale",
+    type=click.Choice(sorted(LOCALES)),
+    help="The sentence's language (default English; the workspace's labels in that language).",
+)
+def describe_cmd(db: str | None, segment_ref: str, locale: str | None) -> None:
+    """Print the segment's rule as a sentence (English unless --locale says otherwise)."""
     ws = connect(db)
-    click.echo(describe(ws.validate(segment_ref), ws.catalog))
+    click.echo(describe(ws.validate(segment_ref), ws.catalog, locale))
 
 
 @command(main, "demo-data")

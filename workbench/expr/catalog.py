@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import ibis.expr.datatypes as dt
 
+from workbench.expr.labels import STANDARD_LABELS, Labels
 from workbench.expr.operators import ARRAY, BOOLEAN, DATE, NUMBER, STRING, TIMESTAMP
 from workbench.schema import EVENT_COLUMN_TYPES
 
@@ -102,6 +103,10 @@ class Catalog:
     currency: str = "PLN"
     # ``properties`` keys whose numbers are amounts: read, summed and compared exactly
     decimal_properties: frozenset[str] = frozenset()
+    # the workspace's own display labels by locale, over the standard ones (see labels.py)
+    labels: Mapping[str, Labels] = field(default_factory=dict)
+    # the language of the workspace's app and prose (the library's default stays English)
+    locale: str = "en"
 
     @classmethod
     def standard(cls, custom: tuple[Field, ...] = (), **kwargs) -> Catalog:
@@ -136,8 +141,32 @@ class Catalog:
                 keys.update(et.properties)
         return sorted(keys)
 
-    def property_label(self, prop: str) -> str:
-        return EVENT_COLUMN_LABELS.get(prop, prop.replace("_", " "))
+    def _label(self, kind: str, name: str, locale: str) -> str | None:
+        for labels in (self.labels.get(locale), STANDARD_LABELS.get(locale)):
+            if labels is not None and name in getattr(labels, kind):
+                return getattr(labels, kind)[name]
+        return None
+
+    def field_label(self, name: str, locale: str = "en") -> str:
+        """A contact field's label in ``locale`` (its registered label if it has none there)."""
+        found = self._label("fields", name, locale)
+        if found is None:
+            field = self.fields.get(name)
+            found = field.label if field else name.replace("_", " ")
+        return found
+
+    def property_label(self, prop: str, locale: str = "en") -> str:
+        """An event column's or ``properties`` key's label in ``locale``."""
+        found = self._label("properties", prop, locale)
+        return found or EVENT_COLUMN_LABELS.get(prop, prop.replace("_", " "))
+
+    def event_label(self, name: str, locale: str = "en") -> str:
+        """An event name's label in ``locale``; the raw name when it has none."""
+        return self._label("events", name, locale) or name
+
+    def negated_event_label(self, name: str, locale: str = "en") -> str | None:
+        """The label of not doing the event (``nie otworzył(a) aplikacji``), if the locale has one."""
+        return self._label("negated_events", name, locale)
 
     @property
     def custom_fields(self) -> tuple[Field, ...]:

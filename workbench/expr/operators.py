@@ -18,6 +18,7 @@ from workbench.expr.builders import Builder
 from workbench.expr.fieldtypes import ALL_TYPES, ARRAY, BOOLEAN, DATE, NUMBER, STRING, TEMPORAL, TIMESTAMP, TYPES
 from workbench.expr.rules import Ago, Value
 from workbench.expr.timeutil import Duration, is_date_text, parse_date, parse_instant
+from workbench.i18n import N_
 
 __all__ = [
     "ALL_TYPES",
@@ -66,38 +67,40 @@ class Operator:
 OPERATORS: dict[str, Operator] = {
     op.key: op
     for op in [
-        Operator("is_set", ALL_TYPES, "none", "is set", builders.is_set),
-        Operator("is_not_set", ALL_TYPES, "none", "is not set", negates="is_set"),
-        Operator("eq", frozenset({STRING, NUMBER, DATE, TIMESTAMP}), "scalar", "is {value}", builders.eq),
-        Operator("ne", frozenset({STRING, NUMBER}), "scalar", "is not {value}", negates="eq"),
-        Operator("in", frozenset({STRING, NUMBER}), "list", "is one of {value}", builders.isin),
-        Operator("not_in", frozenset({STRING, NUMBER}), "list", "is none of {value}", negates="in"),
-        Operator("contains", frozenset({STRING}), "scalar", "contains {value}", builders.contains),
-        Operator("not_contains", frozenset({STRING}), "scalar", "does not contain {value}", negates="contains"),
-        Operator("starts_with", frozenset({STRING}), "scalar", "starts with {value}", builders.starts_with),
-        Operator("ends_with", frozenset({STRING}), "scalar", "ends with {value}", builders.ends_with),
-        Operator("gt", frozenset({NUMBER}), "scalar", "is more than {value}", builders.gt),
-        Operator("gte", frozenset({NUMBER}), "scalar", "is at least {value}", builders.gte),
-        Operator("lt", frozenset({NUMBER}), "scalar", "is less than {value}", builders.lt),
-        Operator("lte", frozenset({NUMBER}), "scalar", "is at most {value}", builders.lte),
-        Operator("between", frozenset({NUMBER, DATE, TIMESTAMP}), "pair", "is between {lo} and {hi}", builders.between),
-        Operator("is_true", frozenset({BOOLEAN}), "none", "is true", builders.is_true),
-        Operator("is_false", frozenset({BOOLEAN}), "none", "is false", builders.is_false),
-        Operator("before", TEMPORAL, "scalar", "is before {value}", builders.before),
-        Operator("after", TEMPORAL, "scalar", "is after {value}", builders.after),
-        Operator("within_last", TEMPORAL, "duration", "is within the last {value}", builders.within_last),
-        Operator("not_within_last", TEMPORAL, "duration", "is not within the last {value}", negates="within_last"),
+        Operator("is_set", ALL_TYPES, "none", N_("is set"), builders.is_set),
+        Operator("is_not_set", ALL_TYPES, "none", N_("is not set"), negates="is_set"),
+        Operator("eq", frozenset({STRING, NUMBER, DATE, TIMESTAMP}), "scalar", N_("is {value}"), builders.eq),
+        Operator("ne", frozenset({STRING, NUMBER}), "scalar", N_("is not {value}"), negates="eq"),
+        Operator("in", frozenset({STRING, NUMBER}), "list", N_("is one of {value}"), builders.isin),
+        Operator("not_in", frozenset({STRING, NUMBER}), "list", N_("is none of {value}"), negates="in"),
+        Operator("contains", frozenset({STRING}), "scalar", N_("contains {value}"), builders.contains),
+        Operator("not_contains", frozenset({STRING}), "scalar", N_("does not contain {value}"), negates="contains"),
+        Operator("starts_with", frozenset({STRING}), "scalar", N_("starts with {value}"), builders.starts_with),
+        Operator("ends_with", frozenset({STRING}), "scalar", N_("ends with {value}"), builders.ends_with),
+        Operator("gt", frozenset({NUMBER}), "scalar", N_("is more than {value}"), builders.gt),
+        Operator("gte", frozenset({NUMBER}), "scalar", N_("is at least {value}"), builders.gte),
+        Operator("lt", frozenset({NUMBER}), "scalar", N_("is less than {value}"), builders.lt),
+        Operator("lte", frozenset({NUMBER}), "scalar", N_("is at most {value}"), builders.lte),
+        Operator(
+            "between", frozenset({NUMBER, DATE, TIMESTAMP}), "pair", N_("is between {lo} and {hi}"), builders.between
+        ),
+        Operator("is_true", frozenset({BOOLEAN}), "none", N_("is true"), builders.is_true),
+        Operator("is_false", frozenset({BOOLEAN}), "none", N_("is false"), builders.is_false),
+        Operator("before", TEMPORAL, "scalar", N_("is before {value}"), builders.before),
+        Operator("after", TEMPORAL, "scalar", N_("is after {value}"), builders.after),
+        Operator("within_last", TEMPORAL, "duration", N_("is within the last {value}"), builders.within_last),
+        Operator("not_within_last", TEMPORAL, "duration", N_("is not within the last {value}"), negates="within_last"),
         Operator(
             "anniversary_within_days",
             TEMPORAL,
             "days",
-            "has its anniversary within {value}",
+            N_("has its anniversary within {value}"),
             builders.anniversary_within_days,
         ),
-        Operator("has", frozenset({ARRAY}), "item", "includes {value}", builders.has),
-        Operator("has_not", frozenset({ARRAY}), "item", "does not include {value}", negates="has"),
-        Operator("has_any", frozenset({ARRAY}), "items", "includes any of {value}", builders.has_any),
-        Operator("has_all", frozenset({ARRAY}), "items", "includes all of {value}", builders.has_all),
+        Operator("has", frozenset({ARRAY}), "item", N_("includes {value}"), builders.has),
+        Operator("has_not", frozenset({ARRAY}), "item", N_("does not include {value}"), negates="has"),
+        Operator("has_any", frozenset({ARRAY}), "items", N_("includes any of {value}"), builders.has_any),
+        Operator("has_all", frozenset({ARRAY}), "items", N_("includes all of {value}"), builders.has_all),
     ]
 }
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from workbench.sample.labels import SAMPLE_LABELS
 from workbench.sample.vocabulary import SAMPLE_AS_OF
 from workbench.sample.writer import write_parquet
 from workbench.store.workspace import Workspace
@@ -44,6 +45,8 @@ def load_sample(
         parts = write_parquet(Path(tmp), contacts, seed=seed, as_of=as_of or SAMPLE_AS_OF, progress=progress)
         # each kind's parts in one import: staged on disk, stored in one ordered write
         stored = {kind: ws.import_file(kind, parts[kind]).stored for kind in IMPORT_ORDER}
+    for locale, labels in SAMPLE_LABELS.items():
+        ws.set_labels(locale, labels)
     saved = save_example_segments(ws) if save_segments else []
     summary = (
         f"sample shop: {stored['contacts']} contacts, {stored['events']} events, "

@@ -24,7 +24,9 @@ from ibis.backends import BaseBackend
 
 from workbench.errors import WorkbenchError
 from workbench.expr.catalog import STANDARD_FIELDS, Catalog, EventType, Field
+from workbench.expr.labels import Labels
 from workbench.expr.operators import TYPES
+from workbench.i18n import DEFAULT_LOCALE
 from workbench.store.reads import fetch
 from workbench.store.statements import add_column, delete_where, execute, update_where
 from workbench.store.tables import CONTACT_FIELDS, EVENT_PROPERTIES, SETTINGS
@@ -56,6 +58,8 @@ def read_catalog(con: BaseBackend, segments: frozenset[str], lists: frozenset[st
         timezone=settings.get("timezone", "UTC"),
         currency=settings.get("currency", "PLN"),
         decimal_properties=frozenset(json.loads(settings.get(DECIMAL_SETTING, "[]"))),
+        labels=read_labels(settings),
+        locale=settings.get(LOCALE_SETTING, DEFAULT_LOCALE),
     )
 
 
@@ -89,6 +93,18 @@ def register_field(con: BaseBackend, name: str, type_: str, label: str, descript
     )
     bump(con, "catalog")
     return Field(name, type_, label, description, custom=True)
+
+
+LOCALE_SETTING = "locale"
+"""The workspace's language (``en``, ``pl``)."""
+
+LABELS_SETTING = "labels"
+"""The workspace's display labels (JSON: locale → kind → raw name → label; see expr/labels.py)."""
+
+
+def read_labels(settings: Mapping[str, str]) -> dict[str, Labels]:
+    """The workspace's own labels by locale."""
+    return {locale: Labels.from_dict(kinds) for locale, kinds in json.loads(settings.get(LABELS_SETTING, "{}")).items()}
 
 
 DECIMAL_SETTING = "decimal_properties"

@@ -26,10 +26,12 @@ from ibis.backends import BaseBackend
 from workbench.errors import NotFound, SegmentError, WorkbenchError
 from workbench.expr.catalog import Catalog, Field
 from workbench.expr.context import CompileContext, count_columns
+from workbench.expr.labels import Labels
 from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
+from workbench.i18n import Texts, check_locale, texts
 from workbench.schema import SCOPE_TABLE
 from workbench.store import catalog_store, clickhouse, ingestion, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
@@ -184,6 +186,31 @@ class Workspace:
         with self.connector.writing() as con, transaction(con):
             catalog_store.write_setting(con, "timezone", name)
             catalog_store.bump(con, "catalog")
+
+    def set_locale(self, code: str) -> None:
+        """Set the language the workspace's app, rule sentences and send prose are written in
+        (``en`` or ``pl``; the library and the command line stay in English unless asked)."""
+        check_locale(code)
+        with self.connector.writing() as con, transaction(con):
+            catalog_store.write_setting(con, catalog_store.LOCALE_SETTING, code)
+            catalog_store.bump(con, "catalog")
+
+    def set_labels(self, locale: str, labels: Labels) -> None:
+        """Add display labels in ``locale`` for this workspace's fields, events and properties
+        (over the ones it has; see :mod:`workbench.expr.labels`)."""
+        check_locale(locale)
+        with self.connector.writing() as con, transaction(con):
+            known = catalog_store.read_labels(catalog_store.read_settings(con))
+            known[locale] = known.get(locale, Labels()).merged(labels)
+            data = {code: found.to_dict() for code, found in sorted(known.items())}
+            catalog_store.write_setting(con, catalog_store.LABELS_SETTING, json.dumps(data, ensure_ascii=False))
+            catalog_store.bump(con, "catalog")
+
+    @property
+    def texts(self) -> Texts:
+        """Messages and formats in the workspace's locale and time zone."""
+        catalog = self.catalog
+        return texts(catalog.locale, catalog.timezone)
 
     def set_decimal_properties(self, keys: Iterable[str]) -> None:
         """Declare which ``properties`` keys hold amounts of money (say ``price``,

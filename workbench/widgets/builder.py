@@ -30,6 +30,7 @@ from workbench.expr.describe import describe
 from workbench.expr.editor import EditError, RuleEditor
 from workbench.expr.rules import All, Rule, Segment
 from workbench.expr.timeutil import parse_instant
+from workbench.i18n import Texts, texts
 from workbench.store.library import ListInfo
 from workbench.store.workspace import Workspace
 from workbench.widgets.evaluation import CountRequest, Preview, PreviewCounter
@@ -75,6 +76,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         as_of: datetime | str | None = None,
         debounce: float = 0.3,
         counter: Counter | None = None,
+        locale: str | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -82,6 +84,8 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         self._library: dict[str, Segment] = {}
         self._lists: list[ListInfo] = []
         self._read_store()
+        # the language of its labels and sentences: the one asked for, else the workspace's
+        self.t: Texts = texts(locale or self.catalog.locale, self.catalog.timezone)
         document = new_segment() if segment is None else workspace.segment(segment)
         self._start_editing(document, self.catalog, id_follows_name=segment is None)
         self.problems: list[Problem] = []
@@ -120,7 +124,8 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         ]
 
     def list_options(self) -> list[tuple[str, str]]:
-        return [(f"{info.name} ({info.size:,} contacts)", info.list_id) for info in self._lists]
+        t = self.t
+        return [(f"{info.name} ({t.contacts(info.size)})", info.list_id) for info in self._lists]
 
     # --- document actions -----------------------------------------------------------------
 
@@ -141,16 +146,23 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         """
         if self.problems:
             count = len(self.problems)
-            self.header.say(f"Not saved: fix the {count} highlighted problem{'s' * (count > 1)} first.", error=True)
+            self.header.say(
+                self.t.ngettext(
+                    "Not saved: fix the {n} highlighted problem first.",
+                    "Not saved: fix the {n} highlighted problems first.",
+                    count,
+                ),
+                error=True,
+            )
             return None
         try:
             saved = self.workspace.save_segment(self.segment)
         except WorkbenchError as exc:
-            self.header.say(f"Not saved: {exc}", error=True)
+            self.header.say(self.t._("Not saved: {problem}", problem=exc), error=True)
             return None
         self._read_store()
         self._id_follows_name = False
-        self.header.say(f"Saved as {saved.id!r}.")
+        self.header.say(self.t._("Saved as {id}.", id=repr(saved.id)))
         self._changed()  # the saved version is now this one: the diff goes to +0 / −0
         return saved
 
@@ -162,7 +174,9 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
             self.header.say(str(exc), error=True)
         except Exception as exc:
             log.exception("builder action failed")
-            self.header.say(f"Something went wrong ({type(exc).__name__}: {exc}).", error=True)
+            self.header.say(
+                self.t._("Something went wrong ({error}).", error=f"{type(exc).__name__}: {exc}"), error=True
+            )
 
     def view_at(self, path: str) -> NodeView:
         """The widgets showing the node at ``path`` (for scripts and tests that click)."""
@@ -174,10 +188,13 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         rule = self.segment.rule
         self.problems = collect(self.segment, self.catalog, self._library.__getitem__)
         self._owners = by_node(self.problems, (path for path, _ in paths.walk(rule)))
-        words = {path: [friendly(p, self.segment, self.catalog) for p in found] for path, found in self._owners.items()}
+        words = {
+            path: [friendly(p, self.segment, self.catalog, self.t) for p in found]
+            for path, found in self._owners.items()
+        }
         self.header.show(self.segment, words.pop(DOCUMENT, []), self.segment_options(include_current=True))
         self.tree.render(rule, TreeStatus(words, self._counts))
-        self.preview.show_sentence(describe(rule, self.catalog) if self._rule_is_valid() else None)
+        self.preview.show_sentence(describe(rule, self.catalog, self.t.locale) if self._rule_is_valid() else None)
         self._request_count()
 
     def _rule_is_valid(self) -> bool:
@@ -218,13 +235,16 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         try:
             return self._counter(request)
         except WorkbenchError as exc:
-            return Preview(as_of=request.as_of or datetime.now(UTC), error=f"Could not count: {exc}")
+            return Preview(
+                as_of=request.as_of or datetime.now(UTC), error=self.t._("Could not count: {problem}", problem=exc)
+            )
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
                 raise
             log.exception("counting failed")
             return Preview(
-                as_of=request.as_of or datetime.now(UTC), error=f"Could not count ({type(exc).__name__}: {exc})."
+                as_of=request.as_of or datetime.now(UTC),
+                error=self.t._("Could not count ({error}).", error=f"{type(exc).__name__}: {exc}"),
             )
 
     def _show_preview(self, preview: Preview) -> None:
@@ -244,13 +264,13 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
 
     def explain(self, contact_id: str) -> Verdict:
         """Which conditions ``contact_id`` meets at the builder's time, with the deciding values."""
-        return explain(self.workspace, self.segment, contact_id, self.as_of)
+        return explain(self.workspace, self.segment, contact_id, self.as_of, self.t.locale)
 
     def request_explanation(self, contact_id: str) -> None:
         """Explain a contact in the panel, computed off the UI thread."""
         contact_id = contact_id.strip()
         if not contact_id:
-            raise EditError("Pick or type a contact id to explain.")
+            raise EditError(self.t._("Pick or type a contact id to explain."))
         self.preview.show_explaining(contact_id)
         self._explainer.submit(contact_id)
 
@@ -258,14 +278,14 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         try:
             return self.explain(contact_id)
         except SegmentError:
-            return "Fix the highlighted conditions first."
+            return self.t._("Fix the highlighted conditions first.")
         except WorkbenchError as exc:
             return str(exc)
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
                 raise
             log.exception("explaining failed")
-            return f"Could not explain ({type(exc).__name__}: {exc})."
+            return self.t._("Could not explain ({error}).", error=f"{type(exc).__name__}: {exc}")
 
     def wait_for_explanation(self, timeout: float = 60) -> None:
         """Block until the requested explanation is shown (scripts, tests)."""

@@ -25,6 +25,7 @@ from workbench.expr.rules import (
     Value,
     Window,
 )
+from workbench.i18n import N_
 from workbench.widgets.choices import (
     AGGREGATES,
     event_options,
@@ -67,11 +68,11 @@ class ComparisonEditor:
         view.own(self)
 
     def update(self, op: str, value: Value, type_: str | None, suggestions: list[str]) -> None:
-        set_options(self.op, operator_options(type_), op)
+        set_options(self.op, operator_options(type_, self.view.t), op)
         key = editor_key(op, type_, suggestions)
         if key != self._key or self.value is None:
             self.close()
-            self.value = make_editor(op, type_, suggestions)
+            self.value = make_editor(op, type_, suggestions, self.view.t)
             self.value.on_change = lambda new: self.view.builder.act(self.view.builder.set_value, self.view.path, new)
             self._key = key
             self.widget.children = (self.op, self.value.widget)
@@ -87,7 +88,7 @@ class AttributeView(NodeView):
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
-        self.field = self.own(widgets.Dropdown(description="Contact", layout=picker()))
+        self.field = self.own(widgets.Dropdown(description=self.t._("Contact"), layout=picker()))
         self.on(self.field, lambda field: builder.set_field(self.path, field))
         self.comparison = ComparisonEditor(self)
         self.widget = self.own(
@@ -96,7 +97,7 @@ class AttributeView(NodeView):
 
     def update(self, node: Attribute, status: TreeStatus) -> None:  # type: ignore[override]
         catalog = self.builder.catalog
-        set_options(self.field, field_options(catalog), node.field)
+        set_options(self.field, field_options(catalog, self.t), node.field)
         known = catalog.fields.get(node.field)
         type_ = known.type if known else None
         suggestions = self.builder.suggestions.for_field(catalog, node.field) if known else []
@@ -108,7 +109,7 @@ class FilterView(NodeView):
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
-        self.prop = self.own(widgets.Dropdown(description="where", layout=picker()))
+        self.prop = self.own(widgets.Dropdown(description=self.t._("where"), layout=picker()))
         self.on(self.prop, lambda prop: builder.set_property(self.path, prop))
         self.comparison = ComparisonEditor(self)
         self.widget = self.own(
@@ -119,7 +120,7 @@ class FilterView(NodeView):
         catalog = self.builder.catalog
         owner = paths.node_at(self.builder.segment.rule, paths.split(self.path)[0])
         names = event_names(owner)  # type: ignore[arg-type]
-        set_options(self.prop, property_options(catalog, names), node.property)
+        set_options(self.prop, property_options(catalog, names, t=self.t), node.property)
         type_ = catalog.property_type(names, node.property) if node.property else None
         suggestions = self.builder.suggestions.for_property(catalog, names, node.property) if type_ else []
         self.comparison.update(node.op, node.value, type_, suggestions)
@@ -131,7 +132,9 @@ class Filters:
     def __init__(self, view: NodeView) -> None:
         self.view = view
         self.rows: list[FilterView] = []
-        self.add = view.own(widgets.Button(description="+ filter", tooltip="Only count events whose property…"))
+        self.add = view.own(
+            widgets.Button(description=view.t._("+ filter"), tooltip=view.t._("Only count events whose property…"))
+        )
         view.click(self.add, lambda: view.builder.add_where(view.path))
         self.widget = view.own(widgets.VBox(layout=widgets.Layout(margin="0 0 0 24px")))
         view.own(self)
@@ -154,20 +157,21 @@ class Filters:
 class WindowEditor:
     """When the events must have happened: all time, in the last…, since…, between…."""
 
-    KINDS = (("at any time", None), ("in the last", "last"), ("since", "since"), ("between", "between"))
+    KINDS = ((N_("at any time"), None), (N_("in the last"), "last"), (N_("since"), "since"), (N_("between"), "between"))
 
     def __init__(self, view: NodeView) -> None:
         self.view = view
-        self.kind = view.own(widgets.Dropdown(options=self.KINDS, value=None, layout=small()))
+        kinds = [(view.t._(label), kind) for label, kind in self.KINDS]
+        self.kind = view.own(widgets.Dropdown(options=kinds, value=None, layout=small()))
         view.on(self.kind, lambda _kind: self._apply())
-        self.between_and = view.own(widgets.Label("and"))
+        self.between_and = view.own(widgets.Label(view.t._("and")))
         self.editors: dict[str, ValueEditor] = {}  # made when first needed: most windows are "in the last"
         self.widget = view.own(row())
 
     def editor(self, bound: str) -> ValueEditor:
         """The editor of ``last``, ``since``, ``start`` or ``end``."""
         if bound not in self.editors:
-            editor = DurationValue() if bound == "last" else TimeValue()
+            editor = DurationValue(self.view.t) if bound == "last" else TimeValue(self.view.t)
             editor.on_change = lambda _value: self.view.builder.act(self._apply)
             self.editors[bound] = self.view.own(editor)
         return self.editors[bound]
@@ -217,19 +221,23 @@ def event_mode(event: Event) -> str:
 class EventView(NodeView):
     """``did purchase … in the last 3 months``, ``never did …``, or an aggregate compared."""
 
-    MODES = (("did", "did"), ("did not", "did_not"), ("how much…", "compare"))
+    MODES = ((N_("did"), "did"), (N_("did not"), "did_not"), (N_("how much…"), "compare"))
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
-        self.mode = self.own(widgets.ToggleButtons(options=self.MODES, style={"button_width": "auto"}))
+        t = self.t
+        modes = [(t._(label), mode) for label, mode in self.MODES]
+        self.mode = self.own(widgets.ToggleButtons(options=modes, style={"button_width": "auto"}))
         self.on(self.mode, self._mode_picked)
         self.event = self.own(widgets.Dropdown(layout=picker()))
         self.on(self.event, lambda name: builder.set_event(self.path, name))
         self.filters = Filters(self)
         self.window = WindowEditor(self)
-        self.aggregate = self.own(widgets.Dropdown(options=[(v, k) for k, v in AGGREGATES.items()], layout=small()))
+        self.aggregate = self.own(
+            widgets.Dropdown(options=[(t._(v), k) for k, v in AGGREGATES.items()], layout=small())
+        )
         self.on(self.aggregate, lambda fn: builder.set_aggregate(self.path, fn))
-        self.aggregate_of = self.own(widgets.Dropdown(description="of", layout=small()))
+        self.aggregate_of = self.own(widgets.Dropdown(description=t._("of"), layout=small()))
         self.on(self.aggregate_of, lambda prop: builder.set_aggregate(self.path, self.aggregate.value, prop))
         self.comparison = ComparisonEditor(self)
         self.measure = self.own(row(self.aggregate, self.aggregate_of, self.comparison.widget))
@@ -256,9 +264,9 @@ class EventView(NodeView):
         catalog = self.builder.catalog
         mode = event_mode(node)
         self.mode.value = mode
-        options = event_options(catalog)
+        options = event_options(catalog, self.t)
         if isinstance(node.event, tuple):  # several names: shown as one choice until another is picked
-            options.append((" or ".join(node.event), node.event))
+            options.append((self.t._(" or ").join(node.event), node.event))
         set_options(self.event, options, node.event)
         self.filters.update(node, status)
         self.window.update(node.window)
@@ -267,7 +275,7 @@ class EventView(NodeView):
         self.aggregate.value = agg.fn
         types = aggregate_property_types(agg.fn)
         self.aggregate_of.layout.display = "none" if types is None else None
-        set_options(self.aggregate_of, property_options(catalog, node.names, types or ()), agg.property)
+        set_options(self.aggregate_of, property_options(catalog, node.names, types or (), self.t), agg.property)
         op, value = node.comparison
         self.comparison.update(op, value, aggregate_type(catalog, node), [])
 
@@ -278,12 +286,13 @@ class EventView(NodeView):
 class StepView(NodeView):
     """One step of a sequence: its event, its filters, and for the last of two "and then did not"."""
 
-    NEGATION = (("then did", False), ("and then did not", True))
+    NEGATION = ((N_("then did"), False), (N_("and then did not"), True))
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
         self.lead = self.own(widgets.Label())
-        self.negated = self.own(widgets.ToggleButtons(options=self.NEGATION, style={"button_width": "auto"}))
+        negation = [(self.t._(label), negated) for label, negated in self.NEGATION]
+        self.negated = self.own(widgets.ToggleButtons(options=negation, style={"button_width": "auto"}))
         self.on(self.negated, lambda negated: builder.set_negated(self.path, negated))
         self.event = self.own(widgets.Dropdown(layout=picker()))
         self.on(self.event, lambda name: builder.set_event(self.path, name))
@@ -302,10 +311,10 @@ class StepView(NodeView):
         owner, _key, index = paths.split(self.path)
         steps = paths.node_at(self.builder.segment.rule, owner).steps  # type: ignore[attr-defined]
         can_negate = index == 1 and len(steps) == 2
-        self.lead.value = "did" if index == 0 else ("" if can_negate else "then")
+        self.lead.value = self.t._("did") if index == 0 else ("" if can_negate else self.t._("then"))
         self.negated.layout.display = None if can_negate else "none"
         self.negated.value = node.negated
-        set_options(self.event, step_event_options(self.builder.catalog), node.event)
+        set_options(self.event, step_event_options(self.builder.catalog, self.t), node.event)
         self.filters.update(node, status)
 
     def parts(self) -> Iterator[NodeView]:
@@ -319,18 +328,19 @@ class SequenceView(NodeView):
         super().__init__(builder)
         self.steps: list[StepView] = []
         self.steps_box = self.own(widgets.VBox(layout=widgets.Layout(margin="0 0 0 12px")))
-        self.add_step = self.own(widgets.Button(description="+ step"))
+        t = self.t
+        self.add_step = self.own(widgets.Button(description=t._("+ step")))
         self.click(self.add_step, lambda: builder.add_step(self.path))
         self.within_label = self.own(widgets.Label())
-        self.within = self.own(DurationValue())
+        self.within = self.own(DurationValue(t))
         self.within.on_change = lambda duration: builder.act(builder.set_within, self.path, duration or None)
         self.window = WindowEditor(self)
-        self.match_on = self.own(widgets.Dropdown(description="same", layout=small()))
+        self.match_on = self.own(widgets.Dropdown(description=t._("same"), layout=small()))
         self.on(self.match_on, lambda prop: builder.set_match_on(self.path, prop))
         self.widget = self.own(
             widgets.VBox(
                 [
-                    row(self.own(widgets.HTML("<b>Sequence</b>")), self.count, self.toolbar.widget),
+                    row(self.own(widgets.HTML(t._("<b>Sequence</b>"))), self.count, self.toolbar.widget),
                     self.steps_box,
                     row(self.add_step, self.within_label, self.within.widget, self.match_on),
                     self.window.widget,
@@ -348,10 +358,12 @@ class SequenceView(NodeView):
             step_view.show(paths.child(self.path, "sequence", i), step, status)
         self.steps_box.children = [s.widget for s in self.steps]
         self.add_step.layout.display = "none" if node.is_negated else None
-        self.within_label.value = "for at least" if node.is_negated else "all within"
+        self.within_label.value = self.t._("for at least") if node.is_negated else self.t._("all within")
         self.within.show(node.within or UNSET)
         set_options(
-            self.match_on, [("(any value)", None), *match_on_options(self.builder.catalog, node)], node.match_on
+            self.match_on,
+            [(self.t._("(any value)"), None), *match_on_options(self.builder.catalog, node, self.t)],
+            node.match_on,
         )
         self.window.update(node.window)
 
@@ -377,9 +389,9 @@ class ReferenceView(NodeView):
 
     def update(self, node: InSegment | InList, status: TreeStatus) -> None:  # type: ignore[override]
         if isinstance(node, InSegment):
-            self.target.description = "in segment"
+            self.target.description = self.t._("in segment")
             options = self.builder.segment_options()
             set_options(self.target, options, node.segment)
         else:
-            self.target.description = "on list"
+            self.target.description = self.t._("on list")
             set_options(self.target, self.builder.list_options(), node.list_id)

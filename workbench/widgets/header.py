@@ -22,12 +22,15 @@ class DocumentHeader:
 
     def __init__(self, builder: SegmentBuilder) -> None:
         self._showing = False
-        self.name = widgets.Text(description="Name", layout=widgets.Layout(width="420px"))
-        self.id = widgets.Text(description="Id", layout=widgets.Layout(width="260px"))
-        self.description = widgets.Textarea(description="Description", rows=2, layout=widgets.Layout(width="690px"))
-        self.save = widgets.Button(description="Save", button_style="primary", icon="save")
-        self.open = widgets.Dropdown(description="Open", layout=widgets.Layout(width="320px"))
-        self.new = widgets.Button(description="New", icon="file")
+        t = builder.t
+        self.name = widgets.Text(description=t._("Name"), layout=widgets.Layout(width="420px"))
+        self.id = widgets.Text(description=t._("Id"), layout=widgets.Layout(width="260px"))
+        self.description = widgets.Textarea(
+            description=t._("Description"), rows=2, layout=widgets.Layout(width="690px")
+        )
+        self.save = widgets.Button(description=t._("Save"), button_style="primary", icon="save")
+        self.open = widgets.Dropdown(description=t._("Open"), layout=widgets.Layout(width="320px"))
+        self.new = widgets.Button(description=t._("New"), icon="file")
         self.message = widgets.HTML()
         self.problems = widgets.HTML()
         for widget, action in (

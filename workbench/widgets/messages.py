@@ -19,19 +19,21 @@ from workbench.expr.compared import compared_type
 from workbench.expr.operators import ARRAY, NUMBER, OPERATORS, TEMPORAL
 from workbench.expr.rules import SLUG_RE, UNSET, Attribute, Event, Prop, Segment
 from workbench.expr.validate import problems as catalog_problems
+from workbench.i18n import N_, Texts, texts
 from workbench.widgets.choices import operator_label
 
 DOCUMENT = "document"  # where problems of the name and id are shown
 
+# messages, shown translated
 _VALUE_HINTS = {
-    "list": "Add at least one value.",
-    "items": "Add at least one tag.",
-    "pair": "Enter both ends of the range.",
-    "duration": "Enter a duration, e.g. 7 days.",
-    "days": "Enter a whole number of days (0 or more).",
-    "item": "Enter a tag.",
+    "list": N_("Add at least one value."),
+    "items": N_("Add at least one tag."),
+    "pair": N_("Enter both ends of the range."),
+    "duration": N_("Enter a duration, e.g. 7 days."),
+    "days": N_("Enter a whole number of days (0 or more)."),
+    "item": N_("Enter a tag."),
 }
-_TYPE_HINTS = {NUMBER: "Enter a number.", ARRAY: "Enter a tag."}
+_TYPE_HINTS = {NUMBER: N_("Enter a number."), ARRAY: N_("Enter a tag.")}
 
 
 def collect(segment: Segment, catalog: Catalog, resolve: Callable[[str], Segment]) -> list[Problem]:
@@ -49,10 +51,12 @@ def collect(segment: Segment, catalog: Catalog, resolve: Callable[[str], Segment
 def _document_problems(segment: Segment) -> list[Problem]:
     found = []
     if not segment.name.strip():
-        found.append(Problem("name", "Give the segment a name."))
+        found.append(Problem("name", N_("Give the segment a name.")))
     if not SLUG_RE.match(segment.id):
         found.append(
-            Problem("id", "The id may use lower-case letters, digits, '-' and '_', starting with a letter or digit.")
+            Problem(
+                "id", N_("The id may use lower-case letters, digits, '-' and '_', starting with a letter or digit.")
+            )
         )
     return found
 
@@ -67,39 +71,41 @@ def by_node(problems: Iterable[Problem], node_paths: Iterable[str]) -> dict[str,
     return out
 
 
-def friendly(problem: Problem, segment: Segment, catalog: Catalog) -> str:
-    """The problem in words a marketer understands (the analyst's wording when no better one exists)."""
+def friendly(problem: Problem, segment: Segment, catalog: Catalog, t: Texts | None = None) -> str:
+    """The problem in words a marketer understands, in ``t``'s language (the analyst's
+    wording, in English, when no better one exists)."""
+    t = t or texts()
     if not problem.path.startswith(paths.ROOT):
-        return problem.message
+        return t._(problem.message)  # the document's own problems (above) are messages
     tail = re.sub(r"\[\d+\]$", "", problem.path.rsplit(".", 1)[-1])
     owner_path = problem.path.rsplit(".", 1)[0]
     if tail == "value":
-        return _value_hint(segment, catalog, owner_path)
+        return _value_hint(segment, catalog, owner_path, t)
     if tail == "op":
-        return _op_hint(segment, catalog, owner_path)
+        return _op_hint(segment, catalog, owner_path, t)
     empty = "must be a non-empty string" in problem.message
     if tail == "attribute":
-        return "Pick a contact field." if empty else "This field no longer exists; pick another."
+        return t._("Pick a contact field.") if empty else t._("This field no longer exists; pick another.")
     if tail == "event":
-        return "Pick an event." if empty else "No such event has been recorded yet; pick another."
+        return t._("Pick an event.") if empty else t._("No such event has been recorded yet; pick another.")
     if tail == "property":
-        return "Pick a property." if empty else _sentence(problem.message)
+        return t._("Pick a property.") if empty else _sentence(problem.message)
     if tail in ("last", "within", "ago"):
-        return "Enter a duration, e.g. 7 days."
+        return t._("Enter a duration, e.g. 7 days.")
     if tail in ("since", "between"):
-        return "Enter a date, or a time ago."
+        return t._("Enter a date, or a time ago.")
     if tail == "in_segment":
-        return "Pick a saved segment." if empty else _sentence(problem.message)
+        return t._("Pick a saved segment.") if empty else _sentence(problem.message)
     if tail == "in_list":
-        return "Pick a list." if empty else _sentence(problem.message)
+        return t._("Pick a list.") if empty else _sentence(problem.message)
     if tail == "aggregate":
-        return "Pick the property to add up or compare."
+        return t._("Pick the property to add up or compare.")
     if tail == "match_on":
-        return "Not every step has this property; pick another to match on."
+        return t._("Not every step has this property; pick another to match on.")
     if "negated step" in problem.message:
-        return "“And then did not” can only be the second of exactly two steps."
+        return t._("“And then did not” can only be the second of exactly two steps.")
     if "at least two steps" in problem.message:
-        return "A sequence needs at least two steps."
+        return t._("A sequence needs at least two steps.")
     return _sentence(problem.message)
 
 
@@ -115,34 +121,38 @@ def _comparison(segment: Segment, path: str) -> Attribute | Prop | Event | None:
     return node if isinstance(node, (Attribute, Prop, Event)) else None
 
 
-def _value_hint(segment: Segment, catalog: Catalog, path: str) -> str:
+def _value_hint(segment: Segment, catalog: Catalog, path: str, t: Texts) -> str:
     node = _comparison(segment, path)
     if node is None:
-        return "Enter a value."
+        return t._("Enter a value.")
     op, value = node.comparison if isinstance(node, Event) else (node.op, node.value)
     kind = OPERATORS[op].value if op in OPERATORS else None
     if kind == "none":
-        return "This comparison takes no value."
+        return t._("This comparison takes no value.")
     if kind in _VALUE_HINTS:
-        return _VALUE_HINTS[kind]
+        return t._(_VALUE_HINTS[kind])
     if value is UNSET or kind is None:
-        return "Enter a value."
+        return t._("Enter a value.")
     type_ = compared_type(catalog, segment.rule, path, node)
     if type_ in TEMPORAL:
-        return "Enter a date, or a time ago."
-    return _TYPE_HINTS.get(type_, "Enter some text.")  # type: ignore[arg-type]
+        return t._("Enter a date, or a time ago.")
+    return t._(_TYPE_HINTS[type_]) if type_ in _TYPE_HINTS else t._("Enter some text.")
 
 
-def _op_hint(segment: Segment, catalog: Catalog, path: str) -> str:
+def _op_hint(segment: Segment, catalog: Catalog, path: str, t: Texts) -> str:
     node = _comparison(segment, path)
     op = node.comparison[0] if isinstance(node, Event) else getattr(node, "op", "")
     if not op:
-        return "Pick a comparison."
+        return t._("Pick a comparison.")
     if op not in OPERATORS:
-        return f"Unknown comparison {op!r}; pick one from the list."
-    subject = "this"
+        return t._("Unknown comparison {op}; pick one from the list.", op=repr(op))
+    subject = t._("this")
     if isinstance(node, Attribute) and node.field in catalog.fields:
-        subject = catalog.fields[node.field].label
+        subject = catalog.field_label(node.field, t.locale)
     elif isinstance(node, Prop):
-        subject = catalog.property_label(node.property)
-    return f"“{operator_label(op)}” does not apply to {subject}; pick another comparison."
+        subject = catalog.property_label(node.property, t.locale)
+    return t._(
+        "“{operator}” does not apply to {subject}; pick another comparison.",
+        operator=operator_label(op, t),
+        subject=subject,
+    )

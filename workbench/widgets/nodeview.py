@@ -19,6 +19,7 @@ import ipywidgets as widgets
 
 from workbench.expr import paths
 from workbench.expr.rules import All, AnyOf, Node, Not, Rule
+from workbench.i18n import N_, Texts
 
 if TYPE_CHECKING:
     from workbench.widgets.builder import SegmentBuilder
@@ -55,10 +56,11 @@ def problems_html(messages: list[str]) -> str:
     return "".join(f'<div style="{ERROR_STYLE}">⚠ {html.escape(m)}</div>' for m in messages)
 
 
-def badge_html(count: int | None) -> str:
+def badge_html(count: int | None, t: Texts) -> str:
     if count is None:
         return ""
-    return f'<span style="{BADGE_STYLE}" title="contacts matching this alone">{count:,} contacts</span>'
+    alone, shown = html.escape(t._("contacts matching this alone")), html.escape(t.contacts(count))
+    return f'<span style="{BADGE_STYLE}" title="{alone}">{shown}</span>'
 
 
 class NodeView:
@@ -66,6 +68,7 @@ class NodeView:
 
     def __init__(self, builder: SegmentBuilder) -> None:
         self.builder = builder
+        self.t = builder.t
         self.path = ""
         self.node: Node | None = None
         self._showing = False
@@ -101,7 +104,10 @@ class NodeView:
             self.toolbar.update(path)
         except Exception as exc:  # one part that cannot be shown must not take the whole builder down
             log.exception("showing %s failed", path)
-            messages = [*messages, f"This part cannot be shown ({type(exc).__name__}: {exc}); remove it."]
+            messages = [
+                *messages,
+                self.t._("This part cannot be shown ({error}); remove it.", error=f"{type(exc).__name__}: {exc}"),
+            ]
         finally:
             self._showing = False
         self.problems.value = problems_html(messages)
@@ -109,7 +115,7 @@ class NodeView:
 
     def show_count(self, status: TreeStatus) -> None:
         if self.node is not None:
-            self.count.value = badge_html(status.count_of(self.node))
+            self.count.value = badge_html(status.count_of(self.node), self.t)
 
     def update(self, node: Node, status: TreeStatus) -> None:
         raise NotImplementedError
@@ -132,19 +138,21 @@ class Toolbar:
 
     MENU = (
         ("⋯", None),
-        ("Put in an ALL group", ("wrap", "all")),
-        ("Put in an ANY group", ("wrap", "any")),
-        ("Negate (NOT)", ("wrap", "not")),
-        ("Ungroup", ("unwrap", None)),
+        (N_("Put in an ALL group"), ("wrap", "all")),
+        (N_("Put in an ANY group"), ("wrap", "any")),
+        (N_("Negate (NOT)"), ("wrap", "not")),
+        (N_("Ungroup"), ("unwrap", None)),
     )
 
     def __init__(self, view: NodeView) -> None:
         self.view = view
-        self.up = view.own(icon_button("arrow-up", "Move up"))
-        self.down = view.own(icon_button("arrow-down", "Move down"))
-        self.copy = view.own(icon_button("copy", "Duplicate"))
-        self.delete = view.own(icon_button("trash", "Remove"))
-        self.menu = view.own(widgets.Dropdown(options=self.MENU, value=None, layout=widgets.Layout(width="48px")))
+        t = self.t = view.t
+        self.up = view.own(icon_button("arrow-up", t._("Move up")))
+        self.down = view.own(icon_button("arrow-down", t._("Move down")))
+        self.copy = view.own(icon_button("copy", t._("Duplicate")))
+        self.delete = view.own(icon_button("trash", t._("Remove")))
+        self.items = [(t._(label) if choice else label, choice) for label, choice in self.MENU]
+        self.menu = view.own(widgets.Dropdown(options=self.items, value=None, layout=widgets.Layout(width="48px")))
         builder = view.builder
         view.click(self.up, lambda: builder.move(view.path, self._index() - 1))
         view.click(self.down, lambda: builder.move(view.path, self._index() + 1))
@@ -181,5 +189,5 @@ class Toolbar:
         node = self.view.node
         self.menu.layout.display = None if isinstance(node, Rule) else "none"
         can_ungroup = isinstance(node, Not) or (isinstance(node, (All, AnyOf)) and len(node.rules) == 1)
-        set_options(self.menu, self.MENU if can_ungroup else self.MENU[:-1], None)
-        self.delete.tooltip = "Clear the whole rule" if path == paths.ROOT else "Remove"
+        set_options(self.menu, self.items if can_ungroup else self.items[:-1], None)
+        self.delete.tooltip = self.t._("Clear the whole rule") if path == paths.ROOT else self.t._("Remove")

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 from workbench.explain import Verdict, format_value
 from workbench.expr.catalog import Catalog
 from workbench.expr.describe import describe
+from workbench.i18n import Texts, texts
 from workbench.widgets.evaluation import Preview
 from workbench.widgets.nodeview import ERROR_STYLE
 
@@ -23,52 +24,65 @@ SQL_PANEL, MEMBERS_PANEL, EXPLAIN_PANEL = 0, 1, 2
 MUTED = "color:#555"
 
 
-def as_of_text(as_of: datetime | None) -> str:
-    return "now" if as_of is None else as_of.strftime("%Y-%m-%d %H:%M UTC")
+def as_of_text(as_of: datetime | None, t: Texts | None = None) -> str:
+    t = t or texts()
+    return t._("now") if as_of is None else t.when(as_of)
 
 
-def count_html(preview: Preview) -> str:
+def count_html(preview: Preview, t: Texts | None = None) -> str:
     """``1,234 contacts · as of … · 85 ms``, or why there is no count."""
-    when = f"as of {as_of_text(preview.as_of)}"
+    t = t or texts()
+    when = t._("as of {time}", time=as_of_text(preview.as_of, t))
     if preview.error:
         return f'<span style="{ERROR_STYLE}">⚠ {html.escape(preview.error)}</span>'
     if preview.total is None:
-        return f'<span style="{MUTED}">Fix the highlighted conditions to see the count ({when}).</span>'
-    return f'<b style="font-size:130%">{preview.total:,}</b> contacts · {when} · {preview.millis:,.0f} ms'
+        fix = html.escape(t._("Fix the highlighted conditions to see the count ({when}).", when=when))
+        return f'<span style="{MUTED}">{fix}</span>'
+    # the number stands out: the noun's form for it, around the number in bold
+    number = f'<b style="font-size:130%">{t.number(preview.total)}</b>'
+    counted = html.escape(t.contacts(preview.total)).replace(html.escape(t.number(preview.total)), number, 1)
+    return f"{counted} · {html.escape(when)} · {t.number(round(preview.millis))} ms"
 
 
-def diff_html(preview: Preview) -> str:
+def diff_html(preview: Preview, t: Texts | None = None) -> str:
     """``+12 / −3 compared with the saved version``."""
+    t = t or texts()
     if preview.total is None or preview.error:
         return ""
     if preview.added is None:
-        return f'<span style="{MUTED}">Not saved yet.</span>'
+        unsaved = html.escape(t._("Not saved yet."))
+        return f'<span style="{MUTED}">{unsaved}</span>'
     if preview.added == preview.removed == 0:
-        return f'<span style="{MUTED}">Same members as the saved version.</span>'
-    return (
-        f'<span style="color:#1b5e20">+{preview.added:,}</span> / '
-        f'<span style="color:#b71c1c">−{preview.removed:,}</span> members compared with the saved version'
+        same = html.escape(t._("Same members as the saved version."))
+        return f'<span style="{MUTED}">{same}</span>'
+    return t._(
+        "{added} / {removed} members compared with the saved version",
+        added=f'<span style="color:#1b5e20">+{t.number(preview.added)}</span>',
+        removed=f'<span style="color:#b71c1c">−{t.number(preview.removed)}</span>',
     )
 
 
-def members_html(rows: tuple[dict, ...], catalog: Catalog) -> str:
+def members_html(rows: tuple[dict, ...], catalog: Catalog, t: Texts | None = None) -> str:
+    t = t or texts()
     if not rows:
-        return f'<span style="{MUTED}">No members.</span>'
+        none = html.escape(t._("No members."))
+        return f'<span style="{MUTED}">{none}</span>'
     columns = list(rows[0])
-    head = "".join(f"<th>{html.escape(catalog.fields[c].label)}</th>" for c in columns)
+    head = "".join(f"<th>{html.escape(catalog.field_label(c, t.locale))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(format_value(row[c]))}</td>" for c in columns) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{html.escape(format_value(row[c], t))}</td>" for c in columns) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def verdict_html(verdict: Verdict, catalog: Catalog) -> str:
+def verdict_html(verdict: Verdict, catalog: Catalog, t: Texts | None = None) -> str:
     """The verdict tree as nested lines: ✓ or ✗, the rule in English, the deciding values."""
     mark = '<span style="color:#1b5e20">✓</span>' if verdict.met else '<span style="color:#b71c1c">✗</span>'
     evidence = f' <span style="{MUTED}">— {html.escape(verdict.evidence)}</span>' if verdict.evidence else ""
-    children = "".join(verdict_html(c, catalog) for c in verdict.children)
+    locale = (t or texts()).locale
+    children = "".join(verdict_html(c, catalog, t) for c in verdict.children)
     nested = f'<div style="margin-left:20px">{children}</div>' if children else ""
-    return f"<div>{mark} {html.escape(describe(verdict.rule, catalog))}{evidence}{nested}</div>"
+    return f"<div>{mark} {html.escape(describe(verdict.rule, catalog, locale))}{evidence}{nested}</div>"
 
 
 class PreviewPanel:
@@ -76,14 +90,15 @@ class PreviewPanel:
 
     def __init__(self, builder: SegmentBuilder) -> None:
         self.builder = builder
+        self.t = t = builder.t
         self.result: Preview | None = None
         self.count = widgets.HTML()
         self.diff = widgets.HTML()
         self.sentence = widgets.HTML()
         self.sql = widgets.HTML()
         self.members = widgets.HTML()
-        self.contact = widgets.Combobox(placeholder="contact id", ensure_option=False)
-        self.explain_button = widgets.Button(description="Explain")
+        self.contact = widgets.Combobox(placeholder=t._("contact id"), ensure_option=False)
+        self.explain_button = widgets.Button(description=t._("Explain"))
         self.explanation = widgets.HTML()
         self.explain_button.on_click(lambda _button: builder.act(builder.request_explanation, self.contact.value))
         self.details = widgets.Accordion(
@@ -92,7 +107,7 @@ class PreviewPanel:
                 self.members,
                 widgets.VBox([widgets.HBox([self.contact, self.explain_button]), self.explanation]),
             ],
-            titles=("SQL and Ibis expression", "Members sample", "Why is this contact in?"),
+            titles=(t._("SQL and Ibis expression"), t._("Members sample"), t._("Why is this contact in?")),
         )
         self.details.observe(lambda _change: builder.act(builder.refresh), "selected_index")
         self.widget = widgets.VBox([self.count, self.diff, self.sentence, self.details])
@@ -106,30 +121,32 @@ class PreviewPanel:
         return self.details.selected_index in (MEMBERS_PANEL, EXPLAIN_PANEL)
 
     def show_counting(self, as_of: datetime | None) -> None:
-        self.count.value = f'<span style="{MUTED}">counting… (as of {as_of_text(as_of)})</span>'
+        counting = html.escape(self.t._("counting… (as of {time})", time=as_of_text(as_of, self.t)))
+        self.count.value = f'<span style="{MUTED}">{counting}</span>'
 
     def show_sentence(self, text: str | None) -> None:
-        self.sentence.value = (
-            f"<i>{html.escape(text)}</i>" if text else f'<span style="{MUTED}">The rule is not complete yet.</span>'
-        )
+        incomplete = html.escape(self.t._("The rule is not complete yet."))
+        self.sentence.value = f"<i>{html.escape(text)}</i>" if text else f'<span style="{MUTED}">{incomplete}</span>'
 
     def show(self, preview: Preview) -> None:
         """Show a finished evaluation (runs on the counting thread)."""
         self.result = preview
-        self.count.value = count_html(preview)
-        self.diff.value = diff_html(preview)
+        self.count.value = count_html(preview, self.t)
+        self.diff.value = diff_html(preview, self.t)
         if preview.members is not None:
-            self.members.value = members_html(preview.members, self.builder.catalog)
+            self.members.value = members_html(preview.members, self.builder.catalog, self.t)
             self.contact.options = [str(row["contact_id"]) for row in preview.members]
         if preview.sql is not None:
-            self.sql.value = f"<b>SQL</b><pre>{html.escape(preview.sql)}</pre><b>Ibis expression</b><pre>{html.escape(preview.ibis or '')}</pre>"
+            ibis = html.escape(self.t._("Ibis expression"))
+            self.sql.value = f"<b>SQL</b><pre>{html.escape(preview.sql)}</pre><b>{ibis}</b><pre>{html.escape(preview.ibis or '')}</pre>"
 
     def show_explaining(self, contact_id: str) -> None:
-        self.explanation.value = f'<span style="{MUTED}">looking at {html.escape(contact_id)}…</span>'
+        looking = html.escape(self.t._("looking at {contact}…", contact=contact_id))
+        self.explanation.value = f'<span style="{MUTED}">{looking}</span>'
 
     def show_explanation(self, outcome: Verdict | str) -> None:
         """A verdict tree, or a message saying why there is none."""
         if isinstance(outcome, str):
             self.explanation.value = f'<span style="{ERROR_STYLE}">⚠ {html.escape(outcome)}</span>'
         else:
-            self.explanation.value = verdict_html(outcome, self.builder.catalog)
+            self.explanation.value = verdict_html(outcome, self.builder.catalog, self.t)

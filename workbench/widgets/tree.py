@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from workbench.expr import paths
 from workbench.expr.rules import All, AnyOf, Attribute, Event, InList, InSegment, Not, Rule, Sequence
+from workbench.i18n import N_
 from workbench.widgets.choices import add_options
 from workbench.widgets.condition import AttributeView, EventView, ReferenceView, SequenceView, row
 from workbench.widgets.nodeview import NodeView, TreeStatus, set_options
@@ -27,18 +28,23 @@ def nested() -> widgets.Layout:
     return widgets.Layout(margin="4px 0 4px 12px", padding="0 0 0 12px", border_left="3px solid #c5cae9")
 
 
-PLACEHOLDER = "+ add a condition…"
-EMPTY_GROUP = {"all": "Everyone. Add conditions to narrow the audience down.", "any": "No one yet. Add conditions."}
+# messages, shown translated
+PLACEHOLDER = N_("+ add a condition…")
+EMPTY_GROUP = {
+    "all": N_("Everyone. Add conditions to narrow the audience down."),
+    "any": N_("No one yet. Add conditions."),
+}
 
 
 class GroupView(NodeView):
     """ALL / ANY of the rules inside, with the picker that adds one."""
 
-    KINDS = (("ALL of these", "all"), ("ANY of these", "any"))
+    KINDS = ((N_("ALL of these"), "all"), (N_("ANY of these"), "any"))
 
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
-        self.kind = self.own(widgets.ToggleButtons(options=self.KINDS, style={"button_width": "110px"}))
+        kinds = [(self.t._(label), kind) for label, kind in self.KINDS]
+        self.kind = self.own(widgets.ToggleButtons(options=kinds, style={"button_width": "110px"}))
         self.on(self.kind, lambda kind: builder.set_group_kind(self.path, kind))
         self.body = self.own(widgets.VBox(layout=nested()))
         self.empty = self.own(widgets.Label())
@@ -65,8 +71,9 @@ class GroupView(NodeView):
     def update(self, node: All | AnyOf, status: TreeStatus) -> None:  # type: ignore[override]
         key = paths.list_key(node)
         self.kind.value = key
-        set_options(self.add, [(PLACEHOLDER, None), *add_options(self.builder.catalog)], None)
-        self.empty.value = EMPTY_GROUP[key] if not node.rules else ""  # type: ignore[index]
+        t = self.t
+        set_options(self.add, [(t._(PLACEHOLDER), None), *add_options(self.builder.catalog, t)], None)
+        self.empty.value = t._(EMPTY_GROUP[key]) if not node.rules else ""  # type: ignore[index]
 
     def set_children(self, children: list[widgets.Widget]) -> None:
         self.body.children = children or [self.empty]
@@ -78,7 +85,7 @@ class NotView(NodeView):
     def __init__(self, builder: SegmentBuilder) -> None:
         super().__init__(builder)
         self.body = self.own(widgets.VBox(layout=nested()))
-        title = self.own(widgets.HTML("<b>NOT</b> — everyone except contacts who match:"))
+        title = self.own(widgets.HTML(self.t._("<b>NOT</b> — everyone except contacts who match:")))
         self.widget = self.own(widgets.VBox([row(title, self.count, self.toolbar.widget), self.body, self.problems]))
 
     def update(self, node: Not, status: TreeStatus) -> None:  # type: ignore[override]

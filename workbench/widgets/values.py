@@ -17,15 +17,17 @@ import ipywidgets as widgets
 from workbench.expr.operators import NUMBER, OPERATORS, TEMPORAL
 from workbench.expr.rules import UNSET, Ago, Value
 from workbench.expr.timeutil import DURATION_RE, is_date_text, parse_date
+from workbench.i18n import N_, Texts, texts
 
+# The labels are messages, shown translated.
 DURATION_UNITS = [
-    ("minutes", "m"),
-    ("hours", "h"),
-    ("days", "d"),
-    ("weeks", "w"),
-    ("months", "mo"),
-    ("years", "y"),
-    ("seconds", "s"),
+    (N_("minutes"), "m"),
+    (N_("hours"), "h"),
+    (N_("days"), "d"),
+    (N_("weeks"), "w"),
+    (N_("months"), "mo"),
+    (N_("years"), "y"),
+    (N_("seconds"), "s"),
 ]
 
 
@@ -94,10 +96,10 @@ class NoValue(ValueEditor):
 class TextValue(ValueEditor):
     """Free text, with the field's existing values suggested while typing."""
 
-    def __init__(self, suggestions: list[str], placeholder: str = "value") -> None:
+    def __init__(self, suggestions: list[str], placeholder: str = N_("value"), t: Texts | None = None) -> None:
         super().__init__()
         self.widget = widgets.Combobox(
-            options=suggestions, ensure_option=False, placeholder=placeholder, layout=width(220)
+            options=suggestions, ensure_option=False, placeholder=(t or texts())._(placeholder), layout=width(220)
         )
         self._watch(self.widget)
 
@@ -126,9 +128,9 @@ def parse_number(text: str) -> Value:
 class NumberValue(ValueEditor):
     """A number typed as text, so that an empty box means "no value yet"."""
 
-    def __init__(self, placeholder: str = "number") -> None:
+    def __init__(self, placeholder: str = N_("number"), t: Texts | None = None) -> None:
         super().__init__()
-        self.widget = widgets.Text(placeholder=placeholder, layout=width(90))
+        self.widget = widgets.Text(placeholder=(t or texts())._(placeholder), layout=width(90))
         self._watch(self.widget)
 
     @property
@@ -173,11 +175,11 @@ class TagsValue(ValueEditor):
 class PairValue(ValueEditor):
     """``between``: two values of the compared type."""
 
-    def __init__(self, make: Callable[[], ValueEditor]) -> None:
+    def __init__(self, make: Callable[[], ValueEditor], t: Texts | None = None) -> None:
         super().__init__()
         self.low, self.high = make(), make()
         self.low.on_change = self.high.on_change = lambda _value: self._report()
-        self.widget = widgets.HBox([self.low.widget, widgets.Label("and"), self.high.widget])
+        self.widget = widgets.HBox([self.low.widget, widgets.Label((t or texts())._("and")), self.high.widget])
 
     @property
     def value(self) -> Value:
@@ -196,10 +198,12 @@ class PairValue(ValueEditor):
 class DurationValue(ValueEditor):
     """A relative duration: an amount and a unit ("7" "days" → ``"7d"``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, t: Texts | None = None) -> None:
         super().__init__()
+        t = t or texts()
         self.amount = widgets.Text(placeholder="7", layout=width(60))
-        self.unit = widgets.Dropdown(options=DURATION_UNITS, value="d", layout=width(90))
+        units = [(t._(label), unit) for label, unit in DURATION_UNITS]
+        self.unit = widgets.Dropdown(options=units, value="d", layout=width(90))
         self.widget = widgets.HBox([self.amount, self.unit])
         self._watch(self.amount, self.unit)
 
@@ -222,13 +226,15 @@ class DurationValue(ValueEditor):
 class TimeValue(ValueEditor):
     """A TIME: a calendar date, a time ago ("30 days ago"), or an exact ISO 8601 time."""
 
-    MODES = (("on date", "date"), ("time ago", "ago"), ("exact time", "exact"))
+    MODES = ((N_("on date"), "date"), (N_("time ago"), "ago"), (N_("exact time"), "exact"))
 
-    def __init__(self) -> None:
+    def __init__(self, t: Texts | None = None) -> None:
         super().__init__()
-        self.mode = widgets.Dropdown(options=self.MODES, value="date", layout=width(90))
+        t = t or texts()
+        modes = [(t._(label), mode) for label, mode in self.MODES]
+        self.mode = widgets.Dropdown(options=modes, value="date", layout=width(90))
         self.date = widgets.DatePicker(layout=width(160))
-        self.ago = DurationValue()
+        self.ago = DurationValue(t)
         self.exact = widgets.Text(placeholder="2026-11-30T12:00:00Z", layout=width(220))
         self.ago.on_change = lambda _value: self._report()
         self.widget = widgets.HBox()
@@ -284,25 +290,25 @@ def editor_key(op: str, type_: str | None, suggestions: list[str]) -> tuple:
     return kind, type_, tuple(suggestions)
 
 
-def make_editor(op: str, type_: str | None, suggestions: list[str]) -> ValueEditor:
-    """The editor for the value of operator ``op`` comparing a ``type_``."""
+def make_editor(op: str, type_: str | None, suggestions: list[str], t: Texts | None = None) -> ValueEditor:
+    """The editor for the value of operator ``op`` comparing a ``type_``, labelled in ``t``'s language."""
     kind = OPERATORS[op].value if op in OPERATORS else "none"
     if kind == "none":
         return NoValue()
     if kind == "duration":
-        return DurationValue()
+        return DurationValue(t)
     if kind == "days":
-        return NumberValue(placeholder="days")
+        return NumberValue(placeholder=N_("days"), t=t)
     if kind in ("list", "items"):
         return TagsValue(suggestions, numeric=type_ == NUMBER)
     if kind == "pair":
-        return PairValue(lambda: _scalar_editor(type_, suggestions))
-    return _scalar_editor(type_, suggestions)
+        return PairValue(lambda: _scalar_editor(type_, suggestions, t), t)
+    return _scalar_editor(type_, suggestions, t)
 
 
-def _scalar_editor(type_: str | None, suggestions: list[str]) -> ValueEditor:
+def _scalar_editor(type_: str | None, suggestions: list[str], t: Texts | None) -> ValueEditor:
     if type_ == NUMBER:
-        return NumberValue()
+        return NumberValue(t=t)
     if type_ in TEMPORAL:
-        return TimeValue()
-    return TextValue(suggestions)
+        return TimeValue(t)
+    return TextValue(suggestions, placeholder=N_("value"), t=t)
