@@ -160,6 +160,45 @@ def claim(ws: Workspace, campaign: Campaign, run_id: str, recipients: Iterable[t
     return sorted(claimed)
 
 
+def record_holdout(
+    ws: Workspace, campaign: Campaign, run_id: str, held_out: Iterable[tuple[str, str | None, str]]
+) -> list[str]:
+    """Record (contact_id, address, message_id) of the holdout as final ``holdout`` rows of the
+    run: counted, never messaged. ``claimed_at`` and ``settled_at`` are the moment the run
+    starts sending, the moment the holdout's message would have gone out (results measure
+    from it). A contact with a row already (an earlier run's holdout) keeps it; returns the
+    contact ids recorded now."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "campaign_id": campaign.campaign_id,
+            "contact_id": contact_id,
+            "channel": campaign.channel,
+            "address": address,
+            "status": "holdout",
+            "reason": None,
+            "attempts": 0,
+            "run_id": run_id,
+            "message_id": message_id,
+            "provider_id": None,
+            "claimed_at": now,
+            "settled_at": now,
+        }
+        for contact_id, address, message_id in held_out
+    ]
+    if not rows:
+        return []
+    staged = ibis.memtable(pa.Table.from_pylist(rows, schema=SEND_LOG.schema.to_pyarrow()))
+    with ws.connector.writing() as con, transaction(con):
+        taken = con.table(SEND_LOG.name)
+        fresh = staged.anti_join(taken.filter(taken.campaign_id == campaign.campaign_id), "contact_id")
+        recorded = con.to_pyarrow(fresh.select("contact_id")).column(0).to_pylist()
+        if recorded:
+            con.insert(SEND_LOG.name, fresh)
+        _touch(con, run_id)
+    return sorted(recorded)
+
+
 def record_events(ws: Workspace, campaign: Campaign, outcomes: Iterable[Delivery]) -> int:
     """Store the ``*_sent`` event of every sent message and a hard ``bounce`` for every refused
     address; ids come from (campaign, contact), so recording twice stores once."""
