@@ -3,12 +3,14 @@ the lift's intervals and verdicts, a planted lift recovered, and the breakdowns.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 
 from tests.results_support import (
     AS_OF,
@@ -23,6 +25,8 @@ from tests.results_support import (
     log_row,
     reference_outcomes,
 )
+from tests.send_support import EMAIL_TEMPLATE, write_template
+from workbench.cli import main
 from workbench.results import (
     MIN_EACH,
     CampaignResults,
@@ -31,6 +35,7 @@ from workbench.results import (
     outcome_rows,
 )
 from workbench.results.lift import LESS, MORE, NO_HOLDOUT, TOO_SMALL, UNCLEAR
+from workbench.send import define_campaign
 from workbench.send.holdout import bucket
 from workbench.store.workspace import Workspace, connect
 
@@ -202,3 +207,28 @@ def test_breakdowns(store):
     assert recipient == [1, 1, 3, 3, 4]
     assert holdout == [0, 1, 1, 1, 2]
     assert isinstance(results, CampaignResults) and MIN_EACH == 5
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_results_command(store, tmp_path):
+    store.save_segment({"version": 1, "id": "lapsed", "name": "Lapsed", "rule": {"all": []}})
+    template = write_template(tmp_path / "tpl", EMAIL_TEMPLATE)
+    define_campaign(store, "cb", segment="lapsed", channel="email", template=template, holdout=0.3)
+    runner = CliRunner()
+    db = ["--db", store.url.url]
+    as_json = runner.invoke(main, ["results", "cb", "--as-of", AS_OF.isoformat(), "--json", *db])
+    assert as_json.exit_code == 0, as_json.output
+    out = json.loads(as_json.output)
+    api = campaign_results(store, "cb", AS_OF).to_dict()
+    assert out["recipients"] == api["recipients"] and out["holdout"] == api["holdout"]
+    assert out["recipients"]["converted"] == 4 and out["lift"]["verdict"] == TOO_SMALL
+    text = runner.invoke(main, ["results", "cb", "--as-of", AS_OF.isoformat(), "--segment", "lapsed", *db])
+    assert text.exit_code == 0, text.output
+    assert "converted" in text.output and "4 (66.67%)" in text.output
+    assert f"verdict: {TOO_SMALL}" in text.output and "segment lapsed (member)" in text.output
+    unknown = runner.invoke(main, ["results", "nope", *db])
+    assert unknown.exit_code == 2 and "no campaign 'nope'" in unknown.output
+    bad_time = runner.invoke(main, ["results", "cb", "--as-of", "yesterday", *db])
+    assert bad_time.exit_code == 2
