@@ -232,3 +232,34 @@ def test_results_command(store, tmp_path):
     assert unknown.exit_code == 2 and "no campaign 'nope'" in unknown.output
     bad_time = runner.invoke(main, ["results", "cb", "--as-of", "yesterday", *db])
     assert bad_time.exit_code == 2
+
+
+# --- ClickHouse: the same expression's SQL, run in chdb --------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, T0 + 12 * DAY], ids=["as-of", "later"])
+def test_outcome_table_in_clickhouse_sql_is_the_reference(tmp_path, as_of):
+    import ibis
+    import pyarrow as pa
+
+    from tests.chdb_store import ChdbStore
+    from workbench.expr.context import CompileContext
+    from workbench.results import outcome_table
+    from workbench.send.tables import SEND_LOG
+    from workbench.store.clickhouse import create_table
+
+    data = hand_built()
+    ws = connect(f"duckdb://{tmp_path / 'source.duckdb'}")  # rows as the store types them
+    load(ws, *data)
+    ch = ChdbStore()
+    ch.load_tables({"events": ws.table("events"), "identities": ws.table("identities")}, (), dict(ws.catalog.events))
+    ch.decimal_properties = ws.catalog.decimal_properties
+    ch.session.query(create_table(SEND_LOG.name, SEND_LOG.schema).sql(dialect="clickhouse"))
+    ch._insert(SEND_LOG.name, ws.table(SEND_LOG.name))
+    for campaigns in ([CAMPAIGN, OTHER], [BIG_ONLY]):
+        expr = outcome_table(campaigns, as_of, CompileContext(ch.catalog, dialect="clickhouse"))
+        result = ch.session.query(ibis.to_sql(expr, dialect="clickhouse"), "Arrow")
+        got = pa.ipc.open_file(pa.py_buffer(result.bytes())).read_all().to_pylist()
+        flags = ("sent", "delivered", "opened", "clicked", "unsubscribed", "bounced", "converted")
+        got = [r | {f: bool(r[f]) for f in flags} for r in got]  # ClickHouse booleans arrive as UInt8
+        assert _normalised(got) == _normalised(reference_outcomes(campaigns, *data, as_of))
