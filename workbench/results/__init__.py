@@ -10,7 +10,15 @@ See ``docs/results.md`` for every definition.
 
 from workbench.results.lift import MIN_EACH, Lift, lift
 from workbench.results.outcomes import COLUMNS, GROUPS, HOLDOUT, RECIPIENT, outcome_table
-from workbench.results.report import CampaignResults, Cell, breakdown, campaign_results, compare, outcome_rows
+from workbench.results.report import (
+    CampaignResults,
+    Cell,
+    breakdown,
+    campaign_results,
+    compare,
+    outcome_expression,
+    outcome_rows,
+)
 from workbench.results.summary import GroupOutcome
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "campaign_results",
     "compare",
     "lift",
+    "outcome_expression",
     "outcome_rows",
     "outcome_table",
 ]

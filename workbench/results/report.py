@@ -8,6 +8,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
@@ -34,6 +35,12 @@ def _instant(as_of: datetime | str | None) -> datetime:
 def _context(ws: Workspace, dialect: str) -> CompileContext:
     saved = {s.id: s.segment for s in ws.segments()}
     return CompileContext(ws.catalog, saved.__getitem__, dialect)
+
+
+def outcome_expression(ws: Workspace, campaigns: Sequence[Campaign], as_of: datetime | str | None = None) -> ir.Table:
+    """The outcome table of ``campaigns`` at ``as_of`` as an unbound Ibis expression for the
+    store's engine (``ibis.to_sql(expr, dialect=ws.dialect)`` shows the SQL that runs)."""
+    return outcome_table(campaigns, _instant(as_of), _context(ws, ws.dialect))
 
 
 def outcome_rows(ws: Workspace, campaigns: Sequence[Campaign], as_of: datetime | str | None = None) -> pa.Table:
