@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from workbench.app.lists_view import ListsView
     from workbench.app.overlap_view import OverlapView
 
-TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch")
+TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch", "Results")
 # Each tab's view but the library's: (module, class), imported and built on first use.
 LATER_VIEWS = {
     "Builder": ("workbench.app.builder_view", "BuilderView"),
@@ -49,6 +49,7 @@ LATER_VIEWS = {
     "Size over time": ("workbench.app.history_view", "HistoryView"),
     "Lists": ("workbench.app.lists_view", "ListsView"),
     "Campaign launch": ("workbench.app.launch_view", "LaunchView"),
+    "Results": ("workbench.app.results_view", "ResultsView"),
 }
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 
