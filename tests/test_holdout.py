@@ -13,6 +13,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -222,3 +223,47 @@ def test_occurrences_keep_their_campaigns_split(ws):
 def test_a_share_outside_0_to_1_is_refused(ws, share):
     with pytest.raises(WorkbenchError, match="share"):
         define_campaign(ws, "bad", segment=SEGMENT_ID, channel="email", template=_template(ws), holdout=share)
+
+
+# --- triggered sends -----------------------------------------------------------------------------------
+
+
+def test_a_triggered_campaign_keeps_each_contact_in_its_group_across_occurrences(tmp_path):
+    from tests.send_support import SmtpSink
+    from tests.trigger_support import RECENT_CART, T0, WELCOME_TEMPLATE, Clock, contact, event, shop, store
+    from workbench.send import SendSettings
+    from workbench.triggers import Dispatcher, Watcher, add_trigger
+    from workbench.triggers.tables import JOBS
+
+    people = [f"p{i}" for i in range(12)]
+    ws = shop(tmp_path / "s.duckdb", [contact(p, p.upper()) for p in people], [])
+    ws.save_segment(RECENT_CART)
+    template = write_template(tmp_path / "again", WELCOME_TEMPLATE)
+    define_campaign(ws, "again", segment="recent_cart", channel="email", template=template, holdout=0.4)
+    add_trigger(ws, "again", segment="recent_cart", campaign="again", repeat_after=timedelta(hours=3))
+    held = {p for p in people if documented_bucket("again", p) < 0.4}
+    assert 0 < len(held) < len(people)
+    clock = Clock(T0)
+    with SmtpSink() as smtp:
+        settings = SendSettings.from_env(smtp.env())
+        dispatcher = Dispatcher(ws, runs_dir=tmp_path / "runs", settings=settings)
+        watcher = Watcher(ws, clock=clock, dispatcher=dispatcher)
+        watcher.tick()
+        for hours in (0, 4):  # two stays: the campaign, then its occurrence again.2
+            clock.at = T0 + timedelta(hours=hours, seconds=1)
+            store(ws, "events", [event(p, "add_to_cart", clock.at) for p in people])
+            watcher.tick()
+            clock.move(minutes=90)
+            watcher.tick()
+        reached = [m["To"].split("<")[-1].split("@")[0] for m in smtp.messages]
+    assert sorted(reached) == sorted([p for p in people if p not in held] * 2)
+    for campaign_id in ("again", "again.2"):
+        log = _log(ws, campaign_id)
+        assert {c for c, s in log.items() if s == "holdout"} == held, campaign_id
+    with ws.connector.reading() as con:
+        jobs = con.to_pyarrow(JOBS.unbound()).to_pylist()
+    for job in jobs:
+        if job["contact_id"] in held:
+            assert (job["status"], job["detail"]) == ("excluded", "holdout: counted in the send log, not messaged")
+        else:
+            assert job["status"] == "sent"
