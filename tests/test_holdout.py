@@ -267,3 +267,28 @@ def test_a_triggered_campaign_keeps_each_contact_in_its_group_across_occurrences
             assert (job["status"], job["detail"]) == ("excluded", "holdout: counted in the send log, not messaged")
         else:
             assert job["status"] == "sent"
+
+
+def test_send_command_takes_a_holdout(ws, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.send import get_campaign
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBENCH_OUTBOX", raising=False)
+    result = CliRunner().invoke(
+        main,
+        ["--db", ws.url.url, "send", "--segment", SEGMENT_ID, "--channel", "email", "--template", str(_template(ws)),
+         "--campaign", "cli-holdout", "--as-of", AS_OF.isoformat(), "--dry-run", "--holdout", "0.3", "--json"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert get_campaign(ws, "cli-holdout").holdout == 0.3
+    rows = Rows.of(ws)
+    eligible = [c for c, reason in expected_reasons(rows, "email", max_per_day=1, max_per_week=3).items() if not reason]
+    held = [c for c in eligible if documented_bucket("cli-holdout", c) < 0.3]
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["outcome"]["holdout"] == len(held) > 0
+    assert summary["outcome"]["dry_run"] == len(eligible) - len(held)
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == len(eligible) - len(held)
