@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
 from workbench.expr.context import CompileContext
-from workbench.expr.timeutil import Duration, parse_instant
+from workbench.expr.timeutil import Duration, instant_or_now
 from workbench.results.lift import Lift, lift
 from workbench.results.outcomes import HOLDOUT, RECIPIENT, outcome_table
 from workbench.results.summary import GroupOutcome
@@ -24,14 +24,6 @@ from workbench.store.workspace import Workspace
 DAY_SECONDS = 86400
 
 
-def _instant(as_of: datetime | str | None) -> datetime:
-    if as_of is None or as_of == "":
-        return datetime.now(UTC)
-    if isinstance(as_of, str):
-        return parse_instant(as_of)
-    return as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-
-
 def _context(ws: Workspace, dialect: str) -> CompileContext:
     saved = {s.id: s.segment for s in ws.segments()}
     return CompileContext(ws.catalog, saved.__getitem__, dialect)
@@ -40,13 +32,13 @@ def _context(ws: Workspace, dialect: str) -> CompileContext:
 def outcome_expression(ws: Workspace, campaigns: Sequence[Campaign], as_of: datetime | str | None = None) -> ir.Table:
     """The outcome table of ``campaigns`` at ``as_of`` as an unbound Ibis expression for the
     store's engine (``ibis.to_sql(expr, dialect=ws.dialect)`` shows the SQL that runs)."""
-    return outcome_table(campaigns, _instant(as_of), _context(ws, ws.dialect))
+    return outcome_table(campaigns, instant_or_now(as_of), _context(ws, ws.dialect))
 
 
 def outcome_rows(ws: Workspace, campaigns: Sequence[Campaign], as_of: datetime | str | None = None) -> pa.Table:
     """The outcome table of ``campaigns`` at ``as_of`` (default now), run on the store."""
     ensure_tables(ws)
-    at = _instant(as_of)
+    at = instant_or_now(as_of)
     with ws.connector.reading() as con:
         return con.to_pyarrow(outcome_table(campaigns, at, _context(ws, con.name)))
 
@@ -210,6 +202,6 @@ def _day(later: datetime, earlier: datetime) -> int:
 def campaign_results(ws: Workspace, campaign: Campaign | str, as_of: datetime | str | None = None) -> CampaignResults:
     """The results of a stored campaign (or a :class:`Campaign` given whole) at ``as_of`` (default now)."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
-    at = _instant(as_of)
+    at = instant_or_now(as_of)
     rows = outcome_rows(ws, [campaign], at).to_pylist()
     return CampaignResults(campaign, at, rows)

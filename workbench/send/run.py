@@ -24,7 +24,7 @@ from tqdm import tqdm
 from workbench.collector.loader import wait_for_collected
 from workbench.expr.compile import contacts_schema
 from workbench.expr.context import CompileContext
-from workbench.expr.timeutil import parse_instant
+from workbench.expr.timeutil import instant_or_now
 from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport, open_transport
 from workbench.send.compose import Composer, message_id
@@ -161,7 +161,7 @@ def prepare_send(
 
     ``contacts`` replaces the segment's members (see ``select_audience``): triggered sends."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
-    at = _instant(as_of)
+    at = instant_or_now(as_of)
     settings = settings or SendSettings.from_env()
     templates = load_templates(campaign.template, campaign.channel)
     recovery = Recovery() if dry_run else recover(ws, campaign)
@@ -186,14 +186,6 @@ def check_template(ws: Workspace, campaign: Campaign) -> TemplateSet:
     values = segment_values(segment, CompileContext(catalog, saved.__getitem__), datetime.now(UTC))
     templates.check({"contact": dict.fromkeys(contacts_schema(catalog).names), "segment": values.names})
     return templates
-
-
-def _instant(value: datetime | str | None) -> datetime:
-    if value is None or value == "":
-        return datetime.now(UTC)
-    if isinstance(value, str):
-        return parse_instant(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
