@@ -144,7 +144,8 @@ def reference_outcomes(
         window = timedelta(seconds=int(campaign.attribution[:-1]) * {"d": 86400, "h": 3600}[campaign.attribution[-1]])
         where = json.loads(campaign.conversion_where) if campaign.conversion_where else []
         for row in sorted(log, key=lambda r: r["contact_id"]):
-            if row["campaign_id"] != cid or row["status"] not in ("sent", "holdout"):
+            occurrence = row["campaign_id"]  # the campaign, or one of its triggered occurrences
+            if not (occurrence == cid or occurrence.startswith(cid + ".")) or row["status"] not in ("sent", "holdout"):
                 continue
             contact = row["contact_id"]
             is_sent = row["status"] == "sent"
@@ -154,21 +155,19 @@ def reference_outcomes(
                 if e["ts"] <= as_of and (e["contact_id"] or _link(identities, e.get("anonymous_id"))) == contact
             ]
             if is_sent:
-                sent_at = [e["ts"] for e in mine if e["name"] == f"{channel}_sent" and e.get("campaign_id") == cid]
-                sent_at += [
+                sent_at = [  # the message's own event, whenever it happened (a later one is "not yet")
                     e["ts"]
                     for e in events
                     if e["name"] == f"{channel}_sent"
-                    and e.get("campaign_id") == cid
+                    and e.get("campaign_id") == occurrence
                     and e["contact_id"] == contact
-                    and e["ts"] > as_of
                 ]
                 at = min(sent_at) if sent_at else row["settled_at"]
             else:
                 at = row["settled_at"]
             if at > as_of:
                 continue
-            own = {e["name"] for e in mine if e.get("campaign_id") == cid}
+            own = {e["name"] for e in mine if e.get("campaign_id") == occurrence}
             opened = is_sent and f"{channel}_open" in own
             clicked = is_sent and f"{channel}_click" in own
             bounced = is_sent and "bounce" in own and not opened and not clicked
@@ -179,7 +178,7 @@ def reference_outcomes(
             ]
             out.append(
                 {
-                    "campaign_id": cid,
+                    "campaign_id": occurrence,
                     "contact_id": contact,
                     "channel": channel,
                     "group": "recipient" if is_sent else "holdout",
@@ -197,3 +196,19 @@ def reference_outcomes(
                 }
             )
     return sorted(out, key=lambda r: (r["campaign_id"], r["contact_id"]))
+
+
+def with_occurrences() -> tuple[list[dict], list[dict], list[dict]]:
+    """The hand-built rows plus a repeating trigger's second occurrence of ``cb``, ``cb.2``, three
+    days later: r1 messaged again (and opening it), h1 held out again; and campaign ``cb-2``,
+    whose id merely starts like it."""
+    log, events, identities = hand_built()
+    again = T0 + 3 * DAY
+    log += [log_row("cb.2", "r1", "sent", again), log_row("cb.2", "h1", "holdout", again)]
+    log += [log_row("cb-2", "r2", "sent", again)]
+    events += [
+        event("email_sent", again, "r1", "cb.2"),
+        event("email_open", again + timedelta(hours=1), "r1", "cb.2"),
+        event("email_sent", again, "r2", "cb-2"),
+    ]
+    return log, events, identities

@@ -24,6 +24,7 @@ from tests.results_support import (
     load,
     log_row,
     reference_outcomes,
+    with_occurrences,
 )
 from tests.send_support import EMAIL_TEMPLATE, write_template
 from workbench.cli import main
@@ -85,6 +86,21 @@ def test_the_edges_as_decided(store):
     other = {r["contact_id"]: r for r in outcome_rows(store, [OTHER], AS_OF).to_pylist()}
     assert other["r6"]["converted"] and other["r6"]["opened"]  # several messages: each campaign counts its own
     assert other["r1"]["conversions"] == 2  # both of r1's purchases fall in the other campaign's window too
+
+
+def test_a_triggered_campaigns_occurrences_are_its_rows(new_store_url):
+    ws = connect(new_store_url())
+    data = with_occurrences()
+    load(ws, *data)
+    got = outcome_rows(ws, [CAMPAIGN], AS_OF).to_pylist()
+    assert _normalised(got) == _normalised(reference_outcomes([CAMPAIGN], *data, AS_OF))
+    again = {r["contact_id"]: r for r in got if r["campaign_id"] == "cb.2"}
+    assert sorted(again) == ["h1", "r1"] and "r2" not in {r["contact_id"] for r in got if r["campaign_id"] != "cb"}
+    # r1's purchase at T0 + 5 days is within both messages' windows; the second message was opened
+    assert again["r1"]["opened"] and again["r1"]["converted"] and again["r1"]["at"] == T0 + 3 * DAY
+    first = next(r for r in got if r["campaign_id"] == "cb" and r["contact_id"] == "r1")
+    assert not first["opened"]
+    assert campaign_results(ws, CAMPAIGN, AS_OF).recipients.contacts == 7  # six messages of cb, one of cb.2
 
 
 # --- results and lift ----------------------------------------------------------------------------
@@ -248,7 +264,7 @@ def test_outcome_table_in_clickhouse_sql_is_the_reference(tmp_path, as_of):
     from workbench.send.tables import SEND_LOG
     from workbench.store.clickhouse import create_table
 
-    data = hand_built()
+    data = with_occurrences()  # every edge, and a triggered occurrence
     ws = connect(f"duckdb://{tmp_path / 'source.duckdb'}")  # rows as the store types them
     load(ws, *data)
     ch = ChdbStore()

@@ -1,7 +1,8 @@
 """The per-contact outcome table of campaigns: one Ibis expression over ``events`` and the send log.
 
 One row per contact a campaign messaged (send log status ``sent``) or held out (``holdout``),
-as of an instant T:
+as of an instant T; a repeating trigger's occurrences (``<campaign>.<seq>``) are rows of the
+campaign too, one per occurrence (``campaign_id`` names it), each measured from its own message:
 
 - ``at`` — when the message went out: the earliest ``<channel>_sent`` event of the campaign for
   the contact (the send log's ``settled_at`` when there is none); for the holdout, the send
@@ -71,6 +72,12 @@ def conversion_rule(campaign: Campaign) -> Event:
     return rule
 
 
+def of_campaign(column: ir.StringValue, campaign_id: str) -> ir.BooleanValue:
+    """The campaign's own rows and those of its triggered occurrences, ``<campaign>.<seq>``
+    (campaign ids never hold a dot, so the prefix is the campaign's alone)."""
+    return (column == campaign_id) | column.startswith(f"{campaign_id}.")
+
+
 def outcome_table(campaigns: Sequence[Campaign], as_of: datetime, context: CompileContext) -> ir.Table:
     """The outcome rows of ``campaigns`` at ``as_of`` (columns :data:`COLUMNS`), unbound: it
     reads ``events``, ``identities`` and the send log by name when executed."""
@@ -88,11 +95,13 @@ def _one(campaign: Campaign, as_of: datetime, context: CompileContext) -> ir.Tab
     cid = campaign.campaign_id
 
     log = SEND_LOG.unbound()
-    mine = log.filter(log.campaign_id == cid, log.status.isin(["sent", HOLDOUT]))
+    mine = log.filter(of_campaign(log.campaign_id, cid), log.status.isin(["sent", HOLDOUT]))
     events = compiler.tables["events"]
-    sent = events.filter(events.name == spec.sent_event, events.campaign_id == cid, events.contact_id.notnull())
-    sent = sent.group_by(sent_contact=sent.contact_id).aggregate(sent_at=sent.ts.min())
-    people = mine.left_join(sent, mine.contact_id == sent.sent_contact)
+    sent = events.filter(
+        events.name == spec.sent_event, of_campaign(events.campaign_id, cid), events.contact_id.notnull()
+    )
+    sent = sent.group_by(s_campaign=sent.campaign_id, s_contact=sent.contact_id).aggregate(sent_at=sent.ts.min())
+    people = mine.left_join(sent, (mine.campaign_id == sent.s_campaign) & (mine.contact_id == sent.s_contact))
     is_sent = people.status == "sent"
     at = ibis.ifelse(is_sent, people.sent_at.fill_null(people.settled_at), people.settled_at)
     people = people.select(
@@ -105,8 +114,8 @@ def _one(campaign: Campaign, as_of: datetime, context: CompileContext) -> ir.Tab
 
     open_name, click_name = f"{spec.name}_open", f"{spec.name}_click"
     engaged = compiler.stitched_events(names={open_name, click_name, "bounce", "unsubscribe"})
-    engaged = engaged.filter(engaged.campaign_id == cid)
-    flags = engaged.group_by(e_contact=engaged.cid).aggregate(
+    engaged = engaged.filter(of_campaign(engaged.campaign_id, cid))
+    flags = engaged.group_by(e_campaign=engaged.campaign_id, e_contact=engaged.cid).aggregate(
         e_opened=(engaged.name == open_name).any(),
         e_clicked=(engaged.name == click_name).any(),
         e_bounced=(engaged.name == "bounce").any(),
@@ -117,15 +126,15 @@ def _one(campaign: Campaign, as_of: datetime, context: CompileContext) -> ir.Tab
     conv = compiler.stitched_events(names=set(rule.names or ()))
     conv = conv.filter(compiler.event_match(conv, rule.names, rule.where))
     window = ibis.interval(seconds=Duration.parse(campaign.attribution).seconds)
-    exposed = people.select(x_contact=people.contact_id, x_at=people.at)
+    exposed = people.select(x_campaign=people.campaign_id, x_contact=people.contact_id, x_at=people.at)
     hits = exposed.join(conv, [exposed.x_contact == conv.cid, conv.ts > exposed.x_at, conv.ts <= exposed.x_at + window])
-    converted = hits.group_by(c_contact=hits.x_contact).aggregate(
+    converted = hits.group_by(c_campaign=hits.x_campaign, c_contact=hits.x_contact).aggregate(
         c_conversions=hits.count(), c_revenue=hits.amount.sum(), c_first=hits.ts.min()
     )
 
-    joined = people.left_join(flags, people.contact_id == flags.e_contact).left_join(
-        converted, people.contact_id == converted.c_contact
-    )
+    joined = people.left_join(
+        flags, (people.campaign_id == flags.e_campaign) & (people.contact_id == flags.e_contact)
+    ).left_join(converted, (people.campaign_id == converted.c_campaign) & (people.contact_id == converted.c_contact))
     was_sent = joined.group == RECIPIENT
     opened = was_sent & joined.e_opened.fill_null(False)
     clicked = was_sent & joined.e_clicked.fill_null(False)
