@@ -292,3 +292,17 @@ def test_send_command_takes_a_holdout(ws, tmp_path, monkeypatch):
     assert summary["outcome"]["holdout"] == len(held) > 0
     assert summary["outcome"]["dry_run"] == len(eligible) - len(held)
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == len(eligible) - len(held)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"attribution": "1mo"}, "not months or years"),
+        ({"attribution": "soon"}, "attribution window"),
+        ({"conversion_where": "{not json"}, "JSON list"),
+        ({"conversion_where": '{"property": "amount"}'}, "JSON list"),
+    ],
+)
+def test_results_options_are_checked(ws, options, problem):
+    with pytest.raises(WorkbenchError, match=problem):
+        define_campaign(ws, "opts", segment=SEGMENT_ID, channel="email", template=_template(ws), **options)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+from ibis.backends import BaseBackend
 
 from workbench.errors import NotFound, WorkbenchError
 from workbench.expr.timeutil import Duration
@@ -124,7 +125,7 @@ def _segment_ref(segment: str) -> str:
     return segment
 
 
-def _with_options(con, rows: list[dict]) -> list[Campaign]:
+def _with_options(con: BaseBackend, rows: list[dict]) -> list[Campaign]:
     """Campaigns from their ``wb_campaigns`` rows and their options (defaults when none)."""
     options = CAMPAIGN_OPTIONS.unbound()
     ids = [r["campaign_id"] for r in rows]
@@ -155,11 +156,16 @@ def _check_options(campaign: Campaign) -> None:
         raise WorkbenchError(f"attribution window: {exc}") from None
     if window.is_calendar:  # a fixed length, so that every contact's window is as long
         raise WorkbenchError(f"attribution window {campaign.attribution!r}: use s, m, h, d or w, not months or years")
-    if campaign.conversion_where is not None and not isinstance(json.loads(campaign.conversion_where), list):
-        raise WorkbenchError("conversion_where must be a JSON list of property filters")
+    if campaign.conversion_where is not None:
+        try:
+            where = json.loads(campaign.conversion_where)
+        except ValueError:
+            where = None
+        if not isinstance(where, list):
+            raise WorkbenchError("conversion_where must be a JSON list of property filters")
 
 
-def _write_options(con, campaign: Campaign) -> None:
+def _write_options(con: BaseBackend, campaign: Campaign) -> None:
     delete_where(con, CAMPAIGN_OPTIONS.name, campaign_id=campaign.campaign_id)
     insert_arrow(con, CAMPAIGN_OPTIONS.name, CAMPAIGN_OPTIONS.arrow([campaign.options_row()]))
 
