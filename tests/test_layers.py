@@ -32,6 +32,7 @@ LAYERS = {
     "explain": 3,
     "charts": 3,
     "sample": 3,
+    "results": 3,
     "widgets": 4,
     "app": 4,
     "cli": 4,

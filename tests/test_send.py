@@ -277,6 +277,7 @@ def test_provider_adapter_retries_5xx_and_records_4xx(ws, tmp_path, monkeypatch,
         "failed": 1,
         "deferred": 0,
         "claimed_elsewhere": 0,
+        "holdout": 0,
         "not_attempted": 0,
         "stopped": None,
     }

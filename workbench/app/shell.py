@@ -42,7 +42,15 @@ if TYPE_CHECKING:
     from workbench.app.overlap_view import OverlapView
 
 # The tabs by their English titles (what code and tests name them by); shown translated.
-TABS = (N_("Library"), N_("Builder"), N_("Overlap"), N_("Size over time"), N_("Lists"), N_("Campaign launch"))
+TABS = (
+    N_("Library"),
+    N_("Builder"),
+    N_("Overlap"),
+    N_("Size over time"),
+    N_("Lists"),
+    N_("Campaign launch"),
+    N_("Results"),
+)
 # Each tab's view but the library's: (module, class), imported and built on first use.
 LATER_VIEWS = {
     "Builder": ("workbench.app.builder_view", "BuilderView"),
@@ -50,6 +58,7 @@ LATER_VIEWS = {
     "Size over time": ("workbench.app.history_view", "HistoryView"),
     "Lists": ("workbench.app.lists_view", "ListsView"),
     "Campaign launch": ("workbench.app.launch_view", "LaunchView"),
+    "Results": ("workbench.app.results_view", "ResultsView"),
 }
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "sample_data" / "templates"
 

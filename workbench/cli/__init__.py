@@ -3,7 +3,7 @@
 One module per area registers its commands on the group in :mod:`workbench.cli.base`.
 """
 
-from workbench.cli import collector, config, data, send, triggers  # noqa: F401  (registers the commands)
+from workbench.cli import collector, config, data, results, send, triggers  # noqa: F401  (registers the commands)
 from workbench.cli.base import main
 
 __all__ = ["main"]

@@ -157,8 +157,13 @@ def describe_cmd(db: str | None, segment_ref: str, locale: str | None) -> None:
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--as-of", help="The sample's reference time (default: the sample's fixed time).")
 @click.option("--segments/--no-segments", default=True, help="Also save the example segments.")
+@click.option(
+    "--history/--no-history",
+    default=True,
+    help="Also a past campaign with a holdout and a known effect, for results (docs/results.md).",
+)
 def demo_data_cmd(
-    db: str | None, n_contacts: int, out: str | None, seed: int, as_of: str | None, segments: bool
+    db: str | None, n_contacts: int, out: str | None, seed: int, as_of: str | None, segments: bool, history: bool
 ) -> None:
     """Generate the sample Polish shop and import it."""
     from workbench.sample.load import load_sample
@@ -174,6 +179,7 @@ def demo_data_cmd(
             as_of=reference,
             save_segments=segments,
             progress=lambda done: progress.update(task, completed=done),
+            history=history,
         )
     click.echo(summary)
 

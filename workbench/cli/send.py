@@ -38,6 +38,12 @@ from workbench.store.workspace import connect
 @click.option("--quiet-hours", metavar="HH:MM-HH:MM", help="No sends in this local span ('none' to allow).")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), help="Dry-run folder.")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Share of eligible recipients held out, counted and not messaged (0.1: 10%).",
+)
+@click.option("--reach-control", is_flag=True, default=None, help="Also message the workspace's global control group.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def send_cmd(
     db: str | None,
@@ -55,6 +61,8 @@ def send_cmd(
     quiet_hours: str | None,
     outbox: Path | None,
     runs_dir: Path,
+    holdout: float | None,
+    reach_control: bool | None,
     as_json: bool,
 ) -> None:
     """Send a campaign to a segment's eligible members through the send notebook.
@@ -80,11 +88,23 @@ def send_cmd(
         raise SegmentError.at("send", "--segment, --channel and --template go together (or give only --campaign)")
     if not any(defining) and not campaign_id:
         raise SegmentError.at("send", "give --segment, --channel and --template, or --campaign of a stored campaign")
+    options = {"holdout": holdout, "reach_control": reach_control}
     if all(defining):
         campaign_id = campaign_id or default_campaign_id(ws.segment(segment_ref).id, channel, template)
-        campaign = define_campaign(ws, campaign_id, segment=segment_ref, channel=channel, template=template, name=name)
+        campaign = define_campaign(
+            ws, campaign_id, segment=segment_ref, channel=channel, template=template, name=name, **options
+        )
     else:
         campaign = get_campaign(ws, campaign_id)
+        if holdout is not None or reach_control is not None:  # a stored campaign given a holdout: define it so
+            campaign = define_campaign(
+                ws,
+                campaign_id,
+                segment=campaign.segment,
+                channel=campaign.channel,
+                template=campaign.template,
+                **options,
+            )
     try:
         check_template(ws, campaign)
     except TemplateError as exc:

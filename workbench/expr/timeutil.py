@@ -116,6 +116,16 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def instant_or_now(value: datetime | str | None) -> datetime:
+    """An ``as_of`` argument as an aware instant: None or ``""`` is now, text is parsed as
+    :func:`parse_instant`, a naive datetime is UTC."""
+    if value is None or value == "":
+        return datetime.now(UTC)
+    if isinstance(value, str):
+        return parse_instant(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def parse_date(text: str) -> date:
     """A ``YYYY-MM-DD`` string as a date."""
     try:

@@ -37,9 +37,12 @@ def load_sample(
     as_of: datetime | None = None,
     save_segments: bool = True,
     progress: Callable[[int], None] | None = None,
+    history: bool = False,
 ) -> str:
     """Generate the sample (deterministic for a seed and reference time), import it and
-    save the example segments; returns a one-line summary."""
+    save the example segments; returns a one-line summary. With ``history``, also the
+    ``come_back`` campaign's send with its holdout and a planted effect
+    (:mod:`workbench.sample.history`; the generated contacts and events are unchanged)."""
     ws.init()
     with tempfile.TemporaryDirectory(prefix="workbench-sample-") as tmp:
         parts = write_parquet(Path(tmp), contacts, seed=seed, as_of=as_of or SAMPLE_AS_OF, progress=progress)
@@ -52,5 +55,9 @@ def load_sample(
         f"sample shop: {stored['contacts']} contacts, {stored['events']} events, "
         f"{stored['identities']} identity links; {len(saved)} example segments saved"
     )
+    if history:
+        from workbench.sample.history import load_history  # reads the store it was loaded into
+
+        summary += f"; {load_history(ws, seed=seed, as_of=as_of or SAMPLE_AS_OF)}"
     log.info(summary)
     return summary

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench.send.recipients import Audience
+from workbench.send.recipients import HOLDOUT, Audience
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ RECIPIENTS_SCHEMA = pa.schema(
         ("contact_id", pa.string()),
         ("address", pa.string()),
         ("excluded_reason", pa.string()),
-        ("status", pa.string()),  # sent | failed | deferred | claimed_elsewhere | dry_run | not_attempted | null
+        # sent | failed | deferred | claimed_elsewhere | dry_run | not_attempted | holdout | null (excluded)
+        ("status", pa.string()),
         ("failure_reason", pa.string()),
         ("attempts", pa.int64()),
         ("message_id", pa.string()),
@@ -79,7 +80,9 @@ def write_recipients(path: Path, audience: Audience, report: Any | None = None) 
     rows = []
     for row in audience.rows.select(["contact_id", "address", "reason"]).to_pylist():
         d = outcomes.get(row["contact_id"])
-        if row["reason"] is not None:
+        if row["reason"] == HOLDOUT:
+            row["reason"], status = None, HOLDOUT  # counted, not messaged
+        elif row["reason"] is not None:
             status = None
         elif d is not None:
             status = "dry_run" if report.dry_run and d.status == "sent" else d.status  # a dry run's failures show

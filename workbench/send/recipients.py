@@ -1,8 +1,10 @@
 """Who a send goes to: the segment as it is at the moment of sending, then one gate.
 
 The gate gives every member at most one exclusion reason, the first that applies, in the
-order of ``GATE``; the others are the recipients. So ``members = recipients + excluded``,
-to the contact, and the counts by reason tell an auditor why each contact was left out.
+order of ``GATE``; of the others, the campaign's holdout (:mod:`workbench.send.holdout`) is
+counted but not messaged, and the rest are the recipients. So ``members = recipients +
+holdout + excluded``, to the contact, and the counts by reason tell an auditor why each
+contact was left out.
 
 The reasons that depend on events (unsubscribed, bounced, frequency cap) are themselves
 segment rules, compiled by the segment compiler and described in English, so that they
@@ -29,6 +31,7 @@ from workbench.expr.reader import rule_from_dict
 from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
 from workbench.send.campaigns import Campaign, ChannelSpec
+from workbench.send.holdout import NO_HOLDOUT, HoldoutSplit, global_control_share
 from workbench.send.policy import SendPolicy
 from workbench.send.tables import SEND_LOG, ensure_tables
 from workbench.send.values import SegmentValues, segment_values
@@ -45,6 +48,9 @@ GATE = (
     "quiet_hours",
 )
 """Exclusion reasons, in the order they are checked."""
+
+HOLDOUT = "holdout"
+"""The ``reason`` of a member who passed the gate and is held out: counted, not messaged."""
 
 REASON_TEXT = {
     "already_sent": "already sent, or being sent by another run, in this campaign",
@@ -72,32 +78,44 @@ class Audience:
     values: SegmentValues
     sql: str
     rules: dict[str, str]  # reason -> what it checks, in English
+    split: HoldoutSplit = NO_HOLDOUT
 
     @property
     def members(self) -> int:
         return self.rows.num_rows
 
     def counts(self) -> dict[str, int]:
-        """Members, each reason's count (zeros included) and recipients."""
+        """Members, each reason's count (zeros included), the holdout and the recipients:
+        ``members = recipients + holdout + Σ reasons``."""
         reasons = self.rows.column("reason").to_pylist()
         by_reason = {key: reasons.count(key) for key in GATE}
-        return {"members": self.members, **by_reason, "recipients": reasons.count(None)}
+        return {
+            "members": self.members,
+            **by_reason,
+            HOLDOUT: reasons.count(HOLDOUT),
+            "recipients": reasons.count(None),
+        }
+
+    def held_out(self) -> list[dict]:
+        """The members who passed the gate and are held out, ordered by contact id."""
+        return [r for r in self.rows.to_pylist() if r["reason"] == HOLDOUT]
 
     def recipients(self) -> list[dict]:
         """The rows that pass the gate, ordered by contact id."""
         return [r for r in self.rows.to_pylist() if r["reason"] is None]
 
     def excluded(self) -> dict[str, str]:
-        """contact_id -> reason, for the members left out."""
+        """contact_id -> reason, for the members the gate left out (not the holdout)."""
         ids, reasons = self.rows.column("contact_id").to_pylist(), self.rows.column("reason").to_pylist()
-        return {c: r for c, r in zip(ids, reasons, strict=True) if r is not None}
+        return {c: r for c, r in zip(ids, reasons, strict=True) if r is not None and r != HOLDOUT}
 
     def report(self) -> pd.DataFrame:
         """One line per reason: what it checks and how many members it excluded."""
         counts = self.counts()
         lines = [("members", f"members of segment {self.segment.id} at {self.as_of.isoformat()}", counts["members"])]
         lines += [(key, self.rules[key], counts[key]) for key in GATE]
-        lines.append(("recipients", "members who pass the gate", counts["recipients"]))
+        lines.append((HOLDOUT, f"passed the gate, held out: {self.split.describe()}", counts[HOLDOUT]))
+        lines.append(("recipients", "members who pass the gate and are not held out", counts["recipients"]))
         return pd.DataFrame(lines, columns=["reason", "rule", "contacts"])
 
     def context(self, row: dict) -> dict:
@@ -118,6 +136,7 @@ def select_audience(
     that just entered, or left, a segment); the segment still provides the template values.
     """
     ensure_tables(ws)
+    control = global_control_share(ws)
     segment = ws.validate(campaign.segment)
     saved = {s.id: s.segment for s in ws.segments()}
     catalog = ws.catalog
@@ -137,14 +156,35 @@ def select_audience(
                 base = base.mutate(**{name: base[name].fill_null(0) for name in values.zero_when_empty})
         checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect)
         reason = ibis.cases(*[(checks[key], key) for key in GATE], else_=ibis.null("string"))
-        query = base.mutate(address=base[campaign.spec.address], reason=reason).order_by("contact_id")
+        log = SEND_LOG.unbound()
+        logged_holdout = log.filter((log.campaign_id == campaign.campaign_id) & (log.status == HOLDOUT))
+        query = base.mutate(
+            address=base[campaign.spec.address], reason=reason, _held=base.contact_id.isin(logged_holdout.contact_id)
+        ).order_by("contact_id")
         sql = ibis.to_sql(query, dialect=dialect)
         rows = con.to_pyarrow(query)
+    split = HoldoutSplit(campaign.holdout_key, campaign.holdout, 0.0 if campaign.reach_control else control)
+    rows = _hold_out(rows, split)
     order = ["contact_id", "address", "reason"]
     rows = rows.select(order + [c for c in rows.column_names if c not in order])
     return Audience(
-        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules
+        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules, split
     )
+
+
+def _hold_out(rows: pa.Table, split: HoldoutSplit) -> pa.Table:
+    """Mark the holdout among the members the gate let through: by the split's hash, and
+    whoever an earlier run of the campaign held out (a changed global control group must not
+    get a held-out contact messaged later)."""
+    reasons = rows.column("reason").to_pylist()
+    earlier = rows.column("_held").to_pylist()
+    ids = rows.column("contact_id").to_pylist()
+    marked = [
+        HOLDOUT if reason is None and (held or split.held_out(cid)) else reason
+        for cid, reason, held in zip(ids, reasons, earlier, strict=True)
+    ]
+    at = rows.column_names.index("reason")
+    return rows.set_column(at, "reason", pa.array(marked, pa.string())).drop_columns(["_held"])
 
 
 CONTACT_REASONS = ("no_address", "no_consent", "unsubscribed", "bounced")

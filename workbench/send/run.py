@@ -24,7 +24,7 @@ from tqdm import tqdm
 from workbench.collector.loader import wait_for_collected
 from workbench.expr.compile import contacts_schema
 from workbench.expr.context import CompileContext
-from workbench.expr.timeutil import parse_instant
+from workbench.expr.timeutil import instant_or_now
 from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport, open_transport
 from workbench.send.compose import Composer, message_id
@@ -33,7 +33,7 @@ from workbench.send.journal import Journal
 from workbench.send.policy import SendPolicy, resolve_policy
 from workbench.send.recipients import Audience, select_audience
 from workbench.send.retry import Delivery, RateLimiter, RetryPolicy, deliver_with_retry
-from workbench.send.sendlog import Recovery, claim, finish_run, recover, settle, start_run
+from workbench.send.sendlog import Recovery, claim, finish_run, record_holdout, recover, settle, start_run
 from workbench.send.settings import SendSettings
 from workbench.send.templates import TemplateSet, load_templates
 from workbench.send.tracking import Tracker, current_tracker
@@ -66,6 +66,7 @@ class SendReport:
     planned: int
     outcomes: dict[str, Delivery] = field(default_factory=dict)
     claimed_elsewhere: list[str] = field(default_factory=list)
+    held_out: list[str] = field(default_factory=list)  # the holdout: counted in the send log, not messaged
     stopped: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
@@ -83,6 +84,7 @@ class SendReport:
             "failed": self.count("failed"),
             "deferred": self.count("deferred"),
             "claimed_elsewhere": len(self.claimed_elsewhere),
+            "holdout": len(self.held_out),
             "not_attempted": self.planned - len(self.outcomes) - len(self.claimed_elsewhere),
             "stopped": self.stopped,
         }
@@ -159,7 +161,7 @@ def prepare_send(
 
     ``contacts`` replaces the segment's members (see ``select_audience``): triggered sends."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
-    at = _instant(as_of)
+    at = instant_or_now(as_of)
     settings = settings or SendSettings.from_env()
     templates = load_templates(campaign.template, campaign.channel)
     recovery = Recovery() if dry_run else recover(ws, campaign)
@@ -184,14 +186,6 @@ def check_template(ws: Workspace, campaign: Campaign) -> TemplateSet:
     values = segment_values(segment, CompileContext(catalog, saved.__getitem__), datetime.now(UTC))
     templates.check({"contact": dict.fromkeys(contacts_schema(catalog).names), "segment": values.names})
     return templates
-
-
-def _instant(value: datetime | str | None) -> datetime:
-    if value is None or value == "":
-        return datetime.now(UTC)
-    if isinstance(value, str):
-        return parse_instant(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
@@ -242,6 +236,19 @@ def _deliver(
         )
         run_id = start_run(ws, campaign.campaign_id, plan.audience.as_of, journal_path, notebook)
     report = SendReport(campaign.campaign_id, run_id, plan.dry_run, len(recipients))
+    held_out = plan.audience.held_out()
+    report.held_out = [r["contact_id"] for r in held_out]
+    if not plan.dry_run and held_out:
+        domain = plan.settings.sender_domain
+        record_holdout(
+            ws,
+            campaign,
+            run_id,
+            [
+                (r["contact_id"], r["address"], message_id(campaign.campaign_id, r["contact_id"], domain))
+                for r in held_out
+            ],
+        )
     log.info("campaign %s run %s: %d recipients via %s", campaign.campaign_id, run_id, len(recipients), transport.name)
     progress = _Progress(len(recipients), f"{campaign.campaign_id} ({campaign.channel})", options)
     limiter = RateLimiter(options.rate_limit)

@@ -292,6 +292,8 @@ def notebook_runner(db: str | None, runs_dir: str | Path) -> Runner:
                 channel=base.channel,
                 template=base.template,
                 name=f"{base.name} ({firing.due_at.astimezone(zone(schedule.tz)):%Y-%m-%d %H:%M})",
+                # the occurrence keeps its campaign's holdout split and what its results count
+                **{k: v for k, v in base.options_row().items() if k != "campaign_id"},
             )
         files = RunFiles.new(runs_dir, firing.campaign_id)
         params = {**schedule.options, "db": ws.url.url, "campaign_id": firing.campaign_id, "as_of": None}

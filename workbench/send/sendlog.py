@@ -129,35 +129,58 @@ def _touch(con: BaseBackend, run_id: str) -> None:
 
 def claim(ws: Workspace, campaign: Campaign, run_id: str, recipients: Iterable[tuple[str, str, str]]) -> list[str]:
     """Claim (contact_id, address, message_id) for this run; returns the contact ids claimed."""
+    return _insert_new(ws, campaign, run_id, _log_rows(campaign, run_id, recipients, "pending", settled=False))
+
+
+def record_holdout(
+    ws: Workspace, campaign: Campaign, run_id: str, held_out: Iterable[tuple[str, str | None, str]]
+) -> list[str]:
+    """Record (contact_id, address, message_id) of the holdout as final ``holdout`` rows of the
+    run: counted, never messaged. ``claimed_at`` and ``settled_at`` are the moment the run
+    starts sending, the moment the holdout's message would have gone out (results measure
+    from it). A contact with a row already (an earlier run's holdout) keeps it; returns the
+    contact ids recorded now."""
+    return _insert_new(ws, campaign, run_id, _log_rows(campaign, run_id, held_out, "holdout", settled=True))
+
+
+def _log_rows(
+    campaign: Campaign, run_id: str, entries: Iterable[tuple[str, str | None, str]], status: str, *, settled: bool
+) -> list[dict]:
+    """Send-log rows of (contact_id, address, message_id), claimed now (and settled now, when final)."""
     now = datetime.now(UTC)
-    rows = [
+    return [
         {
             "campaign_id": campaign.campaign_id,
             "contact_id": contact_id,
             "channel": campaign.channel,
             "address": address,
-            "status": "pending",
+            "status": status,
             "reason": None,
             "attempts": 0,
             "run_id": run_id,
             "message_id": message_id,
             "provider_id": None,
             "claimed_at": now,
-            "settled_at": None,
+            "settled_at": now if settled else None,
         }
-        for contact_id, address, message_id in recipients
+        for contact_id, address, message_id in entries
     ]
+
+
+def _insert_new(ws: Workspace, campaign: Campaign, run_id: str, rows: list[dict]) -> list[str]:
+    """Insert the rows of contacts the campaign has no row for yet (an anti-join inside the
+    write transaction, plus the unique index); the contact ids inserted, sorted."""
     if not rows:
         return []
     staged = ibis.memtable(pa.Table.from_pylist(rows, schema=SEND_LOG.schema.to_pyarrow()))
     with ws.connector.writing() as con, transaction(con):
         taken = con.table(SEND_LOG.name)
         fresh = staged.anti_join(taken.filter(taken.campaign_id == campaign.campaign_id), "contact_id")
-        claimed = con.to_pyarrow(fresh.select("contact_id")).column(0).to_pylist()
-        if claimed:
+        inserted = con.to_pyarrow(fresh.select("contact_id")).column(0).to_pylist()
+        if inserted:
             con.insert(SEND_LOG.name, fresh)
         _touch(con, run_id)
-    return sorted(claimed)
+    return sorted(inserted)
 
 
 def record_events(ws: Workspace, campaign: Campaign, outcomes: Iterable[Delivery]) -> int:

@@ -36,6 +36,24 @@ CAMPAIGNS = Table(
     key=("campaign_id",),
 )
 
+CAMPAIGN_OPTIONS = Table(
+    "wb_campaign_options",
+    ibis.schema(
+        {
+            "campaign_id": dt.String(nullable=False),
+            "holdout": dt.Float64(nullable=False),  # share of eligible recipients held out, [0, 1)
+            "holdout_key": dt.String(nullable=False),  # what the split hashes with the contact id
+            "reach_control": dt.Boolean(nullable=False),  # also message the workspace's global control group
+            "conversion_event": dt.String(nullable=False),  # what counts as a conversion in results
+            "conversion_where": dt.string,  # JSON list of segment PROP filters on that event
+            "attribution": dt.String(nullable=False),  # DURATION after the message a conversion counts
+        }
+    ),
+    key=("campaign_id",),
+)
+"""Holdout and results options of a campaign, beside ``wb_campaigns`` (a table of its own, so
+stores made before it need no change: a campaign without a row has the defaults)."""
+
 SEND_RUNS = Table(
     "wb_send_runs",
     ibis.schema(
@@ -65,7 +83,7 @@ SEND_LOG = Table(
             "contact_id": dt.String(nullable=False),
             "channel": dt.String(nullable=False),
             "address": dt.string,
-            "status": dt.String(nullable=False),  # pending | sent | failed
+            "status": dt.String(nullable=False),  # pending | sent | failed | holdout (counted, not messaged)
             "reason": dt.string,  # why it failed
             "attempts": dt.Int64(nullable=False),
             "run_id": dt.String(nullable=False),
@@ -126,9 +144,10 @@ SCHEDULERS = Table(
     key=("host", "pid"),
 )
 
-TABLES = (CAMPAIGNS, SEND_RUNS, SEND_LOG, SCHEDULES, SCHEDULE_FIRINGS, SCHEDULERS)
+TABLES = (CAMPAIGNS, CAMPAIGN_OPTIONS, SEND_RUNS, SEND_LOG, SCHEDULES, SCHEDULE_FIRINGS, SCHEDULERS)
 
 CAMPAIGN_REGISTRY = Registry(CAMPAIGNS, "campaign", "campaigns")
+OPTIONS_REGISTRY = Registry(CAMPAIGN_OPTIONS, "campaign option", "campaign options")
 SCHEDULE_REGISTRY = Registry(SCHEDULES, "schedule", "schedules")
 
 

@@ -216,6 +216,7 @@ class Dispatcher:
             log.error("triggered send of %s failed: %s", campaign.campaign_id, exc)
             return {job: self._retry_or_fail(job, now, str(exc)) for job in jobs}
         excluded = plan.audience.excluded()
+        held_out = set(report.held_out)
         earlier = self._logged(campaign.campaign_id, [c for c, r in excluded.items() if r in LOGGED_REASONS])
         outcomes: dict[Job, Outcome] = {}
         for job in jobs:
@@ -237,6 +238,8 @@ class Dispatcher:
                     outcomes[job] = Outcome(delivery.status, delivery.reason)
             elif cid in excluded:
                 outcomes[job] = Outcome("excluded", excluded[cid])
+            elif cid in held_out:
+                outcomes[job] = Outcome("excluded", "holdout: counted in the send log, not messaged")
             else:  # claimed by another run, or not reached because the run stopped: try again
                 outcomes[job] = self._retry_or_fail(job, now, report.stopped or "being sent by another run")
         return outcomes
