@@ -967,8 +967,9 @@ def test_an_unexpected_failure_is_a_message_and_the_app_keeps_working(app, monke
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(overlap_module, "compute_overlap", broken)
+    # the view first: importing it then binds the real function, which undo() puts back
     monkeypatch.setattr("workbench.app.overlap_view.compute_overlap", broken)
+    monkeypatch.setattr(overlap_module, "compute_overlap", broken)
     app.overlap.choose(["vip", "lapsed"])
     assert app.overlap.compare() is None
     assert app.overlap.feedback.text == (
@@ -976,8 +977,9 @@ def test_an_unexpected_failure_is_a_message_and_the_app_keeps_working(app, monke
     )
     assert "Traceback" not in app.overlap.feedback.widget.value
     monkeypatch.undo()
-    assert app.overlap.compare() is not None
+    got = app.overlap.compare()
     assert app.overlap.feedback.text == ""
+    assert got is not None
 
 
 def test_a_store_that_cannot_be_opened_is_a_message(tmp_path):
