@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import html
 import itertools
 import json
@@ -759,7 +760,13 @@ SMALL_CONTACTS = [
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Iterator[tuple[SegmentsApp, Workspace, Path]]:
-    folder = tmp_path_factory.mktemp("launch")
+    opened, ws, folder = open_small(tmp_path_factory.mktemp("launch"))
+    yield opened, ws, folder
+    opened.close()
+
+
+def open_small(folder: Path) -> tuple[SegmentsApp, Workspace, Path]:
+    """The app over a store of ``SMALL_CONTACTS`` with the segment ``testowo`` and the launch templates."""
     ws = Workspace(f"duckdb://{folder / 'small.duckdb'}")
     ws.init()
     report = ws.append("contacts", SMALL_CONTACTS)
@@ -774,8 +781,7 @@ def small(tmp_path_factory) -> Iterator[tuple[SegmentsApp, Workspace, Path]]:
     opened = SegmentsApp(
         ws, as_of=AS_OF, templates=folder / "templates", runs_dir=folder / "runs", outbox=folder / "outbox"
     )
-    yield opened, ws, folder
-    opened.close()
+    return opened, ws, folder
 
 
 def expected_email_recipients() -> dict[str, str]:
@@ -893,6 +899,45 @@ def test_send_now_reaches_the_previewed_recipients_once(small, monkeypatch):
         finish(sending.job)
         assert len(sink.messages) == 4
         assert "sent 0, failed 0" in sending.status.value and "already sent 4" in sending.status.value
+
+
+def test_a_send_with_a_holdout_from_the_app_messages_only_the_rest_and_its_results_show_both(tmp_path, monkeypatch):
+    """The marketer's path of issue 19: a holdout in the launch tab, the send, then the results tab."""
+    app, ws, _folder = open_small(tmp_path)
+    try:
+        view, sending = app.launch, app.launch.sending
+        expected = expected_email_recipients()
+        pick_campaign(view, "testowo", "email", "hello", "hello-holdout")
+        view.holdout.value = 50
+
+        def bucket(contact_id: str) -> float:  # docs/sending.md: SHA-256 of "<campaign>\x1f<contact>", 8 bytes
+            digest = hashlib.sha256(f"hello-holdout\x1f{contact_id}".encode()).digest()
+            return int.from_bytes(digest[:8], "big") / 2**64
+
+        held = {cid for cid in expected if bucket(cid) < 0.5}
+        assert 0 < len(held) < len(expected)  # the id is chosen so that both groups have someone
+        with SmtpSink() as sink:
+            for key, value in sink.env().items():
+                monkeypatch.setenv(key, value)
+            view.preview_button.click()
+            assert view.feedback.kind != "error", view.feedback.text
+            assert (view.last.holdout, view.last.recipients) == (len(held), len(expected) - len(held))
+            assert "held out: counted, not messaged" in view.result.value
+            sending.send_button.click()
+            assert f"{len(held)} contact" in sending.question.value and "held out" in sending.question.value
+            sending.confirm_button.click()
+            assert sending.feedback.kind != "error", sending.feedback.text
+            finish(sending.job)
+            assert sorted(sink.recipients) == sorted(address for cid, address in expected.items() if cid not in held)
+        log = {r["contact_id"]: r["status"] for r in ws.table(SEND_LOG.name).to_pylist()
+               if r["campaign_id"] == "hello-holdout"}  # fmt: skip
+        assert log == {cid: "holdout" if cid in held else "sent" for cid in expected}
+        app.as_of = None  # the send happened now, after the fixed instant the other views use
+        results = app._view("Results").show("hello-holdout")
+        assert (results.recipients.contacts, results.holdout.contacts) == (len(expected) - len(held), len(held))
+        assert "hello-holdout" in app._view("Results").table.value
+    finally:
+        app.close()
 
 
 def test_template_and_channel_problems_are_messages(small, monkeypatch):

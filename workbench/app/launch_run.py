@@ -116,6 +116,8 @@ class SendPanel:
             question = f"Test run: write {plural(count, 'message')} to the outbox (nothing is sent)?"
         else:
             question = f"Send to {plural(count, 'recipient')}?"
+        if shown.recipients.holdout:
+            question += f" {plural(shown.recipients.holdout, 'contact')} held out (counted, not messaged)."
         self.question.value = f"<b>{html.escape(question)}</b> Campaign {html.escape(choice.campaign_id)}."
         self._asked = (choice, dry_run)
         self.confirm_panel.layout.display = None
@@ -147,7 +149,12 @@ class SendPanel:
         else:
             check_channel_ready(choice.channel)
         campaign = define_campaign(
-            ws, choice.campaign_id, segment=choice.segment_id, channel=choice.channel, template=template
+            ws,
+            choice.campaign_id,
+            segment=choice.segment_id,
+            channel=choice.channel,
+            template=template,
+            holdout=choice.holdout,
         )
         files = RunFiles.new(app.runs_dir, campaign.campaign_id)
         parameters: dict[str, Any] = {

@@ -147,6 +147,7 @@ def audience_preview(audience: Audience, segment_id: str) -> RecipientPreview:
         counts["recipients"],
         "address, consent, unsubscribes, bounces, frequency caps, quiet hours and earlier sends of "
         f"campaign {audience.campaign.campaign_id}, as a send now would",
+        counts["holdout"],
     )
 
 

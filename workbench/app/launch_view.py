@@ -54,6 +54,10 @@ def preview_html(preview: RecipientPreview, t: Texts | None = None) -> str:
     channel = t._(CHANNELS[preview.channel].label)
     title = t.ngettext("{n} recipient by {channel}", "{n} recipients by {channel}", preview.recipients, channel=channel)
     members = t._("members of {segment} as of {time}", segment=preview.segment_id, time=t.when(preview.as_of))
+    if preview.holdout:
+        held = t._("held out: counted, not messaged")
+        rows += f'<tr class="wb-holdout"><td>{html.escape(held)}</td><td class="wb-num">−{t.number(preview.holdout)}</td></tr>'
+
     recipients, checked = t._("recipients"), t._("Checked: {what}.", what=preview.checked)
     return (
         f'<div class="wb-section wb-recipient-count">{html.escape(title)}</div>'
@@ -122,6 +126,7 @@ class LaunchChoice:
     channel: str
     template: Path
     campaign_id: str
+    holdout: float = 0.0  # the share of eligible recipients kept back to measure the campaign
 
 
 class LaunchView:
@@ -139,6 +144,17 @@ class LaunchView:
         self.template = widgets.Dropdown(description=t._("Template"), layout=widgets.Layout(width="420px"))
         self.campaign_id = widgets.Text(description=t._("Campaign id"), layout=widgets.Layout(width="420px"))
         self.campaign_id.add_class("wb-campaign-id")
+        self.holdout = widgets.BoundedIntText(
+            value=0,
+            min=0,
+            max=50,
+            description=t._("Holdout %"),
+            tooltip=t._(
+                "Eligible recipients kept back, chosen by a hash: their results show what the campaign changed"
+            ),
+            layout=widgets.Layout(width="200px"),
+        )
+        self.holdout.add_class("wb-holdout")
         self._suggested_id = ""
         self.preview_button = widgets.Button(
             description=t._("Preview recipients"), icon="users", button_style="primary"
@@ -152,13 +168,13 @@ class LaunchView:
         self.last_campaign: CampaignPreview | None = None
         rows: list[widgets.Widget] = [widgets.HBox([self.segment, self.channel])]
         if launch_send is not None:
-            rows.append(widgets.HBox([self.template, self.campaign_id]))
+            rows.append(widgets.HBox([self.template, self.campaign_id, self.holdout]))
         rows += [self.preview_button, self.feedback.widget, self.result, self.messages]
         if launch_send is not None:
             self.sending = SendPanel(self)
             self.scheduling = SchedulePanel(self)
             rows += [self.sending.widget, self.scheduling.widget]
-            for control in (self.segment, self.channel, self.template, self.campaign_id):
+            for control in (self.segment, self.channel, self.template, self.campaign_id, self.holdout):
                 control.observe(lambda _change: self._selection_changed(), "value")
         else:
             no_sending = html.escape(t._(NO_SENDING))
@@ -215,7 +231,8 @@ class LaunchView:
         segment_id = self._segment(self.segment.value)
         channel = self.channel.value
         template = launch_send.template_path(self.app.templates, self.template.value, channel)
-        return LaunchChoice(segment_id, channel, template, launch_send.campaign_id_of(self.campaign_id.value))
+        campaign_id = launch_send.campaign_id_of(self.campaign_id.value)
+        return LaunchChoice(segment_id, channel, template, campaign_id, self.holdout.value / 100)
 
     def _segment(self, segment_id: str | None) -> str:
         if not segment_id:
@@ -246,7 +263,12 @@ class LaunchView:
         template problem is raised as a message when ``raise_problem``, the counts shown anyway."""
         self.app.evaluator().segment(choice.segment_id)  # a deleted segment is a clear message
         campaign = Campaign(
-            choice.campaign_id, choice.campaign_id, choice.segment_id, choice.channel, str(choice.template.resolve())
+            choice.campaign_id,
+            choice.campaign_id,
+            choice.segment_id,
+            choice.channel,
+            str(choice.template.resolve()),
+            holdout=choice.holdout,
         )
         shown = launch_send.preview_campaign(self.app.workspace, campaign, self.app.instant())
         self.result.value = preview_html(shown.recipients, self.t)

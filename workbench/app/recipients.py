@@ -33,6 +33,7 @@ class RecipientPreview:
     excluded: tuple[tuple[str, int], ...]  # (reason in words, contacts), in the order checked
     recipients: int
     checked: str  # what the preview took into account, in words
+    holdout: int = 0  # passed the gate, counted and not messaged (the campaign's holdout)
 
 
 def check_channel(channel: str) -> Channel:
