@@ -64,6 +64,10 @@ def plain_events(data: Any, ts_range: TimestampRange, now: datetime) -> PlainEve
     return PlainEvents(rows, named)
 
 
+# fields the models take as absent but refuse as null: the models say why
+_NOT_NULL = frozenset({"source"})
+
+
 def _event(event: Any, ts_range: TimestampRange, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     if type(event) is not dict:
         raise _NotPlain
@@ -74,6 +78,8 @@ def _event(event: Any, ts_range: TimestampRange, now: datetime) -> tuple[dict[st
         if (check := _CHECKS.get(key)) is not None:
             if value is not None:
                 checked[key] = check(value)
+            elif key in _NOT_NULL:
+                raise _NotPlain
         elif key == "properties":
             properties = value
         elif key == "received_at":
