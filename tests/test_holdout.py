@@ -306,3 +306,22 @@ def test_send_command_takes_a_holdout(ws, tmp_path, monkeypatch):
 def test_results_options_are_checked(ws, options, problem):
     with pytest.raises(WorkbenchError, match=problem):
         define_campaign(ws, "opts", segment=SEGMENT_ID, channel="email", template=_template(ws), **options)
+
+
+def test_the_global_control_group_is_set_from_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+    from workbench.send.holdout import global_control_share
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    run = CliRunner()
+    assert run.invoke(main, ["--db", url, "init"]).exit_code == 0
+    result = run.invoke(main, ["--db", url, "config", "set", "global_control", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert global_control_share(Workspace(url)) == 0.05
+    assert "global_control = 0.05" in run.invoke(main, ["--db", url, "config", "show"]).output
+    for bad in ("1", "-0.1", "5%", "lots"):
+        refused = run.invoke(main, ["--db", url, "config", "set", "--", "global_control", bad])
+        assert refused.exit_code == 2 and "error: global_control:" in refused.output, bad
+    assert global_control_share(Workspace(url)) == 0.05  # nothing written by a refusal

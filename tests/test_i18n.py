@@ -158,7 +158,8 @@ def test_workspace_locale_and_labels_through_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     result = run.invoke(main, ["--db", url, "config", "set", "timezone", "Europe/Warsaw"])
     assert result.exit_code == 0, result.output
-    assert run.invoke(main, ["--db", url, "config", "show"]).output == "locale = pl\ntimezone = Europe/Warsaw\n"
+    shown = run.invoke(main, ["--db", url, "config", "show"]).output
+    assert shown == "locale = pl\ntimezone = Europe/Warsaw\nglobal_control = 0.0\n"
     assert ws.texts == texts("pl", "Europe/Warsaw")
     bad = run.invoke(main, ["--db", url, "config", "set", "locale", "de"])
     assert bad.exit_code == 2 and "unknown locale 'de'; use one of en, pl" in bad.output
