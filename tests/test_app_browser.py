@@ -88,6 +88,22 @@ def is_local(url: str) -> bool:
     )
 
 
+def offline_context(browser, refused: list[str]):
+    """A browser context behind the simulated firewall: requests beyond this machine are
+    aborted and their URLs appended to ``refused``."""
+    context = browser.new_context(viewport=VIEWPORT)
+
+    def firewall(route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", firewall)
+    return context
+
+
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory) -> str:
     url = f"duckdb://{tmp_path_factory.mktemp('browser') / 'shop.duckdb'}"
@@ -193,16 +209,7 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORT)
-
-            def firewall(route) -> None:
-                if is_local(route.request.url):
-                    route.continue_()
-                else:
-                    refused.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", firewall)
+            context = offline_context(browser, refused)
             context.on(
                 "requestfailed",
                 lambda request: (

@@ -10,7 +10,7 @@ import playwright.sync_api as playwright_api
 import pytest
 
 from bench.app_bench import CHROMIUM, CHROMIUM_ARGS
-from tests.test_app_browser import STEP_TIMEOUT_MS, VIEWPORT, assert_readable, voila  # noqa: F401 - a fixture
+from tests.test_app_browser import STEP_TIMEOUT_MS, assert_readable, offline_context, voila  # noqa: F401 - a fixture
 from tests.test_app_pl import english_words, words
 from workbench.sample.load import load_sample
 from workbench.store.workspace import Workspace
@@ -23,7 +23,7 @@ CONTACTS = 400
 def store_url(tmp_path_factory) -> str:
     url = f"duckdb://{tmp_path_factory.mktemp('browser-pl') / 'shop.duckdb'}"
     workspace = Workspace(url)
-    load_sample(workspace, CONTACTS)
+    load_sample(workspace, CONTACTS, history=True)
     workspace.set_locale("pl")
     workspace.set_timezone("Europe/Warsaw")
     return url
@@ -41,11 +41,13 @@ def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     saved = Workspace(store_url).segments()
     data = " ".join(f"{s.segment.name} {s.segment.description or ''} {s.id}" for s in saved)
+    data += " " + " ".join(Workspace(store_url).catalog.events)  # raw event names are data
     data_words = words(data)
+    refused: list[str] = []
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page = offline_context(browser, refused).new_page()
             page.goto(voila.url, wait_until="domcontentloaded", timeout=90_000)
             page.locator(".wb-app, .wb-app-error").first.wait_for(timeout=90_000)
             app = page.locator(".wb-app")
@@ -71,9 +73,16 @@ def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 
             page.get_by_role("button", name="Pokaż").click()
             expect(app).to_contain_text("Pobierz liczby (CSV)", timeout=90_000)
             assert english_on(page, data_words) == set()
+            # The results of the sample's campaign with its holdout.
+            page.get_by_role("tab", name="Wyniki").click()
+            page.get_by_role("button", name="Pokaż wyniki").click()
+            expect(page.locator(".wb-results-summary")).to_contain_text("Konwersja", timeout=90_000)
+            expect(page.locator(".wb-results-view svg")).to_have_count(2, timeout=90_000)
+            assert english_on(page, data_words) == set()
             # The language switch: the same page in English.
             page.locator(".wb-language select").select_option(label="English")
             expect(page.get_by_role("tab", name="Library")).to_be_visible()
             expect(app).to_contain_text("spent more than 1000 PLN on purchase in the last 3 months", timeout=90_000)
         finally:
             browser.close()
+    assert refused == []  # nothing beyond this machine: no CDN, fonts or trackers

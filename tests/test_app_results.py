@@ -14,7 +14,7 @@ import playwright.sync_api as playwright_api
 import pytest
 
 from bench.app_bench import CHROMIUM, CHROMIUM_ARGS
-from tests.test_app_browser import AS_OF, STEP_TIMEOUT_MS, VIEWPORT, is_local, voila  # noqa: F401 - fixture
+from tests.test_app_browser import AS_OF, STEP_TIMEOUT_MS, offline_context, voila  # noqa: F401 - fixture
 from workbench.app.shell import SegmentsApp
 from workbench.results import campaign_results
 from workbench.sample import SAMPLE_AS_OF
@@ -67,16 +67,7 @@ def test_results_in_the_browser(voila, store_url, tmp_path):  # noqa: F811 - the
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORT)
-
-            def firewall(route) -> None:
-                if is_local(route.request.url):
-                    route.continue_()
-                else:
-                    refused.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", firewall)
+            context = offline_context(browser, refused)
             page = context.new_page()
             page.goto(voila.url, wait_until="domcontentloaded", timeout=90_000)
             page.locator(".wb-app, .wb-app-error").first.wait_for(timeout=90_000)
