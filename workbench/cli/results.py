@@ -65,7 +65,8 @@ def results_cmd(db: str | None, campaign_id: str, as_of: str | None, segments: t
         low, high = lift.difference_ci
         click.echo(
             f"lift: {lift.difference * 100:+.2f} points (95% interval {low * 100:+.2f} to {high * 100:+.2f})"
-            + (f", ratio {lift.ratio:.2f}" if lift.ratio is not None else "")
+            # no ratio when the holdout converted nobody; its interval is still given
+            + (f", ratio {lift.ratio:.2f}" if lift.ratio is not None else ", ratio –" if lift.ratio_ci else "")
             + (f" ({lift.ratio_ci[0]:.2f} to {lift.ratio_ci[1]:.2f})" if lift.ratio_ci else "")
         )
     click.echo(f"verdict: {lift.verdict}: {lift.explanation}")
