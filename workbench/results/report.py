@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -94,8 +95,9 @@ class CampaignResults:
     as_of: datetime
     rows: list[dict]  # the outcome table, one row per contact
 
-    @property
+    @cached_property
     def overall(self) -> Cell:
+        """Both groups and their lift, computed once (each group, the lift and the views read it)."""
         return compare(self.rows, "all")
 
     @property
