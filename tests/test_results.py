@@ -33,6 +33,7 @@ from workbench.results import (
     CampaignResults,
     campaign_results,
     lift,
+    many_results,
     outcome_rows,
 )
 from workbench.results.lift import LESS, MORE, NO_HOLDOUT, TOO_SMALL, UNCLEAR
@@ -121,6 +122,17 @@ def test_results_sum_the_outcome_table(store):
     assert funnel["recipients"].tolist() == [6, 5, 2, 1, 4]
     metrics = results.metrics()
     assert set(metrics["group"]) == {"recipient", "holdout", "lift"}
+
+
+def test_several_campaigns_from_one_query_are_each_campaigns_own(store):
+    """``many_results`` (the Results tab's list) splits one outcome table by campaign: each
+    campaign's rows are exactly the reference's for it alone."""
+    both = many_results(store, [CAMPAIGN, OTHER], AS_OF)
+    assert [r.campaign.campaign_id for r in both] == [CAMPAIGN.campaign_id, OTHER.campaign_id]
+    for results in both:
+        expected = reference_outcomes([results.campaign], *hand_built(), AS_OF)
+        assert _normalised(results.rows) == _normalised(expected)
+    assert many_results(store, [], AS_OF) == []
 
 
 @pytest.mark.parametrize(

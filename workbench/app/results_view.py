@@ -144,12 +144,11 @@ class ResultsView:
 
     def refresh(self) -> None:
         """Read the campaigns again and their key rates at the app's instant."""
-        from workbench.results import campaign_results
+        from workbench.results import many_results
         from workbench.send import list_campaigns
 
         ws = self.app.workspace
-        at = self.app.instant()
-        every = [campaign_results(ws, c, at) for c in list_campaigns(ws)]
+        every = many_results(ws, list_campaigns(ws), self.app.instant())
         sent = [r for r in every if r.rows]
         self.table.value = campaigns_table(sent, self.t)
         options = [(r.campaign.campaign_id, r.campaign.campaign_id) for r in sent]

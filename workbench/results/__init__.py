@@ -16,6 +16,7 @@ from workbench.results.report import (
     breakdown,
     campaign_results,
     compare,
+    many_results,
     outcome_expression,
     outcome_rows,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "campaign_results",
     "compare",
     "lift",
+    "many_results",
     "outcome_expression",
     "outcome_rows",
     "outcome_table",

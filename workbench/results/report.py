@@ -204,6 +204,19 @@ def _day(later: datetime, earlier: datetime) -> int:
 def campaign_results(ws: Workspace, campaign: Campaign | str, as_of: datetime | str | None = None) -> CampaignResults:
     """The results of a stored campaign (or a :class:`Campaign` given whole) at ``as_of`` (default now)."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
+    return many_results(ws, [campaign], as_of)[0]
+
+
+def many_results(
+    ws: Workspace, campaigns: Sequence[Campaign], as_of: datetime | str | None = None
+) -> list[CampaignResults]:
+    """The results of each of ``campaigns`` at ``as_of`` (default now), from one query of the
+    store (a list of campaigns is one outcome table, not one query each)."""
     at = instant_or_now(as_of)
-    rows = outcome_rows(ws, [campaign], at).to_pylist()
-    return CampaignResults(campaign, at, rows)
+    if not campaigns:
+        return []
+    mine: dict[str, list[dict]] = {c.campaign_id: [] for c in campaigns}
+    for row in outcome_rows(ws, campaigns, at).to_pylist():
+        # a triggered occurrence is "<campaign>.<seq>"; campaign ids never hold a dot
+        mine[row["campaign_id"].split(".", 1)[0]].append(row)
+    return [CampaignResults(c, at, mine[c.campaign_id]) for c in campaigns]
