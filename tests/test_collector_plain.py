@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from workbench.collector import models
 from workbench.collector.config import TimestampRange
-from workbench.collector.plain import plain_events
+from workbench.collector.plain import _CHECKS, _NOT_NULL, plain_events
 from workbench.collector.service import _property_fields, event_row
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -220,12 +220,17 @@ def test_anything_unusual_is_left_to_the_models(event):
     assert plain_events({"events": [event]}, RANGE, NOW) is None
 
 
-@pytest.mark.parametrize("field", ["event_id", "anonymous_id", "source", "ts", "url", "category", "amount", "quantity"])
+@pytest.mark.parametrize("field", sorted(_CHECKS))
 def test_a_null_field_is_decided_as_the_models_decide_it(field):
     """Null is "not given" for most fields, but the models refuse ``"source": null``: the
     plain path must not accept it (found by the property test above)."""
     data = {"events": [{"name": "purchase", "contact_id": "c1", field: None}]}
     plain, expected = plain_events(data, RANGE, NOW), models_view(data)
     assert plain is None or expected is not None
+    assert {"name", "source"} == _NOT_NULL  # read from the models' field types
     if plain is not None:
         assert ([ordered(row) for row in plain.rows], plain.named) == expected
+
+
+def test_the_fields_that_refuse_null_are_read_from_the_models():
+    assert {"name", "source"} == _NOT_NULL

@@ -14,10 +14,11 @@ refuse; ``tests/test_collector_plain.py`` checks both on random bodies.
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from workbench.collector import models
 from workbench.collector.config import TimestampRange
@@ -62,10 +63,6 @@ def plain_events(data: Any, ts_range: TimestampRange, now: datetime) -> PlainEve
     except (_NotPlain, ValueError):
         return None
     return PlainEvents(rows, named)
-
-
-# fields the models take as absent but refuse as null: the models say why
-_NOT_NULL = frozenset({"source"})
 
 
 def _event(event: Any, ts_range: TimestampRange, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
@@ -150,6 +147,19 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     **{name: _text_up_to(longest) for name, longest in _TEXTS.items()},
     **dict.fromkeys(_NUMBERS, _number),
 }
+
+
+def _takes_null(annotation: Any) -> bool:
+    """Whether a model field of this type accepts null (``Optional``, or a union with None)."""
+    if get_origin(annotation) is Annotated:
+        return _takes_null(get_args(annotation)[0])
+    if annotation is type(None):
+        return True
+    return get_origin(annotation) in (Union, types.UnionType) and any(_takes_null(a) for a in get_args(annotation))
+
+
+# the fields whose null the models refuse (``"source": null``): such a body is theirs to answer
+_NOT_NULL = frozenset(key for key in _CHECKS if not _takes_null(models.Event.model_fields[key].annotation))
 
 
 def _property_key(key: str) -> str:
