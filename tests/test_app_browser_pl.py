@@ -79,6 +79,23 @@ def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 
             expect(page.locator(".wb-results-summary")).to_contain_text("Konwersja", timeout=90_000)
             expect(page.locator(".wb-results-view svg")).to_have_count(2, timeout=90_000)
             assert english_on(page, data_words) == set()
+            # The launch tab: a campaign's recipients and messages, the send's question, schedules.
+            page.get_by_role("tab", name="Wysyłka kampanii").click()
+            launch = page.locator(".wb-launch-view")
+            launch.locator("select").first.select_option(label="VIP customers (vip)")
+            launch.get_by_role("button", name="Podgląd odbiorców").click()
+            expect(launch.locator(".wb-message")).to_have_count(3, timeout=90_000)
+            expect(launch.locator(".wb-recipients")).to_contain_text("członkowie vip na 30 lis 2026")
+            send_now = launch.get_by_role("button", name="Wyślij teraz…")
+            send_now.scroll_into_view_if_needed()
+            send_now.click()
+            expect(launch.locator(".wb-send-confirm")).to_contain_text("Wysłać do", timeout=90_000)
+            expect(launch.locator(".wb-launch-schedule")).to_contain_text("Nie działa żaden proces harmonogramu")
+            # the messages are the marketer's own template: data
+            template_words = words(" ".join(launch.locator(".wb-message").all_inner_texts()))
+            # commands to type as they are, and the bounce type a provider sends ("Rodzaj to hard")
+            as_typed = words(" ".join(launch.locator("code").all_inner_texts()) + " hard")
+            assert english_on(page, data_words | template_words | as_typed) == set()
             # The language switch: the same page in English.
             page.locator(".wb-language select").select_option(label="English")
             expect(page.get_by_role("tab", name="Library")).to_be_visible()

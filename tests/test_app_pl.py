@@ -12,6 +12,7 @@ import pytest
 
 from workbench.app import SegmentsApp
 from workbench.app.shell import TABS
+from workbench.errors import WorkbenchError
 from workbench.i18n.catalogs import read_catalog
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
@@ -20,6 +21,8 @@ from workbench.store.workspace import Workspace
 # Words that are the same in Polish, and proper names.
 SAME_IN_POLISH = {
     *("segment", "segmentu", "push", "sms", "mail", "link", "csv", "png", "svg", "duckdb", "workbench", "english"),
+    "data",  # Polish for "date"
+    *("cron", "systemd", "europe", "warsaw"),  # names of tools and of the time zone Europe/Warsaw
     "polski",
 }
 # Raw names an analyst needs (column names, file names, ids) are shown as they are.
@@ -32,7 +35,7 @@ def words(text: str) -> set[str]:
 
 
 # The tabs translated so far; the others are listed in docs/app.md as still English.
-TRANSLATED_TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Results")
+TRANSLATED_TABS = ("Library", "Builder", "Overlap", "Size over time", "Lists", "Campaign launch", "Results")
 # Example segments opened in the builder: every kind of condition, window and value editor.
 IN_THE_BUILDER = ("vip", "abandoned_cart", "birthday", "topic_readers", "cross_sell", "interested", "lapsed")
 
@@ -53,7 +56,8 @@ def shown_texts(widget: widgets.Widget) -> Iterator[str]:
         if isinstance(value, str):
             yield value
     if isinstance(widget, widgets.HTML | widgets.Label):
-        text = re.sub(r"<(svg|style)[\s\S]*?</\1>", " ", widget.value)  # drawings and style are not read
+        # drawings and style are not read; code (a command to run) is typed as it is
+        text = re.sub(r"<(svg|style|code)[\s\S]*?</\1>", " ", widget.value)
         yield from re.findall(r'(?:title|aria-label)="([^"]*)"', text)
         yield html.unescape(re.sub(r"<[^>]+>", " ", text))
     if isinstance(widget, widgets.Tab):
@@ -89,6 +93,9 @@ def english_left(app: SegmentsApp, widget: widgets.Widget) -> set[str]:
     data = " ".join(f"{s.segment.name} {s.segment.description or ''} {s.id}" for s in app.saved)
     data += " ".join(app.workspace.catalog.events)
     data += " ".join(f" {info.origin}" for info in app.lists)
+    data += " hard"  # the value of a bounce's type in the gate's rule ("Rodzaj to hard"), as providers send it
+    if "Campaign launch" in app._later and app.launch.last_campaign is not None:  # the marketer's own template
+        data += " ".join(f" {text}" for message in app.launch.last_campaign.messages for text in message.values())
     return words(" ".join(shown_texts(widget))) & english_words() - words(data)
 
 
@@ -129,6 +136,12 @@ def test_no_english_left_on_a_translated_tab(app, tab):
         assert app.list_view.snapshot("vip", "vip-pl") > 0
         assert "Lista 'vip-pl':" in app.list_view.feedback.text
         app.list_view.export(("list", "vip-pl"))
+    if tab == "Campaign launch":  # a campaign's preview, the send's question, a schedule
+        launch = app.launch
+        launch.segment.value, launch.channel.value, launch.template.value = "vip", "email", "thank_you"
+        assert launch.preview_from_widgets().members > 0
+        assert launch.sending.ask() > 0
+        launch.scheduling.add("0 9 * * MON", "Europe/Warsaw")
     view = app.library if tab == "Library" else app._view(tab)
     if tab == "Results":  # the sample's campaign with its holdout: list, verdict, charts
         assert view.show("come_back").holdout.contacts > 0
@@ -178,3 +191,93 @@ def test_why_a_contact_is_in_reads_in_polish(app, ws):
     assert verdict.met and re.fullmatch(r"suma Kwota: \d{1,3}(\u00a0\d{3})+(,\d\d)?", verdict.evidence), (
         verdict.evidence
     )
+
+
+def test_the_send_gate_reads_in_polish(app):
+    """The reasons of the launch tab's preview, written by hand from the sample's email policy
+    (at most 1 a day and 3 a week, no quiet hours)."""
+    launch = app.launch
+    preview = launch.preview("vip", "email")
+    reasons = [reason for reason, _count in preview.excluded]
+    assert reasons == [
+        "brak pola email dla tego kanału",
+        "brak zgody email_consent",
+        "wypisanie z kanału: wypisał(a) się (Kanał to email) lub wypisał(a) się (Kanał nie ma wartości)",
+        "trwałe odbicie wiadomości w tym kanale: miał(a) odbitą wiadomość (Rodzaj to hard i Kanał to email)"
+        " lub miał(a) odbitą wiadomość (Rodzaj to hard i Kanał nie ma wartości)",
+        "osiągnięto limit częstotliwości: dostał(a) e-mail w ciągu ostatnich 24 godzin"
+        " lub dostał(a) e-mail co najmniej 3 razy w ciągu ostatnich 7 dni",
+        "czas wysyłki wypada w godzinach ciszy (brak godzin ciszy dla tego kanału)",
+    ]
+    assert preview.checked == (
+        "adres, zgoda, wypisania, odbicia, limity częstotliwości i godziny ciszy, tak jak przy wysyłce teraz"
+    )
+
+
+def test_the_send_panel_asks_and_reports_in_polish(app, tmp_path):
+    from types import SimpleNamespace
+
+    from workbench.app.launch_run import summary_html
+
+    launch = app.launch
+    launch.segment.value, launch.channel.value, launch.template.value = "vip", "email", "thank_you"
+    launch.campaign_id.value = "vip-grudzien"
+    launch.sending.dry_run.value = True
+    count = launch.sending.ask()
+    question = html.unescape(launch.sending.question.value)
+    forms = {1: "wiadomość", 2: "wiadomości", 3: "wiadomości", 4: "wiadomości"}
+    form = forms.get(count, "wiadomości")
+    assert f"Próba: zapisać {count} {form} w skrzynce nadawczej (nic nie zostanie wysłane)?" in question
+    assert "Kampania vip-grudzien." in question
+    launch.sending.cancel()
+    launch.sending.dry_run.value = False
+    # What a finished run reports: counts in Polish, the gate's reasons by their short names.
+    job = SimpleNamespace(
+        campaign_id="vip-grudzien",
+        dry_run=False,
+        outbox=tmp_path,
+        error=None,
+        audit_record=tmp_path / "run.ipynb",
+        summary={
+            "members": 1234,
+            "excluded": {"unsubscribed": 2, "no_consent": 22},
+            "outcome": {"sent": 1205, "failed": 5},
+        },
+    )
+    shown = re.sub(r"<[^>]+>", " ", html.unescape(summary_html(job, app.t)))
+    assert "Kampania vip-grudzien: wysłane 1\u00a0205, błędy 5." in shown
+    assert "Członkowie: 1\u00a0234; wykluczenia: brak zgody 22, wypisania 2." in shown
+    assert "Zapis audytowy:" in shown
+    job.dry_run, job.summary = True, {"members": 5, "excluded": {}, "outcome": {"dry_run": 5}}
+    shown = html.unescape(summary_html(job, app.t))
+    assert f"Próba vip-grudzien: 5 wiadomości zapisanych w skrzynce nadawczej ({tmp_path / 'vip-grudzien'})" in shown
+
+
+def test_schedules_read_in_polish(app):
+    panel = app.launch.scheduling
+    assert [label for label, _cron in panel.preset.options] == [
+        "Codziennie o 09:00",
+        "W dni robocze o 09:00",
+        "W poniedziałki o 09:00",
+        "Własny (wpisz wyrażenie cron)",
+    ]
+    launch = app.launch
+    launch.segment.value, launch.channel.value, launch.template.value = "vip", "email", "thank_you"
+    launch.campaign_id.value = "vip-co-tydzien"
+    schedule = panel.add("0 9 * * MON", "Europe/Warsaw")
+    assert re.fullmatch(
+        rf"Zaplanowano {schedule.schedule_id}: następnie pon\. \d{{1,2}} \w{{3}} 20\d\d, 09:00 Europe/Warsaw,"
+        r" o ile działa proces harmonogramu\.",
+        panel.feedback.text,
+    ), panel.feedback.text
+    listed = html.unescape(" ".join(row.children[1].value for row in panel.listing.children))
+    assert "kampania vip-co-tydzien" in listed and "w strefie Europe/Warsaw (za każdym razem nowa kampania)" in listed
+    assert "Nie działa żaden proces harmonogramu" in html.unescape(panel.scheduler.value)
+    for cron, tz, message in (
+        ("co tydzień", "UTC", "'co tydzień' nie jest wyrażeniem cron"),
+        ("0 9 * * *", "Mars/Base", "Nieznana strefa czasowa 'Mars/Base'"),
+    ):
+        with pytest.raises(WorkbenchError, match=message):
+            panel.add(cron, tz)
+    panel.remove(schedule.schedule_id)
+    assert panel.feedback.text == f"Usunięto harmonogram {schedule.schedule_id}."

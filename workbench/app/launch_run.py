@@ -16,8 +16,8 @@ import ipywidgets as widgets
 
 from workbench.app.feedback import Feedback
 from workbench.app.launch_send import SendJob, check_channel_ready
-from workbench.app.text import plural
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, Texts, texts
 from workbench.send import Campaign, RunFiles, SendSettings, define_campaign
 from workbench.send.run import check_template
 
@@ -25,37 +25,64 @@ if TYPE_CHECKING:
     from workbench.app.launch_view import LaunchChoice, LaunchView
 
 
-def _words(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key.replace('_', ' ')} {count:,}" for key, count in sorted(counts.items())) or "none"
+# Short names of the exclusion reasons and message outcomes of a run's summary (messages).
+SUMMARY_WORDS = {
+    "already_sent": N_("already sent"),
+    "failed_earlier": N_("failed earlier"),
+    "no_address": N_("no address"),
+    "no_consent": N_("no consent"),
+    "unsubscribed": N_("unsubscribed"),
+    "bounced": N_("bounced"),
+    "frequency_cap": N_("frequency cap"),
+    "quiet_hours": N_("quiet hours"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "deferred": N_("deferred"),
+    "claimed_elsewhere": N_("sent by another run"),
+    "not_attempted": N_("not attempted"),
+    "dry_run": N_("written to the outbox"),
+    "holdout": N_("held out"),
+}
 
 
-def summary_html(job: SendJob) -> str:
+def _words(counts: dict[str, int], t: Texts) -> str:
+    """``no consent 3, unsubscribed 1``: each count after its name, in the order of
+    :data:`SUMMARY_WORDS` (the gate's order), an unknown key last, as it is."""
+    order = list(SUMMARY_WORDS)
+    keys = sorted(counts, key=lambda key: (order.index(key) if key in order else len(order), key))
+    named = ((t._(SUMMARY_WORDS[key]) if key in SUMMARY_WORDS else key, counts[key]) for key in keys)
+    return ", ".join(f"{name} {t.number(count)}" for name, count in named) or t._("none")
+
+
+def summary_html(job: SendJob, t: Texts | None = None) -> str:
     """What a finished run did, from its recipient list, and where its audit record is."""
+    t = t or texts()
     summary = job.summary or {}
     outcome: dict[str, int] = summary.get("outcome", {})
     excluded: dict[str, int] = summary.get("excluded", {})
-    head = html.escape(job.campaign_id)
     if job.dry_run:
-        written = outcome.get("dry_run", 0)
-        folder = html.escape(str(job.outbox / job.campaign_id))
-        done = f"Test run of {head}: {plural(written, 'message')} written to the outbox ({folder}); nothing was sent."
+        done = t.ngettext(
+            "Test run of {id}: {n} message written to the outbox ({folder}); nothing was sent.",
+            "Test run of {id}: {n} messages written to the outbox ({folder}); nothing was sent.",
+            outcome.get("dry_run", 0),
+            id=job.campaign_id,
+            folder=job.outbox / job.campaign_id,
+        )
     else:
-        done = (
-            f"Campaign {head}: sent {outcome.get('sent', 0):,}, failed {outcome.get('failed', 0):,}"
-            + "".join(
-                f", {k.replace('_', ' ')} {v:,}" for k, v in sorted(outcome.items()) if k not in ("sent", "failed")
-            )
-            + "."
+        done = t._(
+            "Campaign {id}: {outcome}.", id=job.campaign_id, outcome=_words({"sent": 0, "failed": 0, **outcome}, t)
         )
     parts = []
     if job.error:
         parts.append(f'<div class="wb-error" style="color:#b00020">{html.escape(job.error)}</div>')
     if summary:
-        parts.append(f'<div class="wb-send-summary"><b>{done}</b></div>')
-        parts.append(
-            f'<div class="wb-note">Members {summary.get("members", 0):,}; excluded: {html.escape(_words(excluded))}.</div>'
+        members = t._(
+            "Members {n}; excluded: {excluded}.", n=t.number(summary.get("members", 0)), excluded=_words(excluded, t)
         )
-    parts.append(f'<div class="wb-note">Audit record: <code>{html.escape(str(job.audit_record))}</code></div>')
+        parts.append(f'<div class="wb-send-summary"><b>{html.escape(done)}</b></div>')
+        parts.append(f'<div class="wb-note">{html.escape(members)}</div>')
+    record = html.escape(t._("Audit record:"))
+    parts.append(f'<div class="wb-note">{record} <code>{html.escape(str(job.audit_record))}</code></div>')
     return "".join(parts)
 
 
@@ -64,16 +91,17 @@ class SendPanel:
 
     def __init__(self, view: LaunchView) -> None:
         self.view = view
-        self.feedback = Feedback()
+        self.t = t = view.t
+        self.feedback = Feedback(t)
         self.dry_run = widgets.Checkbox(
-            value=False, description="Test run (write to outbox, send nothing)", indent=False
+            value=False, description=t._("Test run (write to outbox, send nothing)"), indent=False
         )
-        self.send_button = widgets.Button(description="Send now…", icon="paper-plane", button_style="warning")
-        self.send_button.on_click(lambda _b: self.feedback.run(self.ask, busy="Counting recipients…"))
+        self.send_button = widgets.Button(description=t._("Send now…"), icon="paper-plane", button_style="warning")
+        self.send_button.on_click(lambda _b: self.feedback.run(self.ask, busy=t._("Counting recipients…")))
         self.question = widgets.HTML()
-        self.confirm_button = widgets.Button(description="Send", icon="paper-plane", button_style="danger")
-        self.confirm_button.on_click(lambda _b: self.feedback.run(self.start, busy="Starting the send…"))
-        cancel = widgets.Button(description="Cancel")
+        self.confirm_button = widgets.Button(description=t._("Send"), icon="paper-plane", button_style="danger")
+        self.confirm_button.on_click(lambda _b: self.feedback.run(self.start, busy=t._("Starting the send…")))
+        cancel = widgets.Button(description=t._("Cancel"))
         cancel.on_click(lambda _b: self.cancel())
         self.confirm_panel = widgets.HBox([self.question, self.confirm_button, cancel])
         self.confirm_panel.add_class("wb-send-confirm")
@@ -85,7 +113,7 @@ class SendPanel:
         self.cancel()
         self.widget = widgets.VBox(
             [
-                widgets.HTML('<div class="wb-section">Send</div>'),
+                widgets.HTML('<div class="wb-section">' + html.escape(t._("Send")) + "</div>"),
                 widgets.HBox([self.send_button, self.dry_run]),
                 self.confirm_panel,
                 self.feedback.widget,
@@ -102,23 +130,34 @@ class SendPanel:
 
     def _refuse_while_running(self) -> None:
         if self.job is not None and self.job.running:
-            raise WorkbenchError(f"A send is running ({self.job.campaign_id}); wait for it to finish.")
+            raise WorkbenchError(self.t._("A send is running ({id}); wait for it to finish.", id=self.job.campaign_id))
 
     def ask(self) -> int:
         """Count the recipients of the tab's campaign now and ask to confirm; returns the count."""
         self._refuse_while_running()
+        t = self.t
         choice = self.view.choice()
         shown = self.view.show_campaign(choice)
         if shown.problem:
-            raise WorkbenchError(f"{shown.problem}. Fix the template first")
+            raise WorkbenchError(t._("{problem}. Fix the template first", problem=shown.problem))
         count, dry_run = shown.recipients.recipients, self.dry_run.value
         if dry_run:
-            question = f"Test run: write {plural(count, 'message')} to the outbox (nothing is sent)?"
+            question = t.ngettext(
+                "Test run: write {n} message to the outbox (nothing is sent)?",
+                "Test run: write {n} messages to the outbox (nothing is sent)?",
+                count,
+            )
         else:
-            question = f"Send to {plural(count, 'recipient')}?"
+            question = t.ngettext("Send to {n} recipient?", "Send to {n} recipients?", count)
         if shown.recipients.holdout:
-            question += f" {plural(shown.recipients.holdout, 'contact')} held out (counted, not messaged)."
-        self.question.value = f"<b>{html.escape(question)}</b> Campaign {html.escape(choice.campaign_id)}."
+            held = t.ngettext(
+                "{n} contact held out (counted, not messaged).",
+                "{n} contacts held out (counted, not messaged).",
+                shown.recipients.holdout,
+            )
+            question = f"{question} {held}"
+        campaign = t._("Campaign {id}.", id=choice.campaign_id)
+        self.question.value = f"<b>{html.escape(question)}</b> {html.escape(campaign)}"
         self._asked = (choice, dry_run)
         self.confirm_panel.layout.display = None
         return count
@@ -127,11 +166,11 @@ class SendPanel:
         """Start the confirmed send: checks first (template, channel), then the notebook in the background."""
         self._refuse_while_running()
         if self._asked is None:
-            raise WorkbenchError("Press Send now… first: it shows how many recipients the send has.")
+            raise WorkbenchError(self.t._("Press Send now… first: it shows how many recipients the send has."))
         choice, dry_run = self.view.choice(), self.dry_run.value
         if (choice, dry_run) != self._asked:
             self.cancel()
-            raise WorkbenchError("The campaign changed since you were asked; press Send now… again.")
+            raise WorkbenchError(self.t._("The campaign changed since you were asked; press Send now… again."))
         self.cancel()
         self.job = self._launch(choice, dry_run)
         self._show(self.job)
@@ -172,18 +211,28 @@ class SendPanel:
         """The run's state on the page (called from the run's thread as it progresses)."""
         if job is not self.job:
             return
-        counts = job.progress
+        t, counts = self.t, job.progress
         if not job.done.is_set():
             total, done = counts.get("total"), counts.get("done", 0)
             self.bar.layout.display = None
             if total is None:
-                text = "starting the send notebook (the audience is evaluated first)…"
+                text = t._("starting the send notebook (the audience is evaluated first)…")
             else:
                 self.bar.max, self.bar.value = max(total, 1), min(done, max(total, 1))
-                text = f"{done:,} of {plural(total, 'message')} · sent {counts.get('sent', 0):,} · failed {counts.get('failed', 0):,}"
-            verb = "Test run of" if job.dry_run else "Sending"
-            self.status.value = f'<div class="wb-busy" style="color:#555">{verb} {html.escape(job.campaign_id)}: {html.escape(text)}</div>'
+                text = t.ngettext(
+                    "{done} of {n} message · sent {sent} · failed {failed}",
+                    "{done} of {n} messages · sent {sent} · failed {failed}",
+                    total,
+                    done=t.number(done),
+                    sent=t.number(counts.get("sent", 0)),
+                    failed=t.number(counts.get("failed", 0)),
+                )
+            if job.dry_run:
+                line = t._("Test run of {id}: {progress}", id=job.campaign_id, progress=text)
+            else:
+                line = t._("Sending {id}: {progress}", id=job.campaign_id, progress=text)
+            self.status.value = f'<div class="wb-busy" style="color:#555">{html.escape(line)}</div>'
             return
         self.bar.layout.display = "none"
-        self.status.value = summary_html(job)
+        self.status.value = summary_html(job, t)
         self.send_button.disabled = False

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
+from croniter import croniter
 
 from workbench.app.feedback import Feedback
 from workbench.errors import WorkbenchError
 from workbench.expr.timeutil import zone
+from workbench.i18n import N_, Texts, texts
 from workbench.send import (
     Schedule,
     SchedulerSeen,
@@ -32,41 +34,48 @@ from workbench.store.workspace import Workspace
 if TYPE_CHECKING:
     from workbench.app.launch_view import LaunchView
 
-PRESETS = (
-    ("Every day at 09:00", "0 9 * * *"),
-    ("Weekdays at 09:00", "0 9 * * MON-FRI"),
-    ("Mondays at 09:00", "0 9 * * MON"),
-    ("Custom (type a cron expression)", ""),
+PRESETS = (  # (label, cron); the labels are messages
+    (N_("Every day at 09:00"), "0 9 * * *"),
+    (N_("Weekdays at 09:00"), "0 9 * * MON-FRI"),
+    (N_("Mondays at 09:00"), "0 9 * * MON"),
+    (N_("Custom (type a cron expression)"), ""),
 )
 
-SCHEDULER_NOTE = (
-    "Schedules are carried out by the scheduler process, <code>workbench scheduler</code>, running "
-    "beside the store (or <code>workbench scheduler --once</code> every minute from cron or a systemd "
-    "timer): while none runs, nothing is sent, and occurrences missed by more than an hour are skipped. "
-    "Each occurrence is sent through the same send notebook, with its own audit record."
-)
-NO_SCHEDULER = (
-    "<b>No scheduler is running</b>: scheduled sends will not go out until one is started "
-    "(<code>workbench scheduler</code>)."
+SCHEDULER_NOTE = N_(
+    "Schedules are carried out by the scheduler process, {scheduler}, running beside the store (or "
+    "{once} every minute from cron or a systemd timer): while none runs, nothing is sent, and "
+    "occurrences missed by more than an hour are skipped. Each occurrence is sent through the same "
+    "send notebook, with its own audit record."
 )
 
+# What became of an occurrence (wb_schedule_firings.status), in words (messages).
+FIRING_STATUS = {"running": N_("running"), "done": N_("done"), "failed": N_("failed"), "missed": N_("missed")}
 
-def scheduler_status(seen: list[SchedulerSeen], now: datetime) -> str:
-    """One line on the running schedulers, or the warning that none runs."""
+
+def _code(command: str) -> str:
+    return f"<code>{html.escape(command)}</code>"
+
+
+def scheduler_status(seen: list[SchedulerSeen], now: datetime, t: Texts | None = None) -> str:
+    """One line (HTML) on the running schedulers, or the warning that none runs."""
+    t = t or texts()
     if not seen:
-        return NO_SCHEDULER
+        head = html.escape(t._("No scheduler is running"))
+        rest = html.escape(t._("scheduled sends will not go out until one is started"))
+        return f"<b>{head}</b>: {rest} ({_code('workbench scheduler')})."
     latest = seen[0]
     ago = max(0, int((now - latest.seen_at).total_seconds()))
-    how = f"every {latest.every_s:g} s" if latest.every_s is not None else "from cron or a timer"
-    more = f" (and {len(seen) - 1} more)" if len(seen) > 1 else ""
-    return (
-        f"<b>Scheduler running</b> on {html.escape(latest.host)} (pid {latest.pid}, {how}), "
-        f"last seen {ago} s ago{more}."
+    if latest.every_s is not None:
+        how = t._("every {seconds} s", seconds=t.number(round(latest.every_s, 3)))
+    else:
+        how = t._("from cron or a timer")
+    line = t._(
+        "on {host} (pid {pid}, {how}), last seen {ago} s ago", host=latest.host, pid=latest.pid, how=how, ago=ago
     )
-
-
-def local(instant: datetime, tz: str) -> str:
-    return instant.astimezone(zone(tz)).strftime("%a %Y-%m-%d %H:%M ") + tz
+    if len(seen) > 1:
+        line += " " + t.ngettext("(and {n} more)", "(and {n} more)", len(seen) - 1)
+    head = html.escape(t._("Scheduler running"))
+    return f"<b>{head}</b> {html.escape(line)}."
 
 
 def stored_schedules(ws: Workspace) -> list[Schedule]:
@@ -92,21 +101,25 @@ class SchedulePanel:
 
     def __init__(self, view: LaunchView) -> None:
         self.view = view
-        self.feedback = Feedback()
-        self.preset = widgets.Dropdown(options=PRESETS, value=PRESETS[0][1], description="When")
-        self.cron = widgets.Text(value=PRESETS[0][1], description="Cron", placeholder="minute hour day month weekday")
+        self.t = t = view.t
+        self.feedback = Feedback(t)
+        presets = [(t._(label), cron) for label, cron in PRESETS]
+        self.preset = widgets.Dropdown(options=presets, value=PRESETS[0][1], description=t._("When"))
+        self.cron = widgets.Text(
+            value=PRESETS[0][1], description="Cron", placeholder=t._("minute hour day month weekday")
+        )
         self.preset.observe(lambda change: self._preset(change["new"]), "value")
-        self.tz = widgets.Text(description="Time zone", value=self._default_tz())
-        self.each = widgets.Checkbox(value=True, description="New campaign per occurrence", indent=False)
-        self.each.tooltip = "Off: every occurrence sends as the same campaign, so each contact gets it once"
-        self.add_button = widgets.Button(description="Schedule", icon="clock-o", button_style="primary")
+        self.tz = widgets.Text(description=t._("Time zone"), value=self._default_tz())
+        self.each = widgets.Checkbox(value=True, description=t._("New campaign per occurrence"), indent=False)
+        self.each.tooltip = t._("Off: every occurrence sends as the same campaign, so each contact gets it once")
+        self.add_button = widgets.Button(description=t._("Schedule"), icon="clock-o", button_style="primary")
         self.add_button.on_click(lambda _b: self.feedback.run(self.add_from_widgets))
         self.listing = widgets.VBox()
         self.listing.add_class("wb-schedules")
         self.scheduler = widgets.HTML()
         self.widget = widgets.VBox(
             [
-                widgets.HTML('<div class="wb-section">Schedule</div>'),
+                widgets.HTML('<div class="wb-section">' + html.escape(t._("Schedule")) + "</div>"),
                 widgets.HBox([self.preset, self.cron, self.tz]),
                 widgets.HBox([self.each, self.add_button]),
                 self.feedback.widget,
@@ -128,13 +141,23 @@ class SchedulePanel:
 
     def add(self, cron: str, tz: str, *, each_occurrence: bool = True) -> Schedule:
         """Store the tab's campaign and schedule it (``cron`` read in time zone ``tz``)."""
+        t = self.t
         cron, tz = " ".join(cron.split()), tz.strip() or "UTC"
         if not cron:
-            raise WorkbenchError("Type a cron expression (minute hour day month weekday), e.g. '0 9 * * MON'.")
+            raise WorkbenchError(t._("Type a cron expression (minute hour day month weekday), e.g. '0 9 * * MON'."))
+        if not croniter.is_valid(cron):
+            raise WorkbenchError(
+                t._(
+                    "{cron} is not a cron expression (minute hour day month weekday, e.g. '0 9 * * MON').",
+                    cron=repr(cron),
+                )
+            )
         try:
             zone(tz)
-        except ValueError as exc:
-            raise WorkbenchError(str(exc)) from exc
+        except ValueError:
+            raise WorkbenchError(
+                t._("Unknown time zone {zone}; use an IANA name such as 'Europe/Warsaw'.", zone=repr(tz))
+            ) from None
         ws = self.view.app.workspace
         choice = self.view.choice()
         campaign = define_campaign(
@@ -143,9 +166,9 @@ class SchedulePanel:
         check_template(ws, campaign)
         schedule = add_schedule(ws, campaign.campaign_id, cron, tz, each_occurrence=each_occurrence)
         self.refresh()
+        next_at = t.occurrence(schedule.next_due(datetime.now(UTC)), tz)
         self.feedback.say(
-            f"Scheduled {schedule.schedule_id}: next at {local(schedule.next_due(datetime.now(UTC)), tz)}, "
-            "if a scheduler is running."
+            t._("Scheduled {id}: next at {when}, if a scheduler is running.", id=schedule.schedule_id, when=next_at)
         )
         return schedule
 
@@ -153,22 +176,24 @@ class SchedulePanel:
         """Delete a schedule (what it sent stays recorded)."""
         remove_schedule(self.view.app.workspace, schedule_id)
         self.refresh()
-        self.feedback.say(f"Removed schedule {schedule_id}.")
+        self.feedback.say(self.t._("Removed schedule {id}.", id=schedule_id))
 
     def refresh(self) -> list[Schedule]:
         """List the stored schedules with their next occurrence, and the scheduler note."""
-        ws = self.view.app.workspace
+        t, ws = self.t, self.view.app.workspace
         schedules = stored_schedules(ws)
         now = datetime.now(UTC)
         rows = []
         for schedule in schedules:
-            kind = "a new campaign each time" if schedule.each_occurrence else "once per contact"
+            kind = t._("a new campaign each time") if schedule.each_occurrence else t._("once per contact")
+            what = t._("campaign {id}", id=schedule.campaign_id)
+            zone_kind = t._("in {zone} ({kind})", zone=schedule.tz, kind=kind)
+            next_at = t._("next {when}", when=t.occurrence(schedule.next_due(now), schedule.tz))
             text = widgets.HTML(
-                f"<b>{html.escape(schedule.schedule_id)}</b>: campaign {html.escape(schedule.campaign_id)}, "
-                f"<code>{html.escape(schedule.cron)}</code> in {html.escape(schedule.tz)} ({kind}) · "
-                f"next {html.escape(local(schedule.next_due(now), schedule.tz))}"
+                f"<b>{html.escape(schedule.schedule_id)}</b>: {html.escape(what)}, {_code(schedule.cron)} "
+                f"{html.escape(zone_kind)} · {html.escape(next_at)}"
             )
-            remove = widgets.Button(description="Remove", icon="trash", layout=widgets.Layout(width="100px"))
+            remove = widgets.Button(description=t._("Remove"), icon="trash", layout=widgets.Layout(width="100px"))
             remove.on_click(lambda _b, sid=schedule.schedule_id: self.feedback.run(lambda: self.remove(sid)))
             row = widgets.HBox([remove, text])
             row.add_class("wb-schedule-row")
@@ -176,15 +201,22 @@ class SchedulePanel:
         for old in self.listing.children:
             for part in (*getattr(old, "children", ()), old):
                 part.close()
-        self.listing.children = rows or [widgets.HTML('<div class="wb-muted">No schedules yet.</div>')]
+        none = html.escape(t._("No schedules yet."))
+        self.listing.children = rows or [widgets.HTML(f'<div class="wb-muted">{none}</div>')]
         firing = latest_firing(ws)
-        last = (
-            f" The latest occurrence a scheduler ran: {html.escape(firing['schedule_id'])} due "
-            f"{html.escape(local(firing['due_at'], 'UTC'))}, {html.escape(firing['status'])}, "
-            f"on {html.escape(firing['owner_host'])}."
-            if firing
-            else " No scheduler has run an occurrence in this store yet."
+        if firing:
+            last = t._(
+                "The latest occurrence a scheduler ran: {id} due {when}, {status}, on {host}.",
+                id=firing["schedule_id"],
+                when=t.occurrence(firing["due_at"], "UTC"),
+                status=t._(FIRING_STATUS[firing["status"]]) if firing["status"] in FIRING_STATUS else firing["status"],
+                host=firing["owner_host"],
+            )
+        else:
+            last = t._("No scheduler has run an occurrence in this store yet.")
+        status = scheduler_status(running_schedulers(ws, now), now, t)
+        note = html.escape(t._(SCHEDULER_NOTE)).format(
+            scheduler=_code("workbench scheduler"), once=_code("workbench scheduler --once")
         )
-        status = scheduler_status(running_schedulers(ws, now), now)
-        self.scheduler.value = f'<div class="wb-note">{status} {SCHEDULER_NOTE}{last}</div>'
+        self.scheduler.value = f'<div class="wb-note">{status} {note} {html.escape(last)}</div>'
         return schedules

@@ -22,6 +22,7 @@ from typing import Any
 
 from workbench.app.recipients import RecipientPreview
 from workbench.errors import WorkbenchError
+from workbench.i18n import Texts, texts
 from workbench.send import (
     GATE,
     Audience,
@@ -95,27 +96,42 @@ def list_templates(folder: Path) -> list[TemplateChoice]:
     return found
 
 
-def template_path(folder: Path, name: str | None, channel: str) -> Path:
+def template_path(folder: Path, name: str | None, channel: str, t: Texts | None = None) -> Path:
     """The template called ``name`` in ``folder`` for ``channel``; nothing outside the folder."""
+    t = t or texts()
     if not name:
-        raise WorkbenchError(f"Pick a template first (the templates are in {folder}).")
+        raise WorkbenchError(t._("Pick a template first (the templates are in {folder}).", folder=folder))
     for choice in list_templates(folder):
         if choice.name == name:
             if channel not in choice.channels:
-                raise WorkbenchError(f"Template {name!r} is for {' and '.join(choice.channels)}, not {channel}.")
+                raise WorkbenchError(
+                    t._(
+                        "Template {name} is for {channels}, not {channel}.",
+                        name=repr(name),
+                        channels=" + ".join(choice.channels),
+                        channel=channel,
+                    )
+                )
             return choice.path
-    raise WorkbenchError(f"There is no template {name!r} in {folder}.")
+    raise WorkbenchError(t._("There is no template {name} in {folder}.", name=repr(name), folder=folder))
 
 
-def campaign_id_of(text: str) -> str:
+def campaign_id_of(text: str, t: Texts | None = None) -> str:
     """A campaign id typed by the user, checked."""
+    t = t or texts()
     text = (text or "").strip()
     if not text:
-        raise WorkbenchError("Type a campaign id first.")
+        raise WorkbenchError(t._("Type a campaign id first."))
     try:
         return check_campaign_id(text)
-    except WorkbenchError as exc:
-        raise WorkbenchError(f"{exc}; e.g. 'vip-thanks-2026-11'") from exc
+    except WorkbenchError:
+        raise WorkbenchError(
+            t._(
+                "{id} is not a valid campaign id: lower-case letters, digits, '_' and '-', at most 100, "
+                "e.g. 'vip-thanks-2026-11'.",
+                id=repr(text),
+            )
+        ) from None
 
 
 # --- the preview of one campaign ---------------------------------------------------------------
@@ -131,8 +147,9 @@ class CampaignPreview:
 
 
 def audience_preview(audience: Audience, segment_id: str) -> RecipientPreview:
-    """The gate's counts as the launch tab shows them (earlier sends of the campaign when any)."""
-    counts = audience.counts()
+    """The gate's counts as the launch tab shows them (earlier sends of the campaign when any),
+    in the audience's language."""
+    counts, t = audience.counts(), audience.texts
     excluded = tuple(
         (audience.rules[key], counts[key])
         for key in GATE
@@ -145,20 +162,25 @@ def audience_preview(audience: Audience, segment_id: str) -> RecipientPreview:
         counts["members"],
         excluded,
         counts["recipients"],
-        "address, consent, unsubscribes, bounces, frequency caps, quiet hours and earlier sends of "
-        f"campaign {audience.campaign.campaign_id}, as a send now would",
+        t._(
+            "address, consent, unsubscribes, bounces, frequency caps, quiet hours and earlier sends of "
+            "campaign {id}, as a send now would",
+            id=audience.campaign.campaign_id,
+        ),
         counts["holdout"],
     )
 
 
-def preview_campaign(ws: Workspace, campaign: Campaign, as_of: datetime, messages: int = 3) -> CampaignPreview:
-    """What a send of ``campaign`` would do now: its recipients and first messages. Nothing is
-    stored or sent. A template or configuration problem comes back as ``problem``, with the
-    counts."""
+def preview_campaign(
+    ws: Workspace, campaign: Campaign, as_of: datetime, messages: int = 3, t: Texts | None = None
+) -> CampaignPreview:
+    """What a send of ``campaign`` would do now: its recipients and first messages, the gate's
+    rules written with ``t`` (default: the workspace's language). Nothing is stored or sent. A
+    template or configuration problem comes back as ``problem``, with the counts."""
     try:
-        plan = prepare_send(ws, campaign, as_of=as_of, dry_run=True)
+        plan = prepare_send(ws, campaign, as_of=as_of, dry_run=True, t=t)
     except (TemplateError, ChannelConfigError) as exc:
-        audience = select_audience(ws, campaign, as_of, resolve_policy(ws, campaign.channel))
+        audience = select_audience(ws, campaign, as_of, resolve_policy(ws, campaign.channel), t=t)
         return CampaignPreview(audience_preview(audience, campaign.segment), [], str(exc))
     rendered = plan.previews(messages)
     # one recipient's values may break their message (they alone would fail); on everyone shown, the template

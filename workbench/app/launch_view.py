@@ -230,8 +230,8 @@ class LaunchView:
             raise WorkbenchError(self.t._(NO_SENDING))
         segment_id = self._segment(self.segment.value)
         channel = self.channel.value
-        template = launch_send.template_path(self.app.templates, self.template.value, channel)
-        campaign_id = launch_send.campaign_id_of(self.campaign_id.value)
+        template = launch_send.template_path(self.app.templates, self.template.value, channel, self.t)
+        campaign_id = launch_send.campaign_id_of(self.campaign_id.value, self.t)
         return LaunchChoice(segment_id, channel, template, campaign_id, self.holdout.value / 100)
 
     def _segment(self, segment_id: str | None) -> str:
@@ -252,7 +252,7 @@ class LaunchView:
         """Count the recipients the segment would have on ``channel`` now (any campaign)."""
         if not segment_id:
             raise WorkbenchError(self.t._("Pick a segment first."))
-        preview = preview_recipients(self.app.evaluator(), segment_id, channel, self.app.instant())
+        preview = preview_recipients(self.app.evaluator(), segment_id, channel, self.app.instant(), self.t)
         self.result.value = preview_html(preview, self.t)
         self.messages.value = ""
         self.last = preview
@@ -270,7 +270,7 @@ class LaunchView:
             str(choice.template.resolve()),
             holdout=choice.holdout,
         )
-        shown = launch_send.preview_campaign(self.app.workspace, campaign, self.app.instant())
+        shown = launch_send.preview_campaign(self.app.workspace, campaign, self.app.instant(), t=self.t)
         self.result.value = preview_html(shown.recipients, self.t)
         self.messages.value = messages_html(shown.messages, self.t)
         self.last, self.last_campaign = shown.recipients, shown

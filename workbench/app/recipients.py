@@ -15,11 +15,13 @@ from datetime import datetime
 from workbench.app.channels import CHANNELS, Channel
 from workbench.app.evaluate import Evaluator
 from workbench.errors import WorkbenchError
+from workbench.i18n import N_, Texts, texts
 
 log = logging.getLogger(__name__)
 
 # The campaign id the send gate is asked about: one that never sends, so "already sent" is 0.
 PREVIEW_CAMPAIGN = "wb-app-preview"
+GATE_CHECKED = N_("address, consent, unsubscribes, bounces, frequency caps and quiet hours, as a send now would")
 
 
 @dataclass(frozen=True)
@@ -42,26 +44,37 @@ def check_channel(channel: str) -> Channel:
     return CHANNELS[channel]
 
 
-def preview_recipients(evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime) -> RecipientPreview:
-    """The recipient count after consent and suppression, through the send gate when installed."""
+def preview_recipients(
+    evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime, t: Texts | None = None
+) -> RecipientPreview:
+    """The recipient count after consent and suppression, through the send gate when installed;
+    the reasons and what was checked are written with ``t`` (default English)."""
+    t = t or texts()
     check_channel(channel)
     evaluator.segment(segment_id)  # a deleted segment is a clear message, not a failed query
     gate = _send_gate()
     if gate is not None:
         try:
-            return gate(evaluator, segment_id, channel, as_of)
+            return gate(evaluator, segment_id, channel, as_of, t)
         except WorkbenchError:
             raise
         except Exception as exc:  # the send package is optional: its failure must not hide the preview
             log.exception("the send gate failed; previewing with address and consent only")
-            preview = consent_preview(evaluator, segment_id, channel, as_of)
-            note = f"; suppressions could not be checked ({type(exc).__name__}: {exc})"
-            return RecipientPreview(**{**preview.__dict__, "checked": preview.checked + note})
-    return consent_preview(evaluator, segment_id, channel, as_of)
+            preview = consent_preview(evaluator, segment_id, channel, as_of, t)
+            checked = t._(
+                "{checked}; suppressions could not be checked ({error})",
+                checked=preview.checked,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return RecipientPreview(**{**preview.__dict__, "checked": checked})
+    return consent_preview(evaluator, segment_id, channel, as_of, t)
 
 
-def consent_preview(evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime) -> RecipientPreview:
+def consent_preview(
+    evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime, t: Texts | None = None
+) -> RecipientPreview:
     """Members with a non-blank address and consent for the channel, in one query."""
+    t = t or texts()
     spec = check_channel(channel)
     members = evaluator.members(segment_id, as_of)
     contacts = evaluator.contacts()
@@ -81,9 +94,12 @@ def consent_preview(evaluator: Evaluator, segment_id: str, channel: str, as_of: 
         channel,
         as_of,
         members_n,
-        ((f"has no {spec.address}", no_address_n), (f"has not given {spec.consent}", no_consent_n)),
+        (
+            (t._("has no {address} for the channel", address=spec.address), no_address_n),
+            (t._("has not given {consent}", consent=spec.consent), no_consent_n),
+        ),
         members_n - no_address_n - no_consent_n,
-        "address and consent",
+        t._("address and consent"),
     )
 
 
@@ -96,10 +112,10 @@ def _send_gate():
     except ImportError:
         return None
 
-    def gate(evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime) -> RecipientPreview:
+    def gate(evaluator: Evaluator, segment_id: str, channel: str, as_of: datetime, t: Texts) -> RecipientPreview:
         workspace = evaluator.workspace
         campaign = Campaign(PREVIEW_CAMPAIGN, "Recipient preview", segment_id, channel, "")
-        audience = select_audience(workspace, campaign, as_of, resolve_policy(workspace, channel))
+        audience = select_audience(workspace, campaign, as_of, resolve_policy(workspace, channel), t=t)
         counts = audience.counts()
         # A preview campaign has never run: "already sent" and "failed earlier" cannot apply.
         excluded = tuple(
@@ -112,7 +128,7 @@ def _send_gate():
             counts["members"],
             excluded,
             counts["recipients"],
-            "address, consent, unsubscribes, bounces, frequency caps and quiet hours, as a send now would",
+            t._(GATE_CHECKED),
         )
 
     return gate

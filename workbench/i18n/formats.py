@@ -67,6 +67,16 @@ def when(value: datetime, locale: str, timezone: str = "UTC") -> str:
     return dates.get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", time)
 
 
+def occurrence(value: datetime, locale: str, timezone: str) -> str:
+    """When a schedule fires, with the weekday and the zone it is read in: ``Mon 2026-12-07
+    09:00 Europe/Warsaw`` (en), ``pon. 7 gru 2026, 09:00 Europe/Warsaw`` (pl)."""
+    local = _local(value, timezone)
+    if locale == "en":
+        return local.strftime("%a %Y-%m-%d %H:%M ") + timezone
+    weekday = dates.format_date(local, format="EEE", locale=locale)
+    return f"{weekday} {when(value, locale, timezone)} {timezone}"
+
+
 def relative(delta: timedelta, locale: str) -> str:
     """A span from now: ``3 miesiące temu`` (negative: in the past), ``za 2 godziny``."""
     return dates.format_timedelta(delta, add_direction=True, locale=locale)

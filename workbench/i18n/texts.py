@@ -68,6 +68,10 @@ class Texts:
         """See :func:`workbench.i18n.formats.when` (in this workspace's time zone)."""
         return formats.when(value, self.locale, self.timezone)
 
+    def occurrence(self, value: datetime, timezone: str) -> str:
+        """See :func:`workbench.i18n.formats.occurrence` (in ``timezone``, a schedule's own)."""
+        return formats.occurrence(value, self.locale, timezone)
+
     def relative(self, delta: timedelta) -> str:
         """See :func:`workbench.i18n.formats.relative`."""
         return formats.relative(delta, self.locale)

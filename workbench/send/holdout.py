@@ -25,6 +25,7 @@ import hashlib
 from dataclasses import dataclass
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import Texts, texts
 from workbench.store import catalog_store
 from workbench.store.workspace import Workspace
 
@@ -62,11 +63,18 @@ class HoldoutSplit:
             return True
         return bool(self.share) and bucket(self.key, contact_id) < self.share
 
-    def describe(self) -> str:
-        parts = [f"{self.share:.0%} of eligible recipients by hash of ({self.key!r}, contact)"] if self.share else []
-        if self.control_share:
-            parts.append(f"the workspace's global control group ({self.control_share:.0%} of contacts)")
-        return " and ".join(parts) if parts else "no holdout"
+    def describe(self, t: Texts | None = None) -> str:
+        """Who is held out, in words: ``10% of eligible recipients by hash of ('c1', contact)``."""
+        t = t or texts()
+        share = t._(
+            "{share} of eligible recipients by hash of ({key}, contact)",
+            share=t.percent(self.share),
+            key=repr(self.key),
+        )
+        control = t._("the workspace's global control group ({share} of contacts)", share=t.percent(self.control_share))
+        if self.share and self.control_share:
+            return t._("{first} and {second}", first=share, second=control)
+        return share if self.share else control if self.control_share else t._("no holdout")
 
 
 def global_control_share(ws: Workspace) -> float:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import Texts, texts
 from workbench.store import catalog_store
 from workbench.store.workspace import Workspace
 
@@ -65,10 +66,16 @@ class SendPolicy:
     max_per_week: int | None
     quiet_hours: QuietHours | None
 
-    def describe(self) -> str:
-        caps = [f"at most {n} per {unit}" for n, unit in ((self.max_per_day, "day"), (self.max_per_week, "week")) if n]
-        parts = [", ".join(caps) if caps else "no frequency cap"]
-        parts.append(f"quiet hours {self.quiet_hours}" if self.quiet_hours else "no quiet hours")
+    def describe(self, t: Texts | None = None) -> str:
+        """The policy in words: ``at most 1 per day, at most 3 per week; no quiet hours``."""
+        t = t or texts()
+        caps = []
+        if self.max_per_day:
+            caps.append(t._("at most {n} per day", n=t.number(self.max_per_day)))
+        if self.max_per_week:
+            caps.append(t._("at most {n} per week", n=t.number(self.max_per_week)))
+        parts = [", ".join(caps) if caps else t._("no frequency cap")]
+        parts.append(t._("quiet hours {hours}", hours=self.quiet_hours) if self.quiet_hours else t._("no quiet hours"))
         return "; ".join(parts)
 
 

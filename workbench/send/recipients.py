@@ -7,15 +7,16 @@ holdout + excluded``, to the contact, and the counts by reason tell an auditor w
 contact was left out.
 
 The reasons that depend on events (unsubscribed, bounced, frequency cap) are themselves
-segment rules, compiled by the segment compiler and described in English, so that they
-mean exactly what the same rule would mean in a segment. The whole gate is one query whose
+segment rules, compiled by the segment compiler and described as segments are (in the
+workspace's language unless asked otherwise), so that they mean exactly what the same rule
+would mean in a segment. The whole gate is one query whose
 SQL goes into the audit record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import ibis
@@ -30,6 +31,7 @@ from workbench.expr.describe import describe
 from workbench.expr.reader import rule_from_dict
 from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
+from workbench.i18n import N_, Texts, texts
 from workbench.send.campaigns import Campaign, ChannelSpec
 from workbench.send.holdout import NO_HOLDOUT, HoldoutSplit, global_control_share
 from workbench.send.policy import SendPolicy
@@ -52,16 +54,17 @@ GATE = (
 HOLDOUT = "holdout"
 """The ``reason`` of a member who passed the gate and is held out: counted, not messaged."""
 
-REASON_TEXT = {
-    "already_sent": "already sent, or being sent by another run, in this campaign",
-    "failed_earlier": "failed permanently in an earlier run of this campaign",
-    "no_address": "has no {address} for the channel",
-    "no_consent": "has not given {consent}",
-    "unsubscribed": "unsubscribed from the channel",
-    "bounced": "had a hard bounce on the channel",
-    "frequency_cap": "reached the frequency cap",
-    "quiet_hours": "the send time falls in quiet hours",
+REASON_TEXT = {  # messages: written in the reader's language by the gate
+    "already_sent": N_("already sent, or being sent by another run, in this campaign"),
+    "failed_earlier": N_("failed permanently in an earlier run of this campaign"),
+    "no_address": N_("has no {address} for the channel"),
+    "no_consent": N_("has not given {consent}"),
+    "unsubscribed": N_("unsubscribed from the channel"),
+    "bounced": N_("had a hard bounce on the channel"),
+    "frequency_cap": N_("reached the frequency cap"),
+    "quiet_hours": N_("the send time falls in quiet hours"),
 }
+"""What each reason checks, in words (English message ids)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ class Audience:
     contact_columns: tuple[str, ...]
     values: SegmentValues
     sql: str
-    rules: dict[str, str]  # reason -> what it checks, in English
+    rules: dict[str, str]  # reason -> what it checks, in the language of ``texts``
     split: HoldoutSplit = NO_HOLDOUT
+    texts: Texts = field(default_factory=texts)
 
     @property
     def members(self) -> int:
@@ -111,11 +115,13 @@ class Audience:
 
     def report(self) -> pd.DataFrame:
         """One line per reason: what it checks and how many members it excluded."""
-        counts = self.counts()
-        lines = [("members", f"members of segment {self.segment.id} at {self.as_of.isoformat()}", counts["members"])]
+        counts, t = self.counts(), self.texts
+        members = t._("members of segment {id} at {time}", id=self.segment.id, time=self.as_of.isoformat())
+        held = t._("passed the gate, held out: {how}", how=self.split.describe(t))
+        rest = t._("members who pass the gate and are not held out")
+        lines = [("members", members, counts["members"])]
         lines += [(key, self.rules[key], counts[key]) for key in GATE]
-        lines.append((HOLDOUT, f"passed the gate, held out: {self.split.describe()}", counts[HOLDOUT]))
-        lines.append(("recipients", "members who pass the gate and are not held out", counts["recipients"]))
+        lines += [(HOLDOUT, held, counts[HOLDOUT]), ("recipients", rest, counts["recipients"])]
         return pd.DataFrame(lines, columns=["reason", "rule", "contacts"])
 
     def context(self, row: dict) -> dict:
@@ -128,18 +134,25 @@ class Audience:
 
 
 def select_audience(
-    ws: Workspace, campaign: Campaign, as_of: datetime, policy: SendPolicy, contacts: Sequence[str] | None = None
+    ws: Workspace,
+    campaign: Campaign,
+    as_of: datetime,
+    policy: SendPolicy,
+    contacts: Sequence[str] | None = None,
+    t: Texts | None = None,
 ) -> Audience:
     """Evaluate the campaign's segment at ``as_of`` and pass every member through the gate.
 
     ``contacts`` names the members instead (a trigger decided who qualifies: the contacts
     that just entered, or left, a segment); the segment still provides the template values.
+    The gate's rules are written with ``t`` (default: the workspace's language).
     """
     ensure_tables(ws)
     control = global_control_share(ws)
     segment = ws.validate(campaign.segment)
     saved = {s.id: s.segment for s in ws.segments()}
     catalog = ws.catalog
+    t = t or texts(catalog.locale, catalog.timezone)
     with ws.connector.reading() as con:
         dialect = con.name
         context = CompileContext(catalog, saved.__getitem__, dialect)
@@ -154,7 +167,7 @@ def select_audience(
             base = base.left_join(values.table, base.contact_id == values.table.vcid).drop("vcid")
             if values.zero_when_empty:
                 base = base.mutate(**{name: base[name].fill_null(0) for name in values.zero_when_empty})
-        checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect)
+        checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect, t)
         reason = ibis.cases(*[(checks[key], key) for key in GATE], else_=ibis.null("string"))
         log = SEND_LOG.unbound()
         logged_holdout = log.filter((log.campaign_id == campaign.campaign_id) & (log.status == HOLDOUT))
@@ -168,7 +181,7 @@ def select_audience(
     order = ["contact_id", "address", "reason"]
     rows = rows.select(order + [c for c in rows.column_names if c not in order])
     return Audience(
-        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules, split
+        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules, split, t
     )
 
 
@@ -203,7 +216,7 @@ def reachable(base: ir.Table, channel: str, *, catalog: Catalog, as_of: datetime
     """
     campaign = Campaign("reach", "Reach", "", channel, "")
     no_caps = SendPolicy(max_per_day=None, max_per_week=None, quiet_hours=None)
-    checks, _ = _gate(base, campaign, catalog, as_of, no_caps, dialect)
+    checks, _ = _gate(base, campaign, catalog, as_of, no_caps, dialect, texts())
     excluded = checks[CONTACT_REASONS[0]]
     for key in CONTACT_REASONS[1:]:
         excluded = excluded | checks[key]
@@ -211,7 +224,7 @@ def reachable(base: ir.Table, channel: str, *, catalog: Catalog, as_of: datetime
 
 
 def _gate(
-    base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str
+    base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str, t: Texts
 ) -> tuple[dict[str, ir.BooleanValue], dict[str, str]]:
     spec: ChannelSpec = campaign.spec
     log = SEND_LOG.unbound()
@@ -223,19 +236,20 @@ def _gate(
         "no_address": address.isnull() | (address.strip() == ""),
         "no_consent": ~base[spec.consent].fill_null(False),
     }
-    rules = {key: text.format(address=spec.address, consent=spec.consent) for key, text in REASON_TEXT.items()}
+    rules = {key: t._(text, address=spec.address, consent=spec.consent) for key, text in REASON_TEXT.items()}
     for key, rule in _event_rules(campaign, catalog, policy).items():
         if rule is None:
             checks[key] = ibis.literal(False)
             continue
         expr = CompileContext(catalog, dialect=dialect).members(rule, as_of)
         checks[key] = base.contact_id.isin(expr.contact_id)
-        rules[key] = f"{rules[key]}: {describe(rule, catalog)}"
+        rules[key] = f"{rules[key]}: {describe(rule, catalog, t.locale)}"
     quiet = policy.quiet_hours is not None and policy.quiet_hours.contains(as_of, zone(catalog.timezone))
     checks["quiet_hours"] = ibis.literal(quiet)
-    rules["quiet_hours"] += (
-        f" ({policy.quiet_hours}, {catalog.timezone})" if policy.quiet_hours else " (no quiet hours for this channel)"
+    hours = (
+        f"{policy.quiet_hours}, {catalog.timezone}" if policy.quiet_hours else t._("no quiet hours for this channel")
     )
+    rules["quiet_hours"] += f" ({hours})"
     return checks, rules
 
 

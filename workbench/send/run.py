@@ -25,6 +25,7 @@ from workbench.collector.loader import wait_for_collected
 from workbench.expr.compile import contacts_schema
 from workbench.expr.context import CompileContext
 from workbench.expr.timeutil import instant_or_now
+from workbench.i18n import Texts
 from workbench.send.campaigns import Campaign, get_campaign
 from workbench.send.channels import Transport, open_transport
 from workbench.send.compose import Composer, message_id
@@ -155,11 +156,13 @@ def prepare_send(
     settings: SendSettings | None = None,
     tracker: Tracker | None = None,
     contacts: Sequence[str] | None = None,
+    t: Texts | None = None,
 ) -> SendPlan:
     """Recover interrupted runs, evaluate the segment at ``as_of`` (default now), apply the
     gate and check the template against the recipients' variables. Nothing is sent.
 
-    ``contacts`` replaces the segment's members (see ``select_audience``): triggered sends."""
+    ``contacts`` replaces the segment's members (see ``select_audience``): triggered sends.
+    ``t`` writes the gate's rules (default: the workspace's language)."""
     campaign = get_campaign(ws, campaign) if isinstance(campaign, str) else campaign
     at = instant_or_now(as_of)
     settings = settings or SendSettings.from_env()
@@ -168,7 +171,7 @@ def prepare_send(
     if recovery.runs:
         log.warning("%s", recovery)
     wait_for_collected(ws)  # the events a collector answered for by now (an unsubscribe click…) count
-    audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel), contacts)
+    audience = select_audience(ws, campaign, at, policy or resolve_policy(ws, campaign.channel), contacts, t)
     templates.check(audience.variables())
     composer = Composer(campaign, audience, templates, settings, tracker or current_tracker(ws))
     composer.check_links()
