@@ -20,10 +20,12 @@ from click.testing import CliRunner
 from tests.send_support import AS_OF, SmtpSink, contact_row, write_template
 from workbench.app.launch_send import list_templates
 from workbench.cli import main
+from workbench.sample.load import load_sample
 from workbench.send import SendOptions, SendPolicy, TemplateError, define_campaign, load_templates, prepare_send
 from workbench.send.audit import write_recipients
 from workbench.store.workspace import Workspace
 
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[1] / "sample_data" / "templates"
 NO_CAPS = SendPolicy(None, None, None)
 
 EN = {"subject.txt": "Hello {{ contact.first_name }}", "body.txt": "Hi {{ contact.first_name }}, -20% today."}
@@ -364,3 +366,80 @@ def test_a_template_without_variants_records_no_variant(languages_store, tmp_pat
     assert {r["template_language"] for r in listed} == {None}
     message = plan.composer.compose(plan.audience.recipients()[0], track=False)
     assert "template_language" not in message.event_properties()
+
+
+# --- the sample templates in Polish ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory) -> Workspace:
+    ws = Workspace(f"duckdb://{tmp_path_factory.mktemp('sample') / 'sample.duckdb'}")
+    load_sample(ws, 200, save_segments=False)
+    ws.save_segment({"id": "everyone", "name": "Everyone", "rule": {"all": []}})
+    return ws
+
+
+def _thank_you_subject(contact: dict) -> str:
+    name = contact["first_name"]
+    if (contact["language"] or "").lower() == "pl":
+        return f"Dziękujemy za zakupy, {name}!" if name else "Dziękujemy za zakupy!"
+    return f"{name or 'Hello'}, thank you for shopping with us"
+
+
+def _come_back_title(contact: dict) -> str:
+    name = contact["first_name"]
+    if (contact["language"] or "").lower() == "pl":
+        return f"Tęsknimy za Tobą, {name}!" if name else "Tęsknimy za Tobą!"
+    return f"We miss you, {name or 'friend'}"
+
+
+def _flash_sale_text(contact: dict) -> str:
+    name = contact["first_name"]
+    if (contact["language"] or "").lower() == "pl":
+        return f"{name or 'Hej'}, tylko dzis blyskawiczna wyprzedaz: -20% na wszystko z kodem FLASH20. https://shop.example/sale"
+    return f"{name or 'Hi'}, flash sale today only: -20% on everything with code FLASH20. https://shop.example/sale"
+
+
+@pytest.mark.parametrize(
+    ("template", "channel", "part", "expected"),
+    [
+        ("thank_you", "email", "subject", _thank_you_subject),
+        ("come_back", "push", "title", _come_back_title),
+        ("flash_sale", "sms", "text", _flash_sale_text),
+    ],
+)
+def test_the_sample_templates_speak_polish_to_polish_contacts(sample_store, template, channel, part, expected):
+    ws = sample_store
+    assert load_templates(SAMPLE_TEMPLATES / template, channel).languages == ("pl",)
+    campaign = define_campaign(
+        ws, f"sample-{template}", segment="everyone", channel=channel, template=SAMPLE_TEMPLATES / template
+    )
+    plan = prepare_send(ws, campaign, as_of=AS_OF, policy=NO_CAPS, dry_run=True)
+    contacts = {c["contact_id"]: c for c in ws.table("contacts").to_pylist()}
+    recipients = plan.audience.recipients()
+    languages = {contacts[r["contact_id"]]["language"] for r in recipients}
+    assert "pl" in languages and len(languages - {"pl"}) >= 2  # Polish, and others who get the default
+    for row in recipients:
+        message = plan.composer.compose(row, track=False)
+        assert message.content[part] == expected(contacts[row["contact_id"]]), row["contact_id"]
+        assert message.template_language == ("pl" if contacts[row["contact_id"]]["language"] == "pl" else "default")
+
+
+def test_the_sample_thank_you_reads_naturally_in_polish(tmp_path):
+    templates = load_templates(SAMPLE_TEMPLATES / "thank_you", "email").variant_for("pl")
+    context = {
+        "contact": {"first_name": "Zofia", "city": "Kraków"},
+        "campaign": {"id": "dzieki-2026"},
+        "unsubscribe_url": "https://shop.example/u/1",
+    }
+    text = templates.render(context)["text"]
+    assert text == (
+        "Dzień dobry, Zofia!\n\n"
+        "Dziękujemy, że robisz zakupy właśnie u nas. W podziękowaniu mamy dla Ciebie 10% rabatu\n"
+        "na kolejne zamówienie z kodem THANKS10.\n\n"
+        "https://shop.example/?utm_campaign=dzieki-2026\n\n"
+        "Wypisz się z newslettera: https://shop.example/u/1"
+    )
+    html = templates.render({**context, "contact": {"first_name": "<b>Ala</b>", "city": None}})["html"]
+    assert "Dzień dobry, &lt;b&gt;Ala&lt;/b&gt;!" in html and 'lang="pl"' in html
+    assert 'href="https://shop.example/u/1">Wypisz się z newslettera</a>' in templates.render(context)["html"]
