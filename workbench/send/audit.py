@@ -40,6 +40,9 @@ RECIPIENTS_SCHEMA = pa.schema(
         ("attempts", pa.int64()),
         ("message_id", pa.string()),
         ("sent_at", pa.timestamp("us", tz="UTC")),
+        # the template's language variant the message was made from (``pl``, ``default``);
+        # null when not attempted or when the template has no variants
+        ("template_language", pa.string()),
     ]
 )
 
@@ -100,6 +103,7 @@ def write_recipients(path: Path, audience: Audience, report: Any | None = None) 
                 "attempts": d.attempts if d else None,
                 "message_id": d.message_id if d else None,
                 "sent_at": d.at if d and d.status == "sent" and not report.dry_run else None,
+                "template_language": d.properties.get("template_language") if d else None,
             }
         )
     table = pa.Table.from_pylist(rows, schema=RECIPIENTS_SCHEMA)

@@ -28,10 +28,14 @@ class OutgoingMessage:
     content: Mapping[str, str]
     recipient_name: str | None = None
     unsubscribe: tuple[str, ...] = field(default=())  # https and/or mailto URLs
+    template_language: str | None = None  # the variant sent (``pl``, ``default``); None: the template has none
 
     def event_properties(self) -> dict[str, str]:
-        """What the ``*_sent`` event keeps of the message, as the sample shop's sends do."""
+        """What the ``*_sent`` event keeps of the message, as the sample shop's sends do, and
+        the language variant sent when the template has variants (results can be split by it)."""
         props = {"message_id": self.message_id}
+        if self.template_language is not None:
+            props["template_language"] = self.template_language
         if "subject" in self.content:
             props["subject"] = self.content["subject"]
         if "title" in self.content:
@@ -99,11 +103,20 @@ class Composer:
             "unsubscribe_url": links[0] if links else "",
         }
 
+    def template_for(self, row: dict) -> TemplateSet:
+        """The template variant for one audience row: by the contact's ``language``, else the default."""
+        language = row.get("language") if "language" in self.audience.contact_columns else None
+        return self.templates.variant_for(language)
+
+    def template_language(self, row: dict) -> str | None:
+        """The name of the variant a row gets (``pl``, ``default``); None when the template has none."""
+        return self.template_for(row).variant_name if self.templates.variants else None
+
     def compose(self, row: dict, *, track: bool = True) -> OutgoingMessage:
         """The message for one recipient (``track=False`` for previews an editor clicks through)."""
         contact_id = row["contact_id"]
         links = self.unsubscribe_links(contact_id)
-        content = self.templates.render(self.context(row))
+        content = self.template_for(row).render(self.context(row))
         if track and self.campaign.channel in ("email", "sms"):  # push opens are the app's to report
             keep = frozenset(links)
             cid, channel = self.campaign.campaign_id, self.campaign.channel
@@ -122,4 +135,5 @@ class Composer:
             content=content,
             recipient_name=name,
             unsubscribe=links,
+            template_language=self.template_language(row),
         )

@@ -338,7 +338,15 @@ def _not_composed(plan: SendPlan, row: dict, exc: Exception) -> Delivery:
         message_id(plan.campaign.campaign_id, row["contact_id"], plan.settings.sender_domain),
         datetime.now(UTC),
         reason=_reason(exc),
+        properties=_variant_property(plan, row),
     )
+
+
+def _variant_property(plan: SendPlan, row: dict) -> dict[str, str]:
+    """The language variant a message that could not be composed was made from, when the
+    template has variants: the recipient list says which variant failed."""
+    language = plan.composer.template_language(row)
+    return {"template_language": language} if language is not None else {}
 
 
 def _shortened(reason: str, limit: int = 500) -> str:
