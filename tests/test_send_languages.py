@@ -443,3 +443,49 @@ def test_the_sample_thank_you_reads_naturally_in_polish(tmp_path):
     html = templates.render({**context, "contact": {"first_name": "<b>Ala</b>", "city": None}})["html"]
     assert "Dzień dobry, &lt;b&gt;Ala&lt;/b&gt;!" in html and 'lang="pl"' in html
     assert 'href="https://shop.example/u/1">Wypisz się z newslettera</a>' in templates.render(context)["html"]
+
+
+def test_the_audit_record_reads_in_the_workspace_language(languages_store, tmp_path):
+    """The executed send notebook of a Polish workspace: its sections, the policy and the gate's
+    reasons in Polish (written by hand), its figures and the template's variants as they are."""
+    import nbformat
+
+    ws = languages_store
+    ws.set_locale("pl")
+    runs = tmp_path / "runs"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db", ws.url.url, "send", "--segment", "testowo", "--channel", "email", "--dry-run",
+            "--template", str(languages_template(tmp_path / "t")), "--campaign", "audyt", "--as-of", AS_OF.isoformat(),
+            "--runs-dir", str(runs), "--outbox", str(tmp_path / "outbox"), "--max-per-day", "0", "--max-per-week", "0",
+        ],
+        env={"WORKBENCH_TRACKER": ""},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (record,) = (runs / "audyt").glob("*.ipynb")
+    shown = []
+    for cell in nbformat.read(record, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            shown += [output.get("text", ""), output.get("data", {}).get("text/markdown", "")]
+            shown.append(output.get("data", {}).get("text/plain", ""))
+    text = "\n".join(shown)
+    for heading in (
+        "# Wysyłka kampanii: zapis audytowy",
+        "## Kiedy, i reguły bramki",
+        "## Skompilowane zapytanie SQL",
+        "## Liczby według powodu wykluczenia",
+        "## Szablon",
+        "## Podglądy",
+        "## Lista odbiorców według planu",
+        "## Wysyłka",
+        "## Wynik",
+    ):
+        assert heading in text, heading
+    assert "policy:    bez limitu częstotliwości; bez godzin ciszy" in text
+    assert "segment:   Miasto to Testowo" in text
+    assert "brak zgody email_consent" in text and "brak pola email dla tego kanału" in text
+    assert "kontakty, które przechodzą bramkę i nie są w grupie kontrolnej" in text
+    assert "languages: default + pl, pt-BR" in text and "--- subject (pl) ---" in text
+    assert "When, and the rules of the gate" not in text
