@@ -149,7 +149,11 @@ def store_prepared(
             insert_rows(con, "contacts", rows)
         else:  # counted as the rows the table gained: the anti-join runs once
             before = int(con.execute(target.count()))
-            insert_rows(con, kind, ordered(fresh) if kind == "events" else fresh)
+            if kind == "events":  # in the stored order, a slice at a time for a big file
+                for part in staging.in_order(con, f"{stage}_part", staged, prepared):
+                    insert_rows(con, kind, ordered(part.anti_join(_keys_also_in(target, part, key), key)))
+            else:
+                insert_rows(con, kind, fresh)
             stored = int(con.execute(target.count())) - before
             if kind == "events" and not before:
                 stored_in_order(con, stored)

@@ -6,6 +6,12 @@ key are found there with SQL (a grouping that DuckDB spills to disk when it must
 store takes the rows from those parts: DuckDB reads them itself, other engines are sent
 them in batches. An import's memory so follows a chunk, not the file.
 
+A big file's events are also cut into **slices** of the stored order (``name``, then
+``ts``): runs of (event name, day) holding at most :data:`SLICE_ROWS` events, each written to
+Parquet parts of its own in one partitioned pass. The store then inserts slice after slice,
+each sorted on its own, so that sorting takes the room of a slice and not of the file (200M
+events sorted at once filled 52 GB of temporary files).
+
 The staging directory is removed when the import ends.
 """
 
@@ -17,7 +23,7 @@ import shutil
 import tempfile
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,17 +46,24 @@ STAGING_MEMORY = "2GB"
 """DuckDB's memory for finding repeated keys and storing a file's rows; beyond it, DuckDB
 spills to disk. With the chunk being converted and Python's own, an import stays near 3 GB."""
 BATCH_ROWS = 500_000  # rows per batch sent to a store that cannot read the parts itself
+SLICE_ROWS = 10_000_000
+"""The most events one ordered insert sorts (a bigger import is cut into slices): sorting
+them fits in :data:`STAGING_MEMORY` with little or no spill."""
+SLICE_COLUMN = "_wb_slice"
 
 
 @dataclass(frozen=True)
 class Staged:
-    """A file's good rows in Parquet ``parts``, but the rows numbered ``dropped`` (repeats)."""
+    """A file's good rows in Parquet ``parts``, but the rows numbered ``dropped`` (repeats);
+    for a big file of events, the same rows cut into ``slices`` of the stored order."""
 
     parts: tuple[Path, ...]
     dropped: Path | None  # Parquet of the ORDER_COLUMN values to leave out; None: none
     rows: int
     names: dict[str, int]  # events: rows per event name
     anonymous: frozenset[str]  # events: names some row of which has no contact
+    slices: tuple[tuple[Path, ...], ...] = ()
+    """Events: each slice's parts, in the stored order (repeats left out); empty: one slice, ``parts``."""
 
 
 _LOCK = "owner.lock"  # held (flock) by the importing process: the directory's owner is alive
@@ -101,6 +114,7 @@ def _engine(spill: Path) -> BaseBackend:
     con.settings["memory_limit"] = STAGING_MEMORY
     con.settings["temp_directory"] = str(spill)
     con.settings["preserve_insertion_order"] = False  # lets DuckDB stream instead of holding rows in order
+    con.settings["partitioned_write_flush_threshold"] = 100_000  # rows a slice's writer holds before writing
     con.settings["enable_progress_bar"] = False
     return con
 
@@ -159,15 +173,63 @@ class Staging:
             kept = every if not dropped else every.anti_join(con.read_parquet(str(dropped_path)), ORDER_COLUMN)
             names: dict[str, int] = {}
             anonymous: frozenset[str] = frozenset()
+            slices: tuple[tuple[Path, ...], ...] = ()
             if kind == "events":
-                per_name = kept.group_by("name").aggregate(n=kept.count(), anonymous=kept.contact_id.isnull().any())
-                found = con.to_pyarrow(per_name).to_pylist()
-                names = {r["name"]: r["n"] for r in found}
+                days = kept.mutate(day=kept.ts.truncate("D"))
+                per_day = days.group_by(["name", "day"]).aggregate(
+                    n=days.count(), anonymous=days.contact_id.isnull().any()
+                )
+                found = con.to_pyarrow(per_day).to_pylist()
+                for row in found:
+                    names[row["name"]] = names.get(row["name"], 0) + row["n"]
                 anonymous = frozenset(r["name"] for r in found if r["anonymous"])
+                if self.added - dropped > SLICE_ROWS:
+                    slices = self._slice(con, days, found)
         finally:
             con.disconnect()
+        if slices:  # the slices hold every kept row: the parts are not needed any more
+            for part in self.parts:
+                part.unlink()
+            return Staged(
+                tuple(p for s in slices for p in s), None, self.added - dropped, names, anonymous, slices
+            ), dropped
         staged = Staged(tuple(self.parts), dropped_path if dropped else None, self.added - dropped, names, anonymous)
         return staged, dropped
+
+    def _slice(self, con: BaseBackend, days: ir.Table, counts: list[dict]) -> tuple[tuple[Path, ...], ...]:
+        """Write the kept events (``days``: with their ``day``) partitioned by slice, in one pass."""
+        plan = slice_plan([(r["name"], r["day"], r["n"]) for r in counts], SLICE_ROWS)
+        cells = pa.table(
+            {
+                "name": pa.array([name for name, _ in plan], pa.string()),
+                "day": pa.array([day for _, day in plan], days.day.type().to_pyarrow()),
+                SLICE_COLUMN: pa.array(list(plan.values()), pa.int32()),
+            }
+        )
+        target = self.directory / "slices"
+        sliced = days.join(ibis.memtable(cells), ["name", "day"]).drop("day")
+        con.to_parquet(sliced, target, partition_by=SLICE_COLUMN)
+        return tuple(
+            tuple(sorted((target / f"{SLICE_COLUMN}={number}").glob("*.parquet")))
+            for number in range(max(plan.values()) + 1)
+        )
+
+
+def slice_plan(counts: Iterable[tuple[str, object, int]], most: int) -> dict[tuple[str, object], int]:
+    """Slices of the stored order: each (name, day, events) cell's slice number, runs of cells
+    in (name, day) order of at most ``most`` events (a cell bigger than that is a slice alone).
+
+    >>> slice_plan([("b", 1, 4), ("a", 2, 3), ("a", 1, 3)], 6)
+    {('a', 1): 0, ('a', 2): 0, ('b', 1): 1}
+    """
+    plan: dict[tuple[str, object], int] = {}
+    number, held = 0, 0
+    for name, day, n in sorted(counts, key=lambda cell: (cell[0], cell[1])):  # code points: as the store sorts
+        if held and held + n > most:
+            number, held = number + 1, 0
+        plan[(name, day)] = number
+        held += n
+    return plan
 
 
 def later_repeats(every: ir.Table, keys: list[str]) -> ir.Table:
@@ -197,7 +259,7 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
     if staged is not None and con.name == "duckdb":
         set_option(con, "memory_limit", STAGING_MEMORY)  # this connection ends with the write
         set_option(con, "enable_progress_bar", "false")  # the caller draws its own
-        rows = con.read_parquet([str(p) for p in staged.parts], table_name=alias)
+        rows = _read_parts(con, staged.parts, alias)
         if staged.dropped is not None:
             rows = rows.anti_join(con.read_parquet(str(staged.dropped)), ORDER_COLUMN)
         rows = rows.drop(ORDER_COLUMN)
@@ -215,6 +277,26 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
             con.drop_view(alias, force=True)
         else:
             con.drop_table(alias, force=True)
+
+
+def in_order(con: BaseBackend, alias: str, rows: ir.Table, prepared: Prepared) -> Iterator[ir.Table]:
+    """The staged ``rows`` (see :func:`stage`) for inserting in the stored order: its slices one
+    after another on a DuckDB store (each to be sorted alone), else all of them at once."""
+    staged = prepared.staged
+    if staged is None or not staged.slices or con.name != "duckdb":
+        yield rows
+        return
+    for parts in staged.slices:
+        name = f"{alias}_slice"
+        try:
+            yield _read_parts(con, parts, name).drop(ORDER_COLUMN)
+        finally:
+            con.drop_view(name, force=True)
+
+
+def _read_parts(con: BaseBackend, parts: Sequence[Path], name: str) -> ir.Table:
+    # a slice's parts sit in "_wb_slice=N" folders, which DuckDB would read as a column
+    return con.read_parquet([str(p) for p in parts], table_name=name, hive_partitioning=False)
 
 
 @contextmanager
