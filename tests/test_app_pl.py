@@ -3,7 +3,9 @@ left over, the numbers, dates and sentences are Polish, and the language switch 
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import re
 from collections.abc import Iterator
 
@@ -13,6 +15,7 @@ import pytest
 from workbench.app import SegmentsApp
 from workbench.app.shell import TABS
 from workbench.errors import WorkbenchError
+from workbench.expr.rules import Segment
 from workbench.i18n.catalogs import read_catalog
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
@@ -281,3 +284,90 @@ def test_schedules_read_in_polish(app):
             panel.add(cron, tz)
     panel.remove(schedule.schedule_id)
     assert panel.feedback.text == f"Usunięto harmonogram {schedule.schedule_id}."
+
+
+def test_the_builder_shows_the_validators_problems_in_polish(app):
+    builder = app.builder.open(None)
+    rules = [
+        {"event": "purchase", "aggregate": {"fn": "sum", "property": "category"}},
+        {"event": "purchase", "where": [{"property": "koszyk", "op": "eq", "value": "x"}]},
+        {"in_list": "nie-ma-takiej"},
+    ]
+    builder.load({"name": "Do poprawy", "rule": {"all": rules}})
+    shown = " ".join(shown_texts(builder))
+    assert "'sum' wymaga właściwości liczbowej; 'category' to tekst." in shown
+    assert "Nieznana właściwość 'koszyk' dla zdarzenia 'purchase'; użyj jednej z: amount, " in shown
+    assert "Nieznana lista 'nie-ma-takiej'; znane listy: " in shown
+    assert not {"unknown", "needs", "property", "known"} & words(shown)
+    assert builder.save() is None
+    assert "Nie zapisano: najpierw popraw 3 zaznaczone problemy." in html.unescape(builder.header.message.value)
+
+
+def test_an_invalid_segment_file_is_explained_in_polish(app, tmp_path):
+    view = app.builder
+    wrong = tmp_path / "zly.json"
+    rule = {"attribute": "city", "op": "eq", "value": "Gdańsk", "valeu": 1}
+    wrong.write_text(json.dumps({"version": "{0.__class__}", "name": "Zły", "rule": rule}))
+    assert view.feedback.run(lambda: view.open(wrong)) is None
+    assert view.feedback.text == (
+        "Najpierw trzeba poprawić ten segment: nieobsługiwana wersja '{0.__class__}'; obsługiwana jest wersja 1; "
+        "nieznany klucz; w tym miejscu dozwolone są: attribute, op, value."
+    )
+    builder = view.open(None)
+    builder.act(builder.load, wrong)  # the builder's own Open: each problem with its path
+    message = html.unescape(re.sub(r"<[^>]+>", "", builder.header.message.value))
+    assert message == (
+        "version: nieobsługiwana wersja '{0.__class__}'; obsługiwana jest wersja 1\n"
+        "rule.valeu: nieznany klucz; w tym miejscu dozwolone są: attribute, op, value"
+    )
+    broken = tmp_path / "urwany.json"
+    broken.write_text('{"name": "x",')
+    assert view.feedback.run(lambda: view.open(broken)) is None
+    assert view.feedback.text.startswith(
+        f"Najpierw trzeba poprawić ten segment: {broken} nie jest poprawnym plikiem JSON: "
+    )
+    assert view.feedback.text.endswith(" w wierszu 1, kolumnie 14.")
+
+
+def test_saving_and_counting_against_a_changed_library_explain_in_polish(app, ws):
+    ws.save_segment(
+        Segment.from_dict(
+            {"id": "chwilowy", "name": "Chwilowy", "rule": {"attribute": "city", "op": "eq", "value": "x"}}
+        )
+    )
+    builder = app.builder.open(None)
+    builder.set_name("Odwołanie")
+    path = builder.add_condition("rule", "in_segment", segment="chwilowy")
+    assert builder.problems == []
+    ws.delete_segment("chwilowy")  # elsewhere: this builder is not told
+    try:
+        builder.preview.details.selected_index = 0  # the SQL panel: the store checks the segment again
+        preview = builder.wait_for_count()
+        assert preview.error is not None
+        assert preview.error.startswith(
+            f"Nie udało się policzyć: {path}.in_segment: nieznany segment 'chwilowy'; zapisane segmenty: abandoned_cart, "
+        )
+        assert builder.save() is None
+        message = html.unescape(builder.header.message.value)
+        assert f"Nie zapisano: {path}.in_segment: nieznany segment 'chwilowy'; zapisane segmenty: " in message
+    finally:
+        builder.preview.details.selected_index = None
+
+
+def test_a_library_segment_that_cannot_be_counted_says_why_in_polish(app, ws):
+    from workbench.app.evaluate import Evaluator
+    from workbench.app.figures import library_figures
+    from workbench.app.library_rows import members_cell
+    from workbench.i18n import texts
+
+    evaluator = Evaluator.read(ws)
+    broken = Segment.from_dict({"id": "zepsuty", "name": "Zepsuty", "rule": {"attribute": "miasto", "op": "is_set"}})
+    evaluator = dataclasses.replace(evaluator, library={**evaluator.library, "zepsuty": broken})
+    figures = library_figures(evaluator, ["zepsuty"], SAMPLE_AS_OF, trend=False, t=texts("pl"))["zepsuty"]
+    assert figures.members is None
+    assert figures.problem is not None and figures.problem.startswith(
+        "rule.attribute: nieznane pole 'miasto'; pola kontaktu to: birth_date, city, "
+    )
+    assert "nieznane pole &#x27;miasto&#x27;" in members_cell(figures, texts("pl"))
+    english = library_figures(evaluator, ["zepsuty"], SAMPLE_AS_OF, trend=False)["zepsuty"]
+    assert english.problem is not None and english.problem.startswith("rule.attribute: unknown field 'miasto'")

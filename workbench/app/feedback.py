@@ -77,10 +77,10 @@ def failure_text(exc: Exception, t: Texts | None = None) -> str:
     """What to tell the user about a failed action (unexpected failures are logged in full)."""
     t = t or texts()
     if isinstance(exc, SegmentError):
-        problems = "; ".join(p.message for p in exc.problems[:3])
+        problems = "; ".join(p.render(t) for p in exc.problems[:3])
         return sentence(t._("This segment has problems to fix first: {problems}", problems=problems))
     if isinstance(exc, WorkbenchError):
-        return sentence(str(exc))
+        return sentence(exc.render(t))
     log.error("app action failed", exc_info=exc)
     return t._(
         "Something went wrong ({error}). Nothing was changed; you can go on.", error=f"{type(exc).__name__}: {exc}"

@@ -31,6 +31,7 @@ from workbench.app.history import recorded_sizes
 from workbench.errors import WorkbenchError
 from workbench.expr.rules import Segment
 from workbench.expr.validate import validate
+from workbench.i18n import Texts
 from workbench.widgets.live import stopping
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,15 @@ def trend_instants(as_of: datetime) -> list[datetime]:
 
 
 def library_figures(
-    evaluator: Evaluator, segment_ids: Iterable[str], as_of: datetime, *, trend: bool = True
+    evaluator: Evaluator,
+    segment_ids: Iterable[str],
+    as_of: datetime,
+    *,
+    trend: bool = True,
+    t: Texts | None = None,
 ) -> dict[str, SegmentFigures]:
-    """The figures of the given saved segments at ``as_of`` (see the module doc)."""
+    """The figures of the given saved segments at ``as_of`` (see the module doc); why a
+    segment cannot be counted is written in ``t``'s language (default English)."""
     figures: dict[str, SegmentFigures] = {}
     chosen: dict[str, Segment] = {}
     for sid in segment_ids:
@@ -65,7 +72,7 @@ def library_figures(
             validate(segment, evaluator.catalog, evaluator.library.__getitem__)
             chosen[sid] = segment
         except WorkbenchError as exc:
-            figures[sid] = SegmentFigures(None, problem=str(exc))
+            figures[sid] = SegmentFigures(None, problem=exc.render(t))
     reach = reach_rule(evaluator.catalog, as_of, evaluator.workspace.dialect)
     try:
         now = members_and_reach(evaluator, chosen, as_of, reach)

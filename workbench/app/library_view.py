@@ -176,7 +176,8 @@ class LibraryView:
                 try:
                     english = describe(saved.segment, catalog, self.t.locale)
                 except Exception as exc:  # a segment that no longer reads well must still be listed
-                    english = self.t._("(cannot be described: {problem})", problem=exc)
+                    problem = exc.render(self.t) if isinstance(exc, WorkbenchError) else str(exc)
+                    english = self.t._("(cannot be described: {problem})", problem=problem)
                 row = self.rows.pop(saved.id, None)
                 if row is None:
                     rows[saved.id] = LibraryRow(saved, english, self._clicked, self.looks, self.t)
@@ -243,7 +244,7 @@ class LibraryView:
                 self.app.workspace,
                 request.segment_ids,
                 request.as_of,
-                lambda: library_figures(self.app.evaluator(), request.segment_ids, request.as_of),
+                lambda: library_figures(self.app.evaluator(), request.segment_ids, request.as_of, t=self.t),
             )
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from workbench.errors import SegmentError
 from workbench.expr.rules import All, AnyOf, InSegment, Not, Rule, Segment
+from workbench.expr.validate import cycle_message
 from workbench.expr.visitor import Visitor
+from workbench.i18n import later
 
 Resolver = Callable[[str], Segment]
 """Returns the saved segment of an id (raises for an unknown one)."""
@@ -25,9 +27,9 @@ class _Inliner(Visitor[Rule]):
 
     def visit_InSegment(self, rule: InSegment, stack: tuple[str, ...]) -> Rule:  # noqa: N802 - named after the node class it visits
         if rule.segment in stack:
-            raise SegmentError.at("rule", f"segment reference cycle: {' → '.join((*stack, rule.segment))}")
+            raise SegmentError.at("rule", cycle_message((*stack, rule.segment)))
         if self.resolve is None:
-            raise SegmentError.at("rule", f"cannot resolve segment {rule.segment!r}")
+            raise SegmentError.at("rule", later._("cannot resolve segment {segment}", segment=repr(rule.segment)))
         return self.visit(self.resolve(rule.segment).rule, (*stack, rule.segment))
 
     def visit_All(self, rule: All, stack: tuple[str, ...]) -> Rule:  # noqa: N802 - named after the node class it visits

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from workbench.errors import InvalidValue
 from workbench.expr import builders
 from workbench.expr.builders import Builder
 from workbench.expr.fieldtypes import ALL_TYPES, ARRAY, BOOLEAN, DATE, NUMBER, STRING, TEMPORAL, TIMESTAMP, TYPES
 from workbench.expr.rules import Ago, Value
 from workbench.expr.timeutil import Duration, is_date_text, parse_date, parse_instant
-from workbench.i18n import N_
+from workbench.i18n import N_, Message, later
 
 __all__ = [
     "ALL_TYPES",
@@ -116,71 +117,78 @@ def _is_number(value: Value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _time_problem(value: Value) -> str | None:
+def _time_problem(value: Value) -> Message | None:
     if isinstance(value, Ago):
         try:
             Duration.parse(value.duration)
-        except ValueError as exc:
-            return str(exc)
+        except InvalidValue as exc:
+            return exc.text
         return None
     if not isinstance(value, str):
-        return f'expected a time (ISO 8601, a date, or {{"ago": DURATION}}), got {value!r}'
+        return later._('expected a time (ISO 8601, a date, or {{"ago": DURATION}}), got {value}', value=repr(value))
     try:
         parse_date(value) if is_date_text(value) else parse_instant(value)
-    except ValueError as exc:
-        return str(exc)
+    except InvalidValue as exc:
+        return exc.text
     return None
 
 
-def _text_problem(value: str) -> str | None:
+def _text_problem(value: str) -> Message | None:
     """No stored text holds a NUL (PostgreSQL's cannot), and no engine takes one in a query."""
-    return "text values cannot contain NUL (U+0000)" if "\x00" in value else None
+    return later._("text values cannot contain NUL (U+0000)") if "\x00" in value else None
 
 
-def _scalar_problem(type_: str, value: Value) -> str | None:
+def _scalar_problem(type_: str, value: Value) -> Message | None:
     if type_ in TEMPORAL:
         return _time_problem(value)
     if type_ == STRING and not isinstance(value, str):
-        return f"expected a string, got {value!r}"
+        return later._("expected a string, got {value}", value=repr(value))
     if type_ == STRING:
         return _text_problem(value)
     if type_ == NUMBER and not _is_number(value):
-        return f"expected a number, got {value!r}"
+        return later._("expected a number, got {value}", value=repr(value))
     if type_ == NUMBER and not (math.isfinite(value) and abs(value) < NUMBER_LIMIT):
-        return f"expected a number of magnitude below 10^{NUMBER_DIGITS}, got {value!r}"
+        return later._(
+            "expected a number of magnitude below 10^{digits}, got {value}", digits=NUMBER_DIGITS, value=repr(value)
+        )
     return None
 
 
-def value_problem(op_key: str, type_: str, value: Value, unset: bool) -> str | None:
-    """Why ``value`` does not suit operator ``op_key`` on a field of ``type_``, or None."""
+def value_problem(op_key: str, type_: str, value: Value, unset: bool) -> Message | None:
+    """Why ``value`` does not suit operator ``op_key`` on a field of ``type_``, or None
+    (a message to render in the reader's language; ``str()`` is English)."""
     op = OPERATORS[op_key]
     kind = op.value
     if kind == "none":
-        return None if unset else f"'{op_key}' takes no value"
+        return None if unset else later._("'{op}' takes no value", op=op_key)
     if unset:
-        return f"'{op_key}' needs a value"
+        return later._("'{op}' needs a value", op=op_key)
     if kind == "scalar":
         return _scalar_problem(type_, value)
     if kind == "item":
-        return _text_problem(value) if isinstance(value, str) else f"expected a string, got {value!r}"
+        return (
+            _text_problem(value)
+            if isinstance(value, str)
+            else later._("expected a string, got {value}", value=repr(value))
+        )
     if kind in ("list", "items"):
         if not isinstance(value, tuple) or not value:
-            return f"'{op_key}' takes a non-empty list"
+            return later._("'{op}' takes a non-empty list", op=op_key)
         item_type = STRING if kind == "items" else type_
         problems = [p for p in (_scalar_problem(item_type, v) for v in value) if p]
         return problems[0] if problems else None
     if kind == "pair":
         if not isinstance(value, tuple) or len(value) != 2:
-            return "'between' takes a list of exactly two values [lo, hi]"
+            return later._("'between' takes a list of exactly two values [lo, hi]")
         problems = [p for p in (_scalar_problem(type_, v) for v in value) if p]
         return problems[0] if problems else None
     if kind == "duration":
         try:
             Duration.parse(value)  # type: ignore[arg-type]
-        except ValueError as exc:
-            return str(exc)
+        except InvalidValue as exc:
+            return exc.text
         return None
     if kind == "days":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        return None if ok else f"expected a whole number of days ≥ 0, got {value!r}"
+        return None if ok else later._("expected a whole number of days ≥ 0, got {value}", value=repr(value))
     raise AssertionError(kind)

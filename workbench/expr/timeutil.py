@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workbench.errors import InvalidValue
+from workbench.i18n import later
+
 DURATION_RE = re.compile(r"^([0-9]+)(s|m|h|d|w|mo|y)$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UNIT_NAMES = {
@@ -36,12 +39,16 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        """Parse ``"90m"``, ``"2h"``, ``"3mo"``…; raises ValueError naming the valid form."""
+        """Parse ``"90m"``, ``"2h"``, ``"3mo"``…; raises ValueError (:class:`InvalidValue`)
+        naming the valid form."""
         match = DURATION_RE.match(text) if isinstance(text, str) else None
         if not match:
-            raise ValueError(
-                f"{text!r} is not a duration; write a whole number and a unit "
-                "(s, m, h, d, w, mo, y), e.g. '7d' or '3mo'"
+            raise InvalidValue(
+                later._(
+                    "{value} is not a duration; write a whole number and a unit (s, m, h, d, w, mo, y), "
+                    "e.g. '7d' or '3mo'",
+                    value=repr(text),
+                )
             )
         return cls(int(match.group(1)), match.group(2))
 
@@ -106,10 +113,13 @@ def parse_instant(text: str) -> datetime:
     """An ISO 8601 timestamp as an aware UTC datetime; no offset means UTC (SPEC §2)."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{text!r} is not a time; write ISO 8601 like '2026-11-30T12:00:00Z', "
-            'a date like \'2026-11-30\', or {"ago": "7d"}'
+    except (TypeError, ValueError, AttributeError) as exc:  # AttributeError: not text at all
+        raise InvalidValue(
+            later._(
+                "{value} is not a time; write ISO 8601 like '2026-11-30T12:00:00Z', "
+                'a date like \'2026-11-30\', or {{"ago": "7d"}}',
+                value=repr(text),
+            )
         ) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -131,7 +141,7 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"{text!r} is not a valid date (YYYY-MM-DD)") from exc
+        raise InvalidValue(later._("{value} is not a valid date (YYYY-MM-DD)", value=repr(text))) from exc
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:

@@ -1,7 +1,9 @@
 """Validation of a rule tree against the catalog (SPEC §3, last paragraph).
 
 Every problem is reported with the JSON path of the node it concerns and what would be
-valid there, all at once, before anything runs.
+valid there, all at once, before anything runs. Each message is a
+:class:`~workbench.i18n.Message`: English in the CLI and the library (``str()``), in the
+reader's language where the app shows it (``Problem.render(t)``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ from collections.abc import Callable
 from workbench.errors import Problem, SegmentError
 from workbench.expr import paths
 from workbench.expr.catalog import Catalog
-from workbench.expr.operators import NUMBER, OPERATORS, TIMESTAMP, operators_for, value_problem
+from workbench.expr.operators import (
+    ARRAY,
+    BOOLEAN,
+    DATE,
+    NUMBER,
+    OPERATORS,
+    STRING,
+    TIMESTAMP,
+    operators_for,
+    value_problem,
+)
 from workbench.expr.rules import (
     UNSET,
     All,
@@ -27,6 +39,7 @@ from workbench.expr.rules import (
     Sequence,
 )
 from workbench.expr.visitor import Visitor
+from workbench.i18n import Message, later
 
 Resolver = Callable[[str], Segment]
 Stack = tuple[str, ...]
@@ -34,10 +47,35 @@ Stack = tuple[str, ...]
 NUMERIC_AGGREGATES = ("count", "sum", "avg", "count_distinct", "distinct_days")
 
 
-def _choices(names, limit: int = 12) -> str:
+# The types of what a rule compares, as a message names them ("string field 'city'").
+TYPE_NAMES: dict[str, Message] = {
+    STRING: later.pgettext("type", "string"),
+    NUMBER: later.pgettext("type", "number"),
+    BOOLEAN: later.pgettext("type", "boolean"),
+    DATE: later.pgettext("type", "date"),
+    TIMESTAMP: later.pgettext("type", "timestamp"),
+    ARRAY: later.pgettext("type", "array"),
+}
+
+
+def _type_name(type_: str | None) -> Message | str:
+    return TYPE_NAMES.get(type_ or "", str(type_))
+
+
+def _choices(names, limit: int = 12, none: Message | None = None) -> Message | str:
+    """Names (user data) to choose from, the first ``limit`` of them; ``none`` if there are none."""
     names = sorted(names)
+    if not names and none is not None:
+        return none
     shown = ", ".join(names[:limit])
-    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+    if len(names) <= limit:
+        return shown
+    more = len(names) - limit
+    return later.ngettext("{names}, … ({n} more)", "{names}, … ({n} more)", more, names=shown)
+
+
+def _operators(type_: str | None) -> str:
+    return ", ".join(operators_for(type_ or ""))
 
 
 class Validator(Visitor[None]):
@@ -49,8 +87,8 @@ class Validator(Visitor[None]):
         self.resolve = resolve
         self.problems: list[Problem] = []
 
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+    def fail(self, path: str, message: Message) -> None:
+        self.problems.append(Problem.of(path, message))
 
     def visit_All(self, rule: All, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, sub in enumerate(rule.rules):
@@ -65,17 +103,27 @@ class Validator(Visitor[None]):
 
     def visit_InList(self, rule: InList, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         if rule.list_id not in self.catalog.lists:
-            known = _choices(self.catalog.lists) or "none yet"
-            self.fail(f"{path}.in_list", f"unknown list {rule.list_id!r}; known lists: {known}")
+            known = _choices(self.catalog.lists, none=later._("none yet"))
+            self.fail(
+                f"{path}.in_list",
+                later._("unknown list {list}; known lists: {known}", list=repr(rule.list_id), known=known),
+            )
 
-    def comparison(self, path: str, what: str, type_: str, op: str, value, unset: bool) -> None:
+    def comparison(self, path: str, what: Message, type_: str | None, op: str, value, unset: bool) -> None:
         if op not in OPERATORS:
-            self.fail(f"{path}.op", f"unknown operator {op!r}; for {what} use one of {', '.join(operators_for(type_))}")
+            self.fail(
+                f"{path}.op",
+                later._(
+                    "unknown operator {op}; for {what} use one of {ops}", op=repr(op), what=what, ops=_operators(type_)
+                ),
+            )
             return
         if type_ not in OPERATORS[op].types:
             self.fail(
                 f"{path}.op",
-                f"{op!r} is not valid for {what}; use one of {', '.join(operators_for(type_))}",
+                later._(
+                    "{op} is not valid for {what}; use one of {ops}", op=repr(op), what=what, ops=_operators(type_)
+                ),
             )
             return
         problem = value_problem(op, type_, value, unset)
@@ -87,26 +135,44 @@ class Validator(Visitor[None]):
         if field is None:
             self.fail(
                 f"{path}.attribute",
-                f"unknown field {rule.field!r}; contact fields are {_choices(self.catalog.fields, 40)}",
+                later._(
+                    "unknown field {field}; contact fields are {known}",
+                    field=repr(rule.field),
+                    known=_choices(self.catalog.fields, 40),
+                ),
             )
             return
-        self.comparison(
-            path, f"{field.type} field {field.name!r}", field.type, rule.op, rule.value, rule.value is UNSET
-        )
+        what = later._("{type} field {name}", type=_type_name(field.type), name=repr(field.name))
+        self.comparison(path, what, field.type, rule.op, rule.value, rule.value is UNSET)
 
     def event_names(self, names: tuple[str, ...] | None, path: str) -> bool:
         unknown = [n for n in names or () if n not in self.catalog.events]
         for name in unknown:
-            self.fail(path, f"unknown event {name!r}; known events are {_choices(self.catalog.events, 40)}")
+            self.fail(
+                path,
+                later._(
+                    "unknown event {event}; known events are {known}",
+                    event=repr(name),
+                    known=_choices(self.catalog.events, 40),
+                ),
+            )
         return not unknown
 
     def prop_type(self, names: tuple[str, ...] | None, prop: str, path: str) -> str | None:
         type_ = self.catalog.property_type(names, prop)
         if type_ is None:
-            what = "these events" if names is None or len(names) != 1 else f"event {names[0]!r}"
+            if names is None or len(names) != 1:
+                what = later._("these events")
+            else:
+                what = later._("event {event}", event=repr(names[0]))
             self.fail(
                 path,
-                f"unknown property {prop!r} for {what}; use one of {_choices(self.catalog.properties_of(names), 40)}",
+                later._(
+                    "unknown property {property} for {what}; use one of {known}",
+                    property=repr(prop),
+                    what=what,
+                    known=_choices(self.catalog.properties_of(names), 40),
+                ),
             )
         return type_
 
@@ -115,9 +181,8 @@ class Validator(Visitor[None]):
             ppath = paths.child(path, "where", i)
             type_ = self.prop_type(names, prop.property, f"{ppath}.property")
             if type_ is not None:
-                self.comparison(
-                    ppath, f"{type_} property {prop.property!r}", type_, prop.op, prop.value, prop.value is UNSET
-                )
+                what = later._("{type} property {name}", type=_type_name(type_), name=repr(prop.property))
+                self.comparison(ppath, what, type_, prop.op, prop.value, prop.value is UNSET)
 
     def visit_Event(self, rule: Event, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         names = rule.names
@@ -132,19 +197,31 @@ class Validator(Visitor[None]):
                 return
             if agg.fn in ("sum", "avg") and prop_type != NUMBER:
                 self.fail(
-                    f"{path}.aggregate.property", f"{agg.fn!r} needs a number property; {agg.property!r} is {prop_type}"
+                    f"{path}.aggregate.property",
+                    later._(
+                        "{fn} needs a number property; {property} is {type}",
+                        fn=repr(agg.fn),
+                        property=repr(agg.property),
+                        type=_type_name(prop_type),
+                    ),
                 )
                 return
             if agg.fn in ("min", "max"):
                 if prop_type not in (NUMBER, TIMESTAMP):
                     self.fail(
                         f"{path}.aggregate.property",
-                        f"{agg.fn!r} needs a number or time property; {agg.property!r} is {prop_type}",
+                        later._(
+                            "{fn} needs a number or time property; {property} is {type}",
+                            fn=repr(agg.fn),
+                            property=repr(agg.property),
+                            type=_type_name(prop_type),
+                        ),
                     )
                     return
                 result_type = prop_type
         op, value = rule.comparison
-        self.comparison(path, f"aggregate {agg.fn!r} ({result_type})", result_type, op, value, value is UNSET)
+        what = later._("aggregate {fn} ({type})", fn=repr(agg.fn), type=_type_name(result_type))
+        self.comparison(path, what, result_type, op, value, value is UNSET)
 
     def visit_Sequence(self, rule: Sequence, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         for i, step in enumerate(rule.steps):
@@ -158,31 +235,57 @@ class Validator(Visitor[None]):
                 if self.catalog.property_type((name,), rule.match_on) is None:
                     self.fail(
                         f"{path}.match_on",
-                        f"event {name!r} has no property {rule.match_on!r}; use one of "
-                        f"{_choices(self.catalog.properties_of((name,)), 40)}",
+                        later._(
+                            "event {event} has no property {property}; use one of {known}",
+                            event=repr(name),
+                            property=repr(rule.match_on),
+                            known=_choices(self.catalog.properties_of((name,)), 40),
+                        ),
                     )
                     break
 
     def visit_InSegment(self, rule: InSegment, path: str, stack: Stack) -> None:  # noqa: N802 - named after the node class it visits
         if len(stack) > MAX_INLINED_DEPTH:
-            self.fail(f"{path}.in_segment", f"segments use each other more than {MAX_INLINED_DEPTH} levels deep")
+            self.fail(
+                f"{path}.in_segment",
+                later._("segments use each other more than {n} levels deep", n=MAX_INLINED_DEPTH),
+            )
             return
         if rule.segment in stack:
-            cycle = " → ".join((*stack, rule.segment))
-            self.fail(f"{path}.in_segment", f"segment reference cycle: {cycle}")
+            self.fail(f"{path}.in_segment", cycle_message((*stack, rule.segment)))
             return
         if rule.segment not in self.catalog.segments or self.resolve is None:
-            known = _choices(self.catalog.segments, 40) or "none yet"
-            self.fail(f"{path}.in_segment", f"unknown segment {rule.segment!r}; saved segments: {known}")
+            known = _choices(self.catalog.segments, 40, none=later._("none yet"))
+            self.fail(
+                f"{path}.in_segment",
+                later._("unknown segment {segment}; saved segments: {known}", segment=repr(rule.segment), known=known),
+            )
             return
         referenced = self.resolve(rule.segment)
         nested = Validator(self.catalog, self.resolve)
         nested.visit(referenced.rule, paths.ROOT, (*stack, rule.segment))
         for problem in nested.problems:
-            if "reference cycle" in problem.message:
-                self.fail(f"{path}.in_segment", problem.message)
+            text = problem.text if problem.text is not None else problem.message
+            if problem.text is not None and problem.text.id == CYCLE:
+                self.fail(f"{path}.in_segment", problem.text)
             else:
-                self.fail(f"{path}.in_segment", f"segment {rule.segment!r} is invalid: {problem}")
+                self.fail(
+                    f"{path}.in_segment",
+                    later._(
+                        "segment {segment} is invalid: {path}: {problem}",
+                        segment=repr(rule.segment),
+                        path=problem.path,
+                        problem=text,
+                    ),
+                )
+
+
+CYCLE = "segment reference cycle: {cycle}"
+
+
+def cycle_message(stack: Stack) -> Message:
+    """The problem of segments that use each other in a circle (``a → b → a``)."""
+    return later._("segment reference cycle: {cycle}", cycle=" → ".join(stack))
 
 
 MAX_INLINED_DEPTH = 100
@@ -207,7 +310,9 @@ def validate(segment: Segment | Rule, catalog: Catalog, resolve: Resolver | None
     rule = segment.rule if isinstance(segment, Segment) else segment
     validator.visit(rule, paths.ROOT, (segment.id,) if isinstance(segment, Segment) else ())
     if not validator.problems and _deeper_than(rule, MAX_INLINED_DEPTH, resolve):
-        validator.fail("rule", f"with the segments it uses, this rule nests more than {MAX_INLINED_DEPTH} levels deep")
+        validator.fail(
+            "rule", later._("with the segments it uses, this rule nests more than {n} levels deep", n=MAX_INLINED_DEPTH)
+        )
     if validator.problems:
         raise SegmentError(validator.problems)
 

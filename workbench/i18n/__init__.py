@@ -15,6 +15,7 @@ server, a notebook kernel) may serve people reading different languages at once.
 from __future__ import annotations
 
 from workbench.i18n.locales import DEFAULT_LOCALE, LOCALES, check_locale
+from workbench.i18n.messages import Message, later
 from workbench.i18n.texts import Texts, texts
 
 
@@ -23,4 +24,4 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     return message
 
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "N_", "Texts", "check_locale", "texts"]
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "N_", "Message", "Texts", "check_locale", "later", "texts"]

@@ -31,7 +31,7 @@ from workbench.expr.rules import SLUG_RE, Rule, Segment, as_rule
 from workbench.expr.timeutil import parse_instant, zone
 from workbench.expr.validate import validate
 from workbench.expr.wrap import count_of, sorted_by_contact
-from workbench.i18n import Texts, check_locale, texts
+from workbench.i18n import Texts, check_locale, later, texts
 from workbench.schema import SCOPE_TABLE
 from workbench.store import catalog_store, clickhouse, ingestion, library, staging, upgrade
 from workbench.store.catalog_store import VERSIONS_TABLE
@@ -545,11 +545,19 @@ def load_document(path: Path) -> Segment:
     except FileNotFoundError as exc:
         raise NotFound(f"no such segment file: {path}") from exc
     except json.JSONDecodeError as exc:
-        raise SegmentError.at(
-            "document", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        # the parser's own explanation (exc.msg) is English in every language: Python's words
+        text = later._(
+            "{file} is not valid JSON: {problem} at line {line} column {column}",
+            file=str(path),
+            problem=exc.msg,
+            line=exc.lineno,
+            column=exc.colno,
+        )
+        raise SegmentError.at("document", text) from exc
     except RecursionError as exc:  # the JSON parser's own limit, far beyond MAX_DEPTH
-        raise SegmentError.at("document", f"{path} nests JSON too deeply to be a segment") from exc
+        raise SegmentError.at(
+            "document", later._("{file} nests JSON too deeply to be a segment", file=str(path))
+        ) from exc
     return Segment.from_dict(data)
 
 

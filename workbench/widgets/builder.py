@@ -158,7 +158,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         try:
             saved = self.workspace.save_segment(self.segment)
         except WorkbenchError as exc:
-            self.header.say(self.t._("Not saved: {problem}", problem=exc), error=True)
+            self.header.say(self.t._("Not saved: {problem}", problem=exc.render(self.t)), error=True)
             return None
         self._read_store()
         self._id_follows_name = False
@@ -171,7 +171,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         try:
             action(*args)
         except WorkbenchError as exc:
-            self.header.say(str(exc), error=True)
+            self.header.say(exc.render(self.t), error=True)
         except Exception as exc:
             log.exception("builder action failed")
             self.header.say(
@@ -236,7 +236,8 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
             return self._counter(request)
         except WorkbenchError as exc:
             return Preview(
-                as_of=request.as_of or datetime.now(UTC), error=self.t._("Could not count: {problem}", problem=exc)
+                as_of=request.as_of or datetime.now(UTC),
+                error=self.t._("Could not count: {problem}", problem=exc.render(self.t)),
             )
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
@@ -280,7 +281,7 @@ class SegmentBuilder(widgets.VBox, RuleEditor):
         except SegmentError:
             return self.t._("Fix the highlighted conditions first.")
         except WorkbenchError as exc:
-            return str(exc)
+            return exc.render(self.t)
         except Exception as exc:
             if stopping():  # interrupted at exit: end quietly
                 raise

@@ -72,11 +72,12 @@ def by_node(problems: Iterable[Problem], node_paths: Iterable[str]) -> dict[str,
 
 
 def friendly(problem: Problem, segment: Segment, catalog: Catalog, t: Texts | None = None) -> str:
-    """The problem in words a marketer understands, in ``t``'s language (the analyst's
-    wording, in English, when no better one exists)."""
+    """The problem in words a marketer understands, in ``t``'s language (the validator's
+    own wording, in that language too, when no better one exists)."""
     t = t or texts()
     if not problem.path.startswith(paths.ROOT):
-        return t._(problem.message)  # the document's own problems (above) are messages
+        # the document's own problems (above) are messages too, marked where they are made
+        return problem.render(t) if problem.text is not None else t._(problem.message)
     tail = re.sub(r"\[\d+\]$", "", problem.path.rsplit(".", 1)[-1])
     owner_path = problem.path.rsplit(".", 1)[0]
     if tail == "value":
@@ -89,15 +90,15 @@ def friendly(problem: Problem, segment: Segment, catalog: Catalog, t: Texts | No
     if tail == "event":
         return t._("Pick an event.") if empty else t._("No such event has been recorded yet; pick another.")
     if tail == "property":
-        return t._("Pick a property.") if empty else _sentence(problem.message)
+        return t._("Pick a property.") if empty else _sentence(problem.render(t))
     if tail in ("last", "within", "ago"):
         return t._("Enter a duration, e.g. 7 days.")
     if tail in ("since", "between"):
         return t._("Enter a date, or a time ago.")
     if tail == "in_segment":
-        return t._("Pick a saved segment.") if empty else _sentence(problem.message)
+        return t._("Pick a saved segment.") if empty else _sentence(problem.render(t))
     if tail == "in_list":
-        return t._("Pick a list.") if empty else _sentence(problem.message)
+        return t._("Pick a list.") if empty else _sentence(problem.render(t))
     if tail == "aggregate":
         return t._("Pick the property to add up or compare.")
     if tail == "match_on":
@@ -106,7 +107,7 @@ def friendly(problem: Problem, segment: Segment, catalog: Catalog, t: Texts | No
         return t._("“And then did not” can only be the second of exactly two steps.")
     if "at least two steps" in problem.message:
         return t._("A sequence needs at least two steps.")
-    return _sentence(problem.message)
+    return _sentence(problem.render(t))
 
 
 def _sentence(message: str) -> str:
