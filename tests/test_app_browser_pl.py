@@ -60,6 +60,15 @@ def test_no_english_on_the_polish_tabs(voila, store_url) -> None:  # noqa: F811 
             expect(page.get_by_role("button", name="Otwórz w kreatorze")).to_be_visible()
             assert english_on(page, data_words) == set()
             assert_readable(page)
+            # The builder with the selected segment: its rules as Polish controls and sentences.
+            page.get_by_role("button", name="Otwórz w kreatorze").click()
+            expect(page.locator(".wb-builder-view")).to_be_visible(timeout=90_000)
+            expect(page.locator(".wb-builder-view")).to_contain_text("kontakt", timeout=90_000)
+            assert english_on(page, data_words) == set()
+            # The lists.
+            page.get_by_role("tab", name="Listy").click()
+            expect(page.locator(".wb-lists-view")).to_be_visible(timeout=90_000)
+            assert english_on(page, data_words) == set()
             # The overlap of two segments.
             page.get_by_role("tab", name="Część wspólna").click()
             for name in ("VIP customers (vip)", "Lapsed contacts (lapsed)"):

@@ -25,7 +25,8 @@ from workbench.store.workspace import Workspace
 SAME_IN_POLISH = {
     *("segment", "segmentu", "push", "sms", "mail", "link", "csv", "png", "svg", "duckdb", "workbench", "english"),
     "data",  # Polish for "date"
-    *("cron", "systemd", "europe", "warsaw"),  # names of tools and of the time zone Europe/Warsaw
+    "list",  # Polish for "of lists" ("Nie ma jeszcze list")
+    *("cron", "systemd", "sql", "ibis", "europe", "warsaw"),  # names of tools and of the time zone Europe/Warsaw
     "polski",
 }
 # Raw names an analyst needs (column names, file names, ids) are shown as they are.
