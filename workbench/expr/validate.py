@@ -39,12 +39,21 @@ from workbench.expr.rules import (
     Sequence,
 )
 from workbench.expr.visitor import Visitor
-from workbench.i18n import Message, later
+from workbench.i18n import N_, Message, later
 
 Resolver = Callable[[str], Segment]
 Stack = tuple[str, ...]
 
 NUMERIC_AGGREGATES = ("count", "sum", "avg", "count_distinct", "distinct_days")
+# The property types an aggregate function reads, and the message when it is given another.
+PROPERTY_TYPES_OF = {
+    fn: allowed
+    for fns, allowed in (
+        (("sum", "avg"), ((NUMBER,), N_("{fn} needs a number property; {property} is {type}"))),
+        (("min", "max"), ((NUMBER, TIMESTAMP), N_("{fn} needs a number or time property; {property} is {type}"))),
+    )
+    for fn in fns
+}
 
 
 # The types of what a rule compares, as a message names them ("string field 'city'").
@@ -195,29 +204,14 @@ class Validator(Visitor[None]):
             prop_type = self.prop_type(names, agg.property, f"{path}.aggregate.property")
             if prop_type is None:
                 return
-            if agg.fn in ("sum", "avg") and prop_type != NUMBER:
+            allowed = PROPERTY_TYPES_OF.get(agg.fn)
+            if allowed is not None and prop_type not in allowed[0]:
                 self.fail(
                     f"{path}.aggregate.property",
-                    later._(
-                        "{fn} needs a number property; {property} is {type}",
-                        fn=repr(agg.fn),
-                        property=repr(agg.property),
-                        type=_type_name(prop_type),
-                    ),
+                    later._(allowed[1], fn=repr(agg.fn), property=repr(agg.property), type=_type_name(prop_type)),
                 )
                 return
             if agg.fn in ("min", "max"):
-                if prop_type not in (NUMBER, TIMESTAMP):
-                    self.fail(
-                        f"{path}.aggregate.property",
-                        later._(
-                            "{fn} needs a number or time property; {property} is {type}",
-                            fn=repr(agg.fn),
-                            property=repr(agg.property),
-                            type=_type_name(prop_type),
-                        ),
-                    )
-                    return
                 result_type = prop_type
         op, value = rule.comparison
         what = later._("aggregate {fn} ({type})", fn=repr(agg.fn), type=_type_name(result_type))
