@@ -98,6 +98,7 @@ class DemoServer:
     def __init__(self, db: Path, log: Path, *options: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        self.store = db
         self.log = log
         with log.open("w") as out:
             self.process = subprocess.Popen(

@@ -25,11 +25,10 @@ import ibis
 import nbformat
 import pyarrow as pa
 import pytest
-import voila.utils
 
 from tests.network import free_port
 from tests.send_support import SmtpSink
-from workbench.app import SegmentsApp, open_app, page_opened
+from workbench.app import SegmentsApp, open_app, page_opened, preheat
 from workbench.app import figures as figures_module
 from workbench.app import figures_cache as figures_cache_module
 from workbench.app import library_view as library_view_module
@@ -463,7 +462,7 @@ def test_only_the_library_is_built_when_the_app_opens(ws):
 
 def test_a_preheated_page_waits_for_its_visitor_then_counts_again(ws, monkeypatch):
     came = threading.Event()
-    monkeypatch.setattr(voila.utils, "wait_for_request", lambda url=None: came.wait(60))
+    monkeypatch.setattr(preheat, "wait_for_visitor", lambda: came.wait(60) and {})
     opened = SegmentsApp(ws, as_of=AS_OF)
     try:
         assert page_opened(opened) is None  # a kernel started for its visitor: nobody to wait for

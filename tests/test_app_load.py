@@ -123,3 +123,32 @@ def test_six_marketers_opening_the_app_at_once_all_see_the_library(server: DemoS
     assert [v.problem for v in visits] == [None] * AT_ONCE  # every library shown with its figures, none stuck
     assert all(v.paint is not None and v.figures is not None for v in visits)
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_pooled_page_shows_what_changed_while_it_waited(server: DemoServer, tmp_path: Path) -> None:
+    """The pool's kernels built their library before this segment existed: the page shows it
+    only if the kernel learnt that its visitor came (``workbench.app.preheat``, speaking
+    Voila's query socket) and counted again."""
+    server.settle(configured_pool(), timeout=300)
+    workspace = Workspace(f"duckdb://{server.store}")
+    workspace.save_segment({"id": "came-later", "name": "Came later", "rule": {"attribute": "city", "op": "is_set"}})
+    workspace.close()
+
+    async def visit() -> list[str]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                opened = await open_page(browser, server.url, SEGMENTS + 1)
+                names = await opened.page.locator(".wb-library-row").all_inner_texts()
+                await leave(opened)
+                return names
+            finally:
+                await browser.close()
+
+    try:
+        shown = asyncio.run(visit())
+    finally:
+        workspace = Workspace(f"duckdb://{server.store}")
+        workspace.delete_segment("came-later")
+        workspace.close()
+    assert len(shown) == SEGMENTS + 1 and any("Came later" in row for row in shown)

@@ -22,6 +22,8 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from workbench.app import preheat
+
 if TYPE_CHECKING:
     import ipywidgets as widgets
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AS_OF_VARIABLE = "WORKBENCH_AS_OF"
-PREHEATED_VARIABLE = "VOILA_PREHEAT"  # "True" in a kernel Voila started for its pool
 
 
 def open_app(db: str | None = None, as_of: datetime | str | None = None) -> widgets.Widget:
@@ -81,23 +82,19 @@ def page_opened(app: Any) -> threading.Thread | None:
 
     With preheated kernels (``voila.json``) Voila runs the notebook before anyone asks for
     the page, and the kernel waits in a pool, maybe for long. A thread waits for the
-    visitor (``voila.utils.wait_for_request`` returns once the kernel is taken from the
-    pool), then has the app count again what may be out of date
+    visitor (:func:`workbench.app.preheat.wait_for_visitor` returns once the kernel is taken
+    from the pool), then has the app count again what may be out of date
     (:meth:`SegmentsApp.page_opened`). The cell itself returns at once: the pooled kernel is
     idle, its page complete, and it shuts down cleanly if nobody ever comes. In a kernel
     started for its visitor (or outside Voila) there is nothing to wait for: returns None.
     """
     from workbench.app.shell import SegmentsApp
 
-    if os.environ.get(PREHEATED_VARIABLE) != "True" or not isinstance(app, SegmentsApp):
+    if os.environ.get(preheat.PREHEATED_VARIABLE) != "True" or not isinstance(app, SegmentsApp):
         return None
 
     def wait() -> None:
-        from voila.utils import wait_for_request
-
-        try:
-            wait_for_request()
-        except Exception:  # the server went away before anybody came
+        if preheat.wait_for_visitor() is None:  # the server went away before anybody came
             return
         finish_before_exit(threading.current_thread())  # it reads the store from now on
         try:
