@@ -24,5 +24,8 @@ workbench config set locale "${DEMO_LOCALE:-pl}" >/dev/null
 workbench config set timezone Europe/Warsaw >/dev/null
 APP="${APP:-$ROOT/voila_apps/segments.ipynb}"
 echo "==> serving $APP on http://127.0.0.1:$PORT"
+# The app's page template (voila_apps/jupyter/voila/templates/workbench: Voila's lab template
+# without its animated spinner) is found on the Jupyter data path.
+export JUPYTER_PATH="$ROOT/voila_apps/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 exec voila "$APP" --no-browser --Voila.ip=127.0.0.1 --Voila.port="$PORT" --Voila.port_retries=0 \
-  --Voila.root_dir="$ROOT" "$@"
+  --Voila.root_dir="$ROOT" --template=workbench "$@"

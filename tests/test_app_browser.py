@@ -38,6 +38,7 @@ from workbench.store.workspace import Workspace
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "voila_apps" / "segments.ipynb"
+TEMPLATES = ROOT / "voila_apps" / "jupyter"  # the app's page template, on the Jupyter data path as in scripts/demo.sh
 AS_OF = SAMPLE_AS_OF.strftime("%Y-%m-%dT%H:%M:%SZ")
 CONTACTS = 600
 # Voila's stock "lab" template links Font Awesome from jsdelivr; the CSP of voila.json
@@ -131,9 +132,10 @@ def voila(store_url: str, tmp_path_factory) -> Iterator[Server]:
                 "--Voila.ip=127.0.0.1",
                 f"--Voila.port={port}",
                 "--Voila.port_retries=0",
+                "--template=workbench",
             ],
             cwd=ROOT,
-            env={**os.environ, "WORKBENCH_DB": store_url, "WORKBENCH_AS_OF": AS_OF},
+            env={**os.environ, "WORKBENCH_DB": store_url, "WORKBENCH_AS_OF": AS_OF, "JUPYTER_PATH": str(TEMPLATES)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -218,6 +220,9 @@ def test_a_marketer_uses_the_app(voila: Server, store_url: str, screenshots: Pat
             )
             page = context.new_page()
             page.goto(voila.url, wait_until="domcontentloaded", timeout=90_000)
+            # the page waiting for its kernel animates nothing (a spinner repaints every frame)
+            waiting = page.evaluate("[document.querySelector('.spinner') === null, document.getAnimations().length]")
+            assert waiting == [True, 0]  # the app's template: no spinning logo
             page.locator(".wb-app, .wb-app-error").first.wait_for(timeout=90_000)
             expect(page.locator(".wb-app-error")).to_have_count(0)
             app = page.locator(".wb-app")
