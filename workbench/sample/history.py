@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.sample.vocabulary import PRODUCTS, SAMPLE_AS_OF
 from workbench.send.campaigns import define_campaign
@@ -61,20 +63,17 @@ class History:
         )
 
 
+CHUNK = 100_000
+"""Contacts written at a time: at ten million contacts the audience is millions."""
+
+
 def load_history(ws: Workspace, *, seed: int = 7, as_of: datetime = SAMPLE_AS_OF) -> History:
     """Write the ``come_back`` campaign's history into a store holding the sample shop."""
     sent_at = as_of - timedelta(days=SENT_DAYS_BEFORE)
-    lapsed = set(ws.members(str(SEGMENT), as_of=sent_at))
-    contacts = [
-        c
-        for c in ws.table("contacts").to_pylist()
-        if c["contact_id"] in lapsed and (c["email"] or "").strip() and c["email_consent"]
-    ]
-    contacts.sort(key=lambda c: c["contact_id"])
+    ids, emails = _audience(ws, sent_at)
     window_end = sent_at + ATTRIBUTION
     bought = {"event": "purchase", "window": {"between": [sent_at.isoformat(), window_end.isoformat()]}}
     already = set(ws.members({"id": "bought", "name": "bought", "rule": bought}, as_of=window_end))
-    ids = [c["contact_id"] for c in contacts]
     held = np.array([bucket(CAMPAIGN_ID, c) < HOLDOUT for c in ids], dtype=bool)
     background = sum(c in already for c in ids) / len(ids) if ids else 0.0
     holdout_rate = background + (1 - background) * BASE_RATE
@@ -89,52 +88,6 @@ def load_history(ws: Workspace, *, seed: int = 7, as_of: datetime = SAMPLE_AS_OF
     open_after = rng.uniform(300, 2 * 86400, n)
     products = rng.integers(0, len(PRODUCTS), n)
 
-    log, events = [], []
-    for i, contact in enumerate(contacts):
-        cid = contact["contact_id"]
-        status = "holdout" if held[i] else "sent"
-        log.append(_log_row(cid, contact["email"], status, sent_at))
-        common = {"contact_id": cid, "campaign_id": CAMPAIGN_ID, "channel": "email", "source": "messaging"}
-        if not held[i]:
-            events.append(
-                {"event_id": f"email_sent:{CAMPAIGN_ID}:{cid}", "name": "email_sent", "ts": sent_at, **common}
-            )
-            if bounce[i] < 0.02:
-                events.append(
-                    {"event_id": f"bounce:{CAMPAIGN_ID}:{cid}", "name": "bounce", "ts": sent_at, **common}
-                    | {"properties": {"type": "hard"}}
-                )
-            elif opens[i] < 0.35:
-                opened_at = sent_at + timedelta(seconds=int(open_after[i]))
-                events.append(
-                    {"event_id": f"sample-open:{CAMPAIGN_ID}:{cid}", "name": "email_open", "ts": opened_at, **common}
-                )
-                if clicks[i] < 0.3:
-                    clicked_at = opened_at + timedelta(seconds=30)
-                    events.append(
-                        {
-                            "event_id": f"sample-click:{CAMPAIGN_ID}:{cid}",
-                            "name": "email_click",
-                            "ts": clicked_at,
-                            **common,
-                        }
-                    )
-        if cid not in already and draw[i] < top_up[i]:
-            product = PRODUCTS[int(products[i])]
-            events.append(
-                {
-                    "event_id": f"sample-purchase:{CAMPAIGN_ID}:{cid}",
-                    "contact_id": cid,
-                    "source": "custom",
-                    "name": "purchase",
-                    "ts": sent_at + timedelta(seconds=int(buy_after[i])),
-                    "product_id": product.product_id,
-                    "category": product.category,
-                    "amount": Decimal(str(product.price)),
-                    "currency": "PLN",
-                    "quantity": 1,
-                }
-            )
     define_campaign(
         ws,
         CAMPAIGN_ID,
@@ -145,14 +98,85 @@ def load_history(ws: Workspace, *, seed: int = 7, as_of: datetime = SAMPLE_AS_OF
         holdout=HOLDOUT,
     )
     ensure_tables(ws)
-    with ws.connector.writing() as con:
+    with ws.connector.reading() as con:
         stored = con.table(SEND_LOG.name)
-        if not int(con.execute(stored.filter(stored.campaign_id == CAMPAIGN_ID).count())):
-            con.insert(SEND_LOG.name, SEND_LOG.arrow(log))
-    if events:
-        report = ws.append("events", events, label=f"sample campaign {CAMPAIGN_ID}")
-        assert not report.rejected, report.rejects
+        logged = int(con.execute(stored.filter(stored.campaign_id == CAMPAIGN_ID).count()))
+    for start in range(0, n, CHUNK):
+        log, events = [], []
+        for i in range(start, min(start + CHUNK, n)):
+            cid = ids[i]
+            status = "holdout" if held[i] else "sent"
+            log.append(_log_row(cid, emails[i], status, sent_at))
+            common = {"contact_id": cid, "campaign_id": CAMPAIGN_ID, "channel": "email", "source": "messaging"}
+            if not held[i]:
+                events.append(
+                    {"event_id": f"email_sent:{CAMPAIGN_ID}:{cid}", "name": "email_sent", "ts": sent_at, **common}
+                )
+                if bounce[i] < 0.02:
+                    events.append(
+                        {"event_id": f"bounce:{CAMPAIGN_ID}:{cid}", "name": "bounce", "ts": sent_at, **common}
+                        | {"properties": {"type": "hard"}}
+                    )
+                elif opens[i] < 0.35:
+                    opened_at = sent_at + timedelta(seconds=int(open_after[i]))
+                    events.append(
+                        {
+                            "event_id": f"sample-open:{CAMPAIGN_ID}:{cid}",
+                            "name": "email_open",
+                            "ts": opened_at,
+                            **common,
+                        }
+                    )
+                    if clicks[i] < 0.3:
+                        clicked_at = opened_at + timedelta(seconds=30)
+                        events.append(
+                            {
+                                "event_id": f"sample-click:{CAMPAIGN_ID}:{cid}",
+                                "name": "email_click",
+                                "ts": clicked_at,
+                                **common,
+                            }
+                        )
+            if cid not in already and draw[i] < top_up[i]:
+                product = PRODUCTS[int(products[i])]
+                events.append(
+                    {
+                        "event_id": f"sample-purchase:{CAMPAIGN_ID}:{cid}",
+                        "contact_id": cid,
+                        "source": "custom",
+                        "name": "purchase",
+                        "ts": sent_at + timedelta(seconds=int(buy_after[i])),
+                        "product_id": product.product_id,
+                        "category": product.category,
+                        "amount": Decimal(str(product.price)),
+                        "currency": "PLN",
+                        "quantity": 1,
+                    }
+                )
+        if not logged:  # a second load into the same store writes no second log
+            with ws.connector.writing() as con:
+                con.insert(SEND_LOG.name, SEND_LOG.arrow(log))
+        if events:
+            report = ws.append("events", events, label=f"sample campaign {CAMPAIGN_ID}")
+            assert not report.rejected, report.rejects
     return History(CAMPAIGN_ID, sent_at, int((~held).sum()), int(held.sum()), background, holdout_rate, recipient_rate)
+
+
+def _audience(ws: Workspace, sent_at: datetime) -> tuple[list[str], list[str]]:
+    """The campaign's audience at ``sent_at``, by contact id: the lapsed contacts with an
+    e-mail address and e-mail consent, and their addresses. Only these columns are read."""
+    lapsed = pa.array(ws.members(str(SEGMENT), as_of=sent_at), pa.string())
+    with ws.connector.reading() as con:
+        contacts = con.to_pyarrow(con.table("contacts").select("contact_id", "email", "email_consent"))
+    chosen = contacts.filter(
+        pc.and_(pc.is_in(contacts["contact_id"], lapsed), pc.fill_null(contacts["email_consent"], False))
+    )
+    rows = sorted(
+        (cid, email)
+        for cid, email in zip(chosen["contact_id"].to_pylist(), chosen["email"].to_pylist(), strict=True)
+        if (email or "").strip()
+    )
+    return [cid for cid, _ in rows], [email for _, email in rows]
 
 
 def _log_row(contact_id: str, address: str, status: str, at: datetime) -> dict:
