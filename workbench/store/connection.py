@@ -243,12 +243,7 @@ class Connector:
             if self.url.kind == "duckdb":
                 self._persistent = ibis.duckdb.connect()
             elif self.url.kind == "postgres":
-                # Segment queries join aggregates on their maxima, which PostgreSQL's planner
-                # estimates at one row and answers with nested loops that grow quadratically;
-                # the workbench's queries are scans, for which hash joins are right.
-                self._persistent = ibis.connect(
-                    self.url.url.replace("postgresql://", "postgres://", 1), options="-c enable_nestloop=off"
-                )
+                self._persistent = _connect_postgres(self.url.url.replace("postgresql://", "postgres://", 1))
             else:
                 # outer joins must give NULL for missing rows, as in SQL (ClickHouse's default is 0/'')
                 self._persistent = ibis.connect(self.url.url, settings={"join_use_nulls": 1})
@@ -364,6 +359,32 @@ class Connector:
         if self._persistent is not None:
             self._persistent.disconnect()
             self._persistent = None
+
+
+# PostgreSQL 15 refuses a new connection with this while it updates the database's row in
+# pg_database (autovacuum after a bulk load): the name is looked up twice as a connection
+# starts, and the second lookup misses the row being updated. Seen in the test suite right
+# after a database was created and loaded; nothing had dropped it.
+_VANISHED_FOR_A_MOMENT = "It seems to have just been dropped or renamed"
+POSTGRES_CONNECT_ATTEMPTS = 5
+
+
+def _connect_postgres(url: str) -> BaseBackend:
+    """A PostgreSQL backend at ``url``, tried again while the server says the database
+    vanished a moment ago (:data:`_VANISHED_FOR_A_MOMENT`); any other failure at once."""
+    # Segment queries join aggregates on their maxima, which PostgreSQL's planner estimates
+    # at one row and answers with nested loops that grow quadratically; the workbench's
+    # queries are scans, for which hash joins are right.
+    options = "-c enable_nestloop=off"
+    for attempt in range(1, POSTGRES_CONNECT_ATTEMPTS):
+        try:
+            return ibis.connect(url, options=options)
+        except Exception as exc:  # psycopg's OperationalError, imported only with the postgres extra
+            if _VANISHED_FOR_A_MOMENT not in str(exc):
+                raise
+            log.warning("PostgreSQL refused the connection for a moment (%s); trying again", exc)
+            time.sleep(0.2 * attempt)
+    return ibis.connect(url, options=options)
 
 
 @contextmanager
