@@ -24,7 +24,7 @@ from pathlib import Path
 import workbench
 from workbench.sample import SAMPLE_AS_OF
 from workbench.sample.load import load_sample
-from workbench.store.connection import StoreURL
+from workbench.store.connection import StoreURL, retry_while_vanished
 from workbench.store.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,25 +132,6 @@ def _table_counts(ws: Workspace) -> dict:
         return {name: int(con.execute(con.table(name).count())) for name in ("contacts", "events", "identities")}
 
 
-def _connect_fresh(url: str, attempts: int = 5):
-    """A connection to a database the benchmark has just created and loaded.
-
-    PostgreSQL 15 can refuse a connection with "database ... does not exist / It seems to
-    have just been dropped or renamed" while autovacuum updates the new database's row in
-    pg_database (seen once in CI after loading 2,000 contacts; nothing dropped it): the
-    name is looked up twice and the second lookup raced the update. It is tried again."""
-    import psycopg
-
-    for attempt in range(1, attempts):
-        try:
-            return psycopg.connect(libpq(url))
-        except psycopg.OperationalError as error:
-            if "just been dropped or renamed" not in str(error):
-                raise
-            time.sleep(0.2 * attempt)
-    return psycopg.connect(libpq(url))
-
-
 def postgres_dataset(
     admin_url: str, contacts: int, seed: int = DEFAULT_SEED, log=print, rebuild: bool = False
 ) -> Dataset:
@@ -177,7 +158,8 @@ def postgres_dataset(
     log(f"  loading {contacts:,} contacts into PostgreSQL database {name}")
     info = _load(url, contacts, seed)
     # The completion marker: a table of the benchmark's own, outside the workbench's schema.
-    with _connect_fresh(url) as conn:
+    # a freshly loaded database may be refused for a moment: see retry_while_vanished
+    with retry_while_vanished(lambda: psycopg.connect(libpq(url))) as conn:
         conn.execute("CREATE TABLE bench_dataset (info text)")
         conn.execute("INSERT INTO bench_dataset VALUES (%s)", (json.dumps(info),))
         conn.execute("ANALYZE")

@@ -26,10 +26,11 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import ibis
 from ibis.backends import BaseBackend
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DB = "duckdb://workbench.duckdb"
 LOCK_TIMEOUT_S = float(os.environ.get("WORKBENCH_LOCK_TIMEOUT", "120"))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -369,22 +371,26 @@ _VANISHED_FOR_A_MOMENT = "It seems to have just been dropped or renamed"
 POSTGRES_CONNECT_ATTEMPTS = 5
 
 
-def _connect_postgres(url: str) -> BaseBackend:
-    """A PostgreSQL backend at ``url``, tried again while the server says the database
-    vanished a moment ago (:data:`_VANISHED_FOR_A_MOMENT`); any other failure at once."""
-    # Segment queries join aggregates on their maxima, which PostgreSQL's planner estimates
-    # at one row and answers with nested loops that grow quadratically; the workbench's
-    # queries are scans, for which hash joins are right.
-    options = "-c enable_nestloop=off"
+def retry_while_vanished(connect: Callable[[], T]) -> T:
+    """``connect()``, tried again while PostgreSQL says the database vanished a moment ago
+    (:data:`_VANISHED_FOR_A_MOMENT`); any other failure at once."""
     for attempt in range(1, POSTGRES_CONNECT_ATTEMPTS):
         try:
-            return ibis.connect(url, options=options)
+            return connect()
         except Exception as exc:  # psycopg's OperationalError, imported only with the postgres extra
             if _VANISHED_FOR_A_MOMENT not in str(exc):
                 raise
             log.warning("PostgreSQL refused the connection for a moment (%s); trying again", exc)
             time.sleep(0.2 * attempt)
-    return ibis.connect(url, options=options)
+    return connect()
+
+
+def _connect_postgres(url: str) -> BaseBackend:
+    """A PostgreSQL backend at ``url`` (see :func:`retry_while_vanished`)."""
+    # Segment queries join aggregates on their maxima, which PostgreSQL's planner estimates
+    # at one row and answers with nested loops that grow quadratically; the workbench's
+    # queries are scans, for which hash joins are right.
+    return retry_while_vanished(lambda: ibis.connect(url, options="-c enable_nestloop=off"))
 
 
 @contextmanager
