@@ -110,13 +110,17 @@ class Composer:
 
     def template_language(self, row: dict) -> str | None:
         """The name of the variant a row gets (``pl``, ``default``); None when the template has none."""
-        return self.template_for(row).variant_name if self.templates.variants else None
+        return self._variant_name(self.template_for(row))
+
+    def _variant_name(self, variant: TemplateSet) -> str | None:
+        return variant.variant_name if self.templates.variants else None
 
     def compose(self, row: dict, *, track: bool = True) -> OutgoingMessage:
         """The message for one recipient (``track=False`` for previews an editor clicks through)."""
         contact_id = row["contact_id"]
         links = self.unsubscribe_links(contact_id)
-        content = self.template_for(row).render(self.context(row))
+        variant = self.template_for(row)
+        content = variant.render(self.context(row))
         if track and self.campaign.channel in ("email", "sms"):  # push opens are the app's to report
             keep = frozenset(links)
             cid, channel = self.campaign.campaign_id, self.campaign.channel
@@ -135,5 +139,5 @@ class Composer:
             content=content,
             recipient_name=name,
             unsubscribe=links,
-            template_language=self.template_language(row),
+            template_language=self._variant_name(variant),
         )
