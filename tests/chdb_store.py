@@ -29,6 +29,7 @@ from workbench.expr.compile import contacts_schema
 from workbench.expr.context import CompileContext
 from workbench.expr.rules import InSegment, Segment
 from workbench.expr.validate import validate
+from workbench.schema import SCOPE_TABLE
 from workbench.store.clickhouse import create_table
 from workbench.store.importer import prepare_table
 from workbench.store.ingestion import _rows_table
@@ -217,10 +218,16 @@ class ChdbStore:
         table = self._arrow(self._context().members_sql(self._segment(ref), as_of))
         return sorted(table.column("contact_id").to_pylist()) if table is not None else []
 
-    def membership(self, refs: dict[str, dict | Segment], as_of: datetime) -> pa.Table:
+    def membership(self, refs: dict[str, dict | Segment], as_of: datetime, scope: set[str] | None = None) -> pa.Table:
+        """As ``Workspace.membership``; with ``scope``, of those contacts only (listed in the
+        scope table the compiled SQL reads)."""
         keys = list(refs)
         chosen = {f"s{i}": self._segment(refs[key]) for i, key in enumerate(keys)}
-        table = self._arrow(self._context().many_sql(chosen, as_of))
+        if scope is not None:
+            self.session.query(f"CREATE TABLE IF NOT EXISTS {SCOPE_TABLE} (contact_id String) ENGINE = Memory")
+            self.session.query(f"TRUNCATE TABLE {SCOPE_TABLE}")
+            self._insert(SCOPE_TABLE, pa.table({"contact_id": pa.array(sorted(scope), pa.string())}))
+        table = self._arrow(self._context().many_sql(chosen, as_of, scoped=scope is not None))
         schema = pa.schema([("contact_id", pa.string()), *((key, pa.bool_()) for key in keys)])
         if table is None:
             return schema.empty_table()

@@ -70,6 +70,28 @@ def test_every_case_in_one_pass_matches_reference(store, world):
     assert not wrong
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_case_in_one_scoped_pass_matches_reference_within_the_scope(store, world, seed):
+    """A watcher round evaluates only some contacts (``scope``): each must get exactly the
+    membership the reference gives it, whether its events are its own or an anonymous id's
+    linked to it (and events of contacts outside the scope must not leak in)."""
+    import random
+
+    rnd = random.Random(seed)
+    ids = sorted(c["contact_id"] for c in world.contacts)
+    linked = sorted({link["contact_id"] for link in world.identities})
+    scope = set(rnd.sample(ids, max(1, len(ids) // 5))) | set(rnd.sample(linked, min(3, len(linked))))
+    rows = store.membership(_docs(CASES), world.as_of, scope=scope).to_pylist()
+    assert {r["contact_id"] for r in rows} <= scope
+    kwargs = world.reference_kwargs()
+    wrong = [
+        case
+        for case, rule in CASES.items()
+        if {r["contact_id"] for r in rows if r[case]} != evaluate(rule, **kwargs) & scope
+    ]
+    assert not wrong
+
+
 def test_counts_in_one_pass(store, world):
     chosen = dict(sorted(CASES.items())[::7])
     kwargs = world.reference_kwargs()

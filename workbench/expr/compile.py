@@ -323,7 +323,10 @@ class Compiler(Visitor[ir.BooleanValue]):
                 preds.append(e.name.isin(sorted(names)))
             e = self._scan(e.filter(*preds))
         read = names if boxes is None else _union_names([box.names for box in boxes])
-        if not self.catalog.may_be_anonymous(read):
+        anonymous = self.catalog.may_be_anonymous(read)
+        if self.scoped:
+            e = e.filter(self._of_scope(e, anonymous))
+        if not anonymous:
             return e.filter(e.contact_id.notnull()).mutate(cid=e.contact_id)
         links = self.identity_links(e.filter(e.contact_id.isnull()).anonymous_id)
         joined = e.left_join(links, e.anonymous_id == links.link_anonymous_id)
@@ -341,6 +344,18 @@ class Compiler(Visitor[ir.BooleanValue]):
             matches = [self.event_match(e, cond.names, cond.where) for cond in box.conditions]
             preds.append(reduce(lambda a, b: a | b, matches))
         return preds
+
+    def _of_scope(self, e: ir.Table, anonymous: bool) -> ir.BooleanValue:
+        """The events that can belong to a contact of the scope: its own, and (``anonymous``)
+        those of anonymous ids ever linked to it (stitching then finds the latest link).
+        Filtered before stitching and aggregating, so that a watcher round on a few contacts
+        groups their events, not the events of the whole base."""
+        scope = self.tables["scope"].contact_id
+        own = e.contact_id.isin(scope)
+        if not anonymous:
+            return own
+        ids = self.tables["identities"]
+        return own | (e.contact_id.isnull() & e.anonymous_id.isin(ids.filter(ids.contact_id.isin(scope)).anonymous_id))
 
     @staticmethod
     def _all(preds: list[ir.BooleanValue]) -> ir.BooleanValue:

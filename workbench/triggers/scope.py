@@ -180,19 +180,25 @@ def _span(boundary: Boundary, start: datetime, end: datetime, tz) -> tuple[datet
 
 
 def _event_crossings(con: BaseBackend, found: Reach, start: datetime, end: datetime, tz) -> list[ir.Table]:
-    """The contacts (stitched: own or linked) of the events a boundary swept."""
+    """The contacts (stitched: own or linked) of the events a boundary swept.
+
+    One scan per (names, span), each filtered by a plain conjunction of bounds: an engine
+    skips the stored blocks outside such bounds, but a single scan filtered by ``span OR
+    span`` reads the whole table (0.3 s a round at 23M events, growing with the base)."""
     events = con.table("events")
-    preds = []
+    scans = []
     for names, boundaries in found.events.items():
         for boundary in boundaries:
             span = _span(boundary, start, end, tz)
             if span is None:
                 continue
-            pred = events.ts.between(span[0], span[1])
-            preds.append(pred if names is None else pred & events.name.isin(list(names)))
-    if not preds:
+            bounds = [events.ts.between(span[0], span[1])]
+            if names is not None:
+                bounds.append(events.name.isin(list(names)))
+            scans.append(events.filter(*bounds).select("contact_id", "anonymous_id"))
+    if not scans:
         return []
-    swept = events.filter(ibis.or_(*preds)).select("contact_id", "anonymous_id")
+    swept = ibis.union(*scans, distinct=False)
     own = swept.filter(swept.contact_id.notnull()).select("contact_id")
     links = con.table("identities")
     linked = links.filter(links.anonymous_id.isin(swept.filter(swept.contact_id.isnull()).anonymous_id))
