@@ -198,6 +198,24 @@ def test_email_end_to_end_through_the_send_notebook(ws, tmp_path, certificate, m
 # --- the gate -------------------------------------------------------------------------------------
 
 
+def test_a_triggered_send_reads_its_contacts_alone_and_gets_their_reasons_and_values(ws):
+    """A trigger names the contacts (those that just entered): the gate and the template
+    values are computed from their rows and events alone, and must be what the whole
+    segment's send gives each of them, whichever reason it is built to hit."""
+    rows = Rows.of(ws)
+    campaign = define_campaign(ws, "gate", segment=SEGMENT_ID, channel="email", template=_email_template(ws))
+    policy = SendPolicy(1, 3, None)
+    whole = select_audience(ws, campaign, AS_OF, policy).rows.to_pylist()
+    named = [*sorted(HAND_MADE)[::2], "t_ok_2"]
+    triggered = select_audience(ws, campaign, AS_OF, policy, contacts=named)
+    got = {r["contact_id"]: r for r in triggered.rows.to_pylist()}
+    assert sorted(got) == sorted(set(named))
+    expected = expected_reasons(rows, "email", **CAPS)
+    assert {c: r["reason"] for c, r in got.items()} == {c: expected[c] for c in got}
+    assert got == {r["contact_id"]: r for r in whole if r["contact_id"] in got}  # values too
+    assert "wb_scope" in triggered.sql  # only the named contacts were read
+
+
 def test_every_exclusion_reason_matches_the_hand_computed_one(ws):
     rows = Rows.of(ws)
     campaign = define_campaign(ws, "gate", segment=SEGMENT_ID, channel="email", template=_email_template(ws))

@@ -55,17 +55,20 @@ class CompileContext:
         """The rule with every ``in_segment`` replaced by the saved segment's rule."""
         return inline(_rule(segment), self.resolve)
 
-    def compiler(self, as_of: datetime) -> Compiler:
+    def compiler(self, as_of: datetime, scoped: bool = False) -> Compiler:
         """A compiler at ``as_of`` carrying every column, for callers that build their
         own queries from its parts (stitched events, a condition's aggregate, a step's
         events: the explanation of a verdict, a send's values). It has no plan for any
-        rule: compile rules with :meth:`members` and the other operations."""
-        return Compiler(self.catalog, as_of, self.dialect)
+        rule: compile rules with :meth:`members` and the other operations. ``scoped``: it
+        reads the contacts listed in :data:`~workbench.schema.SCOPE_TABLE` and their
+        events only."""
+        return Compiler(self.catalog, as_of, self.dialect, None, scoped)
 
-    def members(self, segment: SegmentOrRule, as_of: datetime) -> ir.Table:
-        """The members at ``as_of`` as an unbound table of one ``contact_id`` column."""
+    def members(self, segment: SegmentOrRule, as_of: datetime, scoped: bool = False) -> ir.Table:
+        """The members at ``as_of`` as an unbound table of one ``contact_id`` column;
+        ``scoped``: of the contacts listed in :data:`~workbench.schema.SCOPE_TABLE` only."""
         rule = self.inline(segment)
-        return self._compiler(as_of, [rule]).members(rule)
+        return self._compiler(as_of, [rule], scoped=scoped).members(rule)
 
     def members_sql(self, segment: SegmentOrRule, as_of: datetime) -> str:
         """The SQL of :meth:`members`: the member ``contact_id``s."""

@@ -32,11 +32,13 @@ from workbench.expr.reader import rule_from_dict
 from workbench.expr.rules import Rule, Segment
 from workbench.expr.timeutil import zone
 from workbench.i18n import N_, Texts, texts
+from workbench.schema import SCOPE, SCOPE_TABLE
 from workbench.send.campaigns import Campaign, ChannelSpec
 from workbench.send.holdout import NO_HOLDOUT, HoldoutSplit, global_control_share
 from workbench.send.policy import SendPolicy
 from workbench.send.tables import SEND_LOG, ensure_tables
 from workbench.send.values import SegmentValues, segment_values
+from workbench.store.staging import contact_scope
 from workbench.store.workspace import Workspace
 
 GATE = (
@@ -145,7 +147,9 @@ def select_audience(
 
     ``contacts`` names the members instead (a trigger decided who qualifies: the contacts
     that just entered, or left, a segment); the segment still provides the template values.
-    The gate's rules are written with ``t`` (default: the workspace's language).
+    Then only those contacts and their events are read, so a triggered send's cost follows
+    its recipients, not the size of the base. The gate's rules are written with ``t``
+    (default: the workspace's language).
     """
     ensure_tables(ws)
     control = global_control_share(ws)
@@ -153,21 +157,19 @@ def select_audience(
     saved = {s.id: s.segment for s in ws.segments()}
     catalog = ws.catalog
     t = t or texts(catalog.locale, catalog.timezone)
+    given, scoped = contacts, contacts is not None
     with ws.connector.reading() as con:
         dialect = con.name
         context = CompileContext(catalog, saved.__getitem__, dialect)
-        if contacts is None:
-            members = context.members(segment, as_of)
-        else:
-            members = ibis.memtable(pa.table({"contact_id": pa.array(sorted(set(contacts)), pa.string())}))
+        members = ibis.table(SCOPE, name=SCOPE_TABLE) if scoped else context.members(segment, as_of)
         contacts = ibis.table(contacts_schema(catalog), name="contacts")
         base = members.join(contacts, "contact_id")
-        values = segment_values(segment, context, as_of)
+        values = segment_values(segment, context, as_of, scoped)
         if values.table is not None:
             base = base.left_join(values.table, base.contact_id == values.table.vcid).drop("vcid")
             if values.zero_when_empty:
                 base = base.mutate(**{name: base[name].fill_null(0) for name in values.zero_when_empty})
-        checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect, t)
+        checks, rules = _gate(base, campaign, catalog, as_of, policy, dialect, t, scoped)
         reason = ibis.cases(*[(checks[key], key) for key in GATE], else_=ibis.null("string"))
         log = SEND_LOG.unbound()
         logged_holdout = log.filter((log.campaign_id == campaign.campaign_id) & (log.status == HOLDOUT))
@@ -175,7 +177,8 @@ def select_audience(
             address=base[campaign.spec.address], reason=reason, _held=base.contact_id.isin(logged_holdout.contact_id)
         ).order_by("contact_id")
         sql = ibis.to_sql(query, dialect=dialect)
-        rows = con.to_pyarrow(query)
+        with contact_scope(con, SCOPE_TABLE, given):
+            rows = con.to_pyarrow(query)
     split = HoldoutSplit(campaign.holdout_key, campaign.holdout, 0.0 if campaign.reach_control else control)
     rows = _hold_out(rows, split)
     order = ["contact_id", "address", "reason"]
@@ -224,8 +227,17 @@ def reachable(base: ir.Table, channel: str, *, catalog: Catalog, as_of: datetime
 
 
 def _gate(
-    base: ir.Table, campaign: Campaign, catalog: Catalog, as_of: datetime, policy: SendPolicy, dialect: str, t: Texts
+    base: ir.Table,
+    campaign: Campaign,
+    catalog: Catalog,
+    as_of: datetime,
+    policy: SendPolicy,
+    dialect: str,
+    t: Texts,
+    scoped: bool = False,
 ) -> tuple[dict[str, ir.BooleanValue], dict[str, str]]:
+    """Each reason's check on the rows of ``base``, and its rule in words; ``scoped``: the
+    rows are the contacts of :data:`~workbench.schema.SCOPE_TABLE`, whose events alone are read."""
     spec: ChannelSpec = campaign.spec
     log = SEND_LOG.unbound()
     mine = log.filter(log.campaign_id == campaign.campaign_id)
@@ -241,7 +253,7 @@ def _gate(
         if rule is None:
             checks[key] = ibis.literal(False)
             continue
-        expr = CompileContext(catalog, dialect=dialect).members(rule, as_of)
+        expr = CompileContext(catalog, dialect=dialect).members(rule, as_of, scoped)
         checks[key] = base.contact_id.isin(expr.contact_id)
         rules[key] = f"{rules[key]}: {describe(rule, catalog, t.locale)}"
     quiet = policy.quiet_hours is not None and policy.quiet_hours.contains(as_of, zone(catalog.timezone))

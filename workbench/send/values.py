@@ -64,10 +64,11 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def segment_values(segment: Segment, context: CompileContext, as_of: datetime) -> SegmentValues:
-    """The per-member values of ``segment``'s event conditions and negated sequences."""
+def segment_values(segment: Segment, context: CompileContext, as_of: datetime, scoped: bool = False) -> SegmentValues:
+    """The per-member values of ``segment``'s event conditions and negated sequences;
+    ``scoped``: of the contacts listed in :data:`~workbench.schema.SCOPE_TABLE` only."""
     catalog = context.catalog
-    compiler = context.compiler(as_of)
+    compiler = context.compiler(as_of, scoped)
     rule = context.inline(segment)
     events = list(dict.fromkeys(n for n in rule.walk() if isinstance(n, Event)))
     sequences = list(dict.fromkeys(n for n in rule.walk() if isinstance(n, Sequence) and n.is_negated))
