@@ -176,3 +176,47 @@ def test_an_instant_exactly_on_a_strict_boundary_is_seen_when_time_moves_past_it
     assert tick.scope is not None  # an incremental round, not the safety net
     assert open_stays(ws, "s") == {"c1"} == set(ws.members("s", clock.at))
     ws.close()
+
+
+def test_a_catalog_or_library_change_makes_a_full_round_only_when_it_changes_what_is_evaluated(tmp_path):
+    """A send's records teach the catalog new names and properties, and marketers save
+    segments all day: neither changes what a tracked segment means, and neither may cost a
+    full round (seconds at a million contacts). Editing the tracked rule, or a change of the
+    catalog that changes its SQL (a property declared decimal), must."""
+    ws = Workspace(f"duckdb://{tmp_path / 'wb.duckdb'}")
+    ws.init()
+    start = datetime(2026, 5, 31, 12, tzinfo=UTC)
+    ws.append("contacts", [{"contact_id": "c1", "created_at": start - timedelta(days=30)}])
+    buy = {"event_id": "e1", "contact_id": "c1", "source": "custom", "name": "purchase", "properties": {"points": 3}}
+    ws.append("events", [{**buy, "ts": start - timedelta(hours=1)}])
+    rule = {"event": "purchase", "where": [{"property": "points", "op": "gt", "value": 1}], "window": {"last": "1d"}}
+    ws.save_segment({"id": "s", "name": "s", "rule": rule})
+    track(ws, "s", now=start)
+    clock = Clock(start)
+    watcher = Watcher(ws, clock=clock, full_every=timedelta(days=3650))
+    watcher.tick()
+
+    def round_after(change) -> int | None:
+        clock.at += timedelta(minutes=1)
+        change()
+        return watcher.tick().scope
+
+    versions = ws.versions()
+    sent = {
+        "event_id": "e2",
+        "contact_id": "c1",
+        "source": "messaging",
+        "name": "email_sent",
+        "template_language": "pl",
+    }
+    assert round_after(lambda: ws.append("events", [{**sent, "ts": clock.at}])) is not None
+    assert round_after(lambda: ws.save_segment({"id": "other", "name": "other", "rule": rule})) is not None
+    assert ws.versions()["catalog"] > versions["catalog"] and ws.versions()["library"] > versions["library"]
+    assert (
+        round_after(lambda: ws.save_segment({"id": "s", "name": "s", "rule": {**rule, "window": {"last": "2d"}}}))
+        is None
+    )
+    assert round_after(lambda: ws.set_decimal_properties(["points"])) is None
+    assert round_after(lambda: None) is not None
+    assert open_stays(ws, "s") == set(ws.members("s", clock.at)) == {"c1"}
+    ws.close()

@@ -397,6 +397,16 @@ class Workspace:
             schema=schema,
         )
 
+    def membership_sql(
+        self,
+        refs: Iterable[SegmentLike] | Mapping[str, SegmentLike],
+        as_of: datetime | str | None = None,
+        scoped: bool = False,
+    ) -> str:
+        """The SQL :meth:`membership` runs (``scoped``: with a ``scope``), columns ``s0``,
+        ``s1``… in the order of ``refs``."""
+        return self._many_sql(refs, as_of, scoped=scoped)[1]
+
     def sql(self, ref: SegmentLike, dialect: str | None = None, as_of: datetime | str | None = None) -> str:
         """The SQL that evaluates the segment, in a dialect (default: this store's)."""
         return self._members_sql(ref, as_of, dialect or self.dialect)

@@ -7,6 +7,7 @@ per store holds the ``watcher`` lease; a second one refuses to start.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -51,6 +52,8 @@ class Tick:
         return [c for c in self.changes if c.change == "exit"]
 
 
+MEANING_AT = datetime(2000, 1, 1, tzinfo=UTC)  # any fixed instant: the SQL is compared, not run
+
 FULL_EVERY = timedelta(minutes=10)
 """How often the watcher evaluates every contact even when it knows which can have changed:
 the safety net of the incremental rounds, which must find nothing they missed."""
@@ -62,7 +65,7 @@ class _Seen:
 
     round: scope.Round
     segments: tuple[str, ...]
-    structure: tuple[int, ...]  # the store's catalog, library and lists versions
+    structure: tuple[int | str, ...]  # the store's epoch and lists version, and what the rounds evaluate
 
 
 class Watcher:
@@ -104,7 +107,7 @@ class Watcher:
             seen = _Seen(
                 scope.Round(now, versions["data"]),
                 tuple(segment_ids),
-                tuple(versions[k] for k in ("epoch", "catalog", "library", "lists")),
+                (versions["epoch"], versions["lists"], self._meaning(segment_ids, versions)),
             )
             started = time.perf_counter()
             changed = self._changed(seen)
@@ -124,6 +127,19 @@ class Watcher:
         self._seen = seen
         result.jobs = self.dispatcher.run_due(now)
         return result
+
+    def _meaning(self, segment_ids: list[str], versions: dict[str, int]) -> str | int:
+        """What the rounds evaluate: a digest of the tracked segments' SQL at a fixed instant.
+
+        A change of the catalog or the library that leaves it as it was (a send recording
+        a new property of ``email_sent``, a segment saved that nothing tracked uses) keeps
+        the rounds incremental; at a million contacts a full round costs seconds. Segments
+        that no longer compile are followed by the catalog's and library's versions."""
+        try:
+            sql = self.ws.membership_sql(segment_ids, MEANING_AT, scoped=True)
+        except WorkbenchError:
+            return f"{versions['catalog']}/{versions['library']}"
+        return hashlib.sha256(sql.encode()).hexdigest()
 
     def _changed(self, seen: _Seen) -> set[str] | None:
         """The contacts that can have changed since the last round; None: everyone."""
