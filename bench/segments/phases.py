@@ -23,9 +23,8 @@ from typing import Any
 import duckdb
 import ibis
 
-from bench.segments import data, handwritten
+from bench.segments import data, handwritten, library
 from workbench.expr.context import CompileContext
-from workbench.sample.load import save_example_segments
 from workbench.store.connection import StoreURL
 from workbench.store.workspace import connect
 
@@ -114,13 +113,13 @@ def isolated(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
 
 
 def build_duckdb(contacts: int, seed: int, cache_dir: str, rebuild: bool = False) -> dict:
-    """The cached DuckDB store (built if missing), with the example segments saved again."""
+    """The cached DuckDB store (built if missing), with the measured segments saved again."""
     dataset = data.duckdb_dataset(contacts, seed, Path(cache_dir), log=log, rebuild=rebuild)
     if not dataset.cached:  # remember what importing took, for runs that find it cached
         data.remember(dataset, import_peak_rss_mb=round(peak_rss_mb()))
     ws = connect(dataset.url)
     try:
-        save_example_segments(ws)  # they may have changed since the store was cached
+        library.save_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
@@ -130,7 +129,7 @@ def build_postgres(admin_url: str, contacts: int, seed: int, rebuild: bool = Fal
     dataset = data.postgres_dataset(admin_url, contacts, seed, log=log, rebuild=rebuild)
     ws = connect(dataset.url)
     try:
-        save_example_segments(ws)  # they may have changed since the store was cached
+        library.save_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
