@@ -17,7 +17,7 @@ import duckdb
 import psycopg
 import pytest
 
-from bench.segments import cli, data, handwritten, library, pandas_impl, report
+from bench.segments import cli, data, handwritten, library, pandas_impl, phases, report
 from tests.conftest import new_postgres_database, postgres_admin_url
 from tests.world import World, load
 from workbench.sample.load import example_segment_files
@@ -43,7 +43,6 @@ def run(tmp_path_factory) -> tuple[int, str, str]:
         "--pg",
         postgres_admin_url(),
         "--quick",
-        "--skip-builder",
         "--isolate",
         "phase",
         "--cache-dir",
@@ -58,11 +57,12 @@ def run(tmp_path_factory) -> tuple[int, str, str]:
     return code, results, (tmp / "benchmarks.md").read_text()
 
 
-def test_every_measured_segment_has_handwritten_sql_and_pandas():
+def test_every_measured_segment_has_handwritten_sql_pandas_and_builder_edits():
     assert [path.stem for path in library.bench_segment_files()] == ["two_attributes"]
     assert sorted([*EXAMPLES, "two_attributes"]) == MEASURED
     assert sorted(handwritten.SEGMENT_IDS) == MEASURED
     assert sorted(pandas_impl.SEGMENTS) == MEASURED
+    assert sorted({edit[0] for edit in phases.BUILDER_EDITS}) == MEASURED
 
 
 def test_a_plain_run_measures_every_segment(run):
@@ -71,6 +71,8 @@ def test_a_plain_run_measures_every_segment(run):
     _, results, _ = run
     measured = json.loads(results)
     assert measured["config"]["segments"] == library.segment_ids()
+    # every segment's builder edits were counted (an edit that made a rule invalid fails the phase)
+    assert sorted(measured["builder"]["per_segment_ms"]) == MEASURED
 
 
 def test_harness_exits_zero_when_everything_agrees(run):
@@ -103,7 +105,7 @@ def test_report_has_a_row_per_segment_and_the_targets(run):
     for sid in MEASURED:
         assert any(line.startswith(f"| {sid} |") for line in rows), sid
     targets = {line.split(" | ")[0].lstrip("| "): line for line in block.splitlines() if line.startswith("| ")}
-    for target in ("1.5×", "500 ms", "20 ms", "one pass", "peak RSS"):
+    for target in ("1.5×", "500 ms", "20 ms", "300 ms median", "300 ms, every segment", "one pass", "peak RSS"):
         (row,) = [line for name, line in targets.items() if target in name]
         assert "not measured" not in row, row  # measured in this run, met or missed
     assert "MISMATCH" not in block

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> report.Report:
 
     if not args.skip_builder:
         say("== builder: edit → count shown")
-        rep.builder = phase("builder", phases.builder, url, as_of, args.repeats)
+        rep.builder = phase("builder", phases.builder, url, as_of, args.repeats, segments)
 
     if pg:
         say(f"== PostgreSQL at {args.pg_contacts:,} contacts")
@@ -264,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for what, verdict, detail in rep.targets():
         print(f"{verdict.replace('*', ''):>12}  {what}: {detail}")
+    if rep.builder:
+        print(f"\nbuilder edit → count shown: {rep.builder_text()}")
     print()
     failed = [c for c in rep.checks if not c[1]]
     for what, _, detail in failed:
