@@ -13,9 +13,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.segments import data, phases, report
+from bench.segments import data, library, phases, report
 from bench.segments.handwritten import SEGMENT_IDS, sql_text
-from workbench.sample.load import example_segment_files
 
 DOCS = data.ROOT / "docs" / "benchmarks.md"
 
@@ -30,7 +29,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--seed", type=int, default=data.DEFAULT_SEED)
     p.add_argument("--repeats", type=int, default=5, help="warm repeats per measurement (median reported)")
-    p.add_argument("--segments", default="", help="comma-separated example segment ids (default: all)")
+    p.add_argument(
+        "--segments",
+        default="",
+        help="comma-separated segment ids: the examples' and the benchmark's own (default: all)",
+    )
     p.add_argument("--skip-pg", action="store_true", help="leave PostgreSQL out")
     p.add_argument(
         "--pg", default=os.environ.get("WORKBENCH_TEST_PG"), help="PostgreSQL admin URL (default $WORKBENCH_TEST_PG)"
@@ -72,18 +75,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def example_ids() -> list[str]:
-    return [path.stem for path in example_segment_files()]
-
-
 def run(args: argparse.Namespace, argv: list[str]) -> report.Report:
     started = time.perf_counter()
     as_of = data.AS_OF
-    known = example_ids()
+    known = library.segment_ids()
     segments = [s.strip() for s in args.segments.split(",") if s.strip()] or known
     unknown = [s for s in segments if s not in known or s not in SEGMENT_IDS]
     if unknown:
-        raise SystemExit(f"unknown example segment(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        raise SystemExit(f"unknown segment(s): {', '.join(unknown)}; known: {', '.join(known)}")
     missing = [s for s in known if s not in SEGMENT_IDS]
     run_dir = args.out or args.cache_dir / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> report.Report:
         machine=report.machine(),
     )
     if missing:
-        rep.errors.append(f"no hand-written SQL for example segment(s) {', '.join(missing)}")
+        rep.errors.append(f"no hand-written SQL for segment(s) {', '.join(missing)}")
     say = phases.log
 
     def phase(name: str, fn, *a, **kw):
@@ -153,7 +152,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> report.Report:
 
     if not args.skip_builder:
         say("== builder: edit → count shown")
-        rep.builder = phase("builder", phases.builder, url, as_of, args.repeats)
+        rep.builder = phase("builder", phases.builder, url, as_of, args.repeats, segments)
 
     if pg:
         say(f"== PostgreSQL at {args.pg_contacts:,} contacts")
@@ -265,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for what, verdict, detail in rep.targets():
         print(f"{verdict.replace('*', ''):>12}  {what}: {detail}")
+    if rep.builder:
+        print(f"\nbuilder edit → count shown: {rep.builder_text()}")
     print()
     failed = [c for c in rep.checks if not c[1]]
     for what, _, detail in failed:

@@ -106,7 +106,7 @@ def remember(dataset: Dataset, **facts) -> None:
 
 def _load(url: str, contacts: int, seed: int, progress=None) -> dict:
     """Generate and import the sample into the store at ``url``; what it holds and took.
-    The example segments are saved by the benchmark's build phases, cached store or not."""
+    The measured segments are saved by the benchmark's build phases, cached store or not."""
     started = time.perf_counter()
     ws = Workspace(url)
     try:

@@ -1,10 +1,11 @@
-"""Hand-written SQL for every example segment: the baseline the compiler is measured against.
+"""Hand-written SQL for every measured segment: the baseline the compiler is measured against.
 
 Written from ``SEGMENT_SPEC.md`` §3–4, ``docs/semantics.md`` and the segment documents in
-``sample_data/segments``, independently of the compiler (nothing here imports
-``workbench.expr``). It is the SQL an engineer who knows the data model would write for
-each segment: read the events of the segment's names and window once, stitch the
-anonymous ones to their contact, aggregate per contact, keep the contacts of the universe.
+``sample_data/segments`` (and ``bench/segments/documents``, the benchmark's own),
+independently of the compiler (nothing here imports ``workbench.expr``). It is the SQL an
+engineer who knows the data model would write for each segment: read the events of the
+segment's names and window once, stitch the anonymous ones to their contact, aggregate per
+contact, keep the contacts of the universe.
 
 Each query returns the member ``contact_id``s. Parameters are written ``:name`` and bound
 as values (window bounds are computed from ``as_of`` in Python, with calendar months);
@@ -65,7 +66,7 @@ WHERE c.created_at <= :t AND c.contact_id IN ({source})"""
 
 
 def build(dialect: str) -> dict[str, str]:
-    """Every example segment's query, in ``dialect``."""
+    """Every measured segment's query, in ``dialect``."""
     q: dict[str, str] = {}
 
     def ev(name: str, columns: dict[str, str], where: str) -> str:
@@ -166,6 +167,30 @@ WHERE c.created_at <= :t AND c.city = :city"""
     q["vip"] = f"""WITH
 {ev("buys", {"amount": "e.amount"}, "e.name = 'purchase' AND e.ts > :lo AND e.ts <= :t")}
 {universe_of("SELECT cid FROM buys GROUP BY cid HAVING coalesce(sum(amount), 0) > :spent")}"""
+
+    # Benchmark only (bench/segments/documents): living in one of two cities, consenting to
+    # e-mail, at least 2 purchases in the last 30 days and no page view in the last 7. The
+    # contacts are narrowed down first; then only their events are read: their own, and the
+    # anonymous ones of the ids ever linked to them (the latest link decides, among all of an
+    # id's links). No purchase means no member, so only contacts with events can qualify.
+    recent_activity = """((e.name = 'purchase' AND e.ts > :lo) OR (e.name = 'page_view' AND e.ts > :recent))
+      AND e.ts <= :t
+      AND (e.contact_id IN (SELECT contact_id FROM candidates)
+           OR (e.contact_id IS NULL AND e.anonymous_id IN (SELECT anonymous_id FROM candidate_ids)))"""
+    q["two_attributes"] = f"""WITH
+candidates AS (
+    SELECT c.contact_id FROM contacts c
+    WHERE c.created_at <= :t AND c.city IN (:cities) AND c.email_consent
+),
+candidate_ids AS (
+    SELECT DISTINCT i.anonymous_id FROM identities i WHERE i.contact_id IN (SELECT contact_id FROM candidates)
+),
+{ev("acts", {"name": "e.name"}, recent_activity)}
+SELECT a.cid AS contact_id FROM acts a
+WHERE a.cid IN (SELECT contact_id FROM candidates)
+GROUP BY a.cid
+HAVING count(*) FILTER (WHERE a.name = 'purchase') >= :min_purchases
+   AND count(*) FILTER (WHERE a.name = 'page_view') = 0"""
     return q
 
 
@@ -214,6 +239,13 @@ def params(segment_id: str, t: datetime) -> dict:
         "target_city": {"t": t, "city": "Gdańsk"},
         "topic_readers": {"t": t, "lo": t - 7 * day, "url_pattern": "/blog/%", "category": "running", "min_reads": 3},
         "vip": {"t": t, "lo": months_before(t, 3), "spent": 1000},
+        "two_attributes": {
+            "t": t,
+            "cities": ["Szczecin", "Lublin"],
+            "lo": t - 30 * day,
+            "recent": t - 7 * day,
+            "min_purchases": 2,
+        },
     }[segment_id]
 
 

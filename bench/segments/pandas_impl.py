@@ -1,4 +1,4 @@
-"""The example segments in pandas: a second independent implementation, and a reference point
+"""The measured segments in pandas: a second independent implementation, and a reference point
 for what an analyst's dataframe code costs.
 
 ``load`` reads the columns the segments use from the store once (timed apart from the
@@ -25,7 +25,7 @@ _DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
 
 @dataclass
 class Frames:
-    contacts: pd.DataFrame  # contact_id, created_at, birth_date, city
+    contacts: pd.DataFrame  # contact_id, created_at, birth_date, city, email_consent
     events: pd.DataFrame  # cid, name, ts, url, category, product_id, campaign_id, amount, cart_id
     universe: pd.Index  # contact ids created at or before T
     t: pd.Timestamp
@@ -41,7 +41,7 @@ def load(path: str, t: datetime) -> Frames:
     con = duckdb.connect(path, read_only=True)
     try:
         con.execute("SET enable_progress_bar = false")
-        contacts = _frame(con.execute("SELECT contact_id, created_at, birth_date, city FROM contacts"))
+        contacts = _frame(con.execute("SELECT contact_id, created_at, birth_date, city, email_consent FROM contacts"))
         links = _frame(con.execute("SELECT anonymous_id, contact_id, linked_at FROM identities"))
         events = _frame(
             con.execute(
@@ -183,6 +183,15 @@ def vip(f: Frames) -> list[str]:
     return _members(f, spent[spent > 1000].index.astype(object))
 
 
+def two_attributes(f: Frames) -> list[str]:
+    c = f.contacts
+    chosen = c["city"].isin(["Szczecin", "Lublin"]) & c["email_consent"].fillna(False).astype(bool)
+    buys = _in_window(f, ("purchase",), f.t - 30 * _DAY).groupby("cid", observed=True).size()
+    viewed = set(_ids(_in_window(f, ("page_view",), f.t - 7 * _DAY)["cid"]))
+    repeat = set(buys[buys >= 2].index.astype(object))
+    return _members(f, list((set(c.loc[chosen, "contact_id"]) & repeat) - viewed))
+
+
 SEGMENTS: dict[str, Callable[[Frames], list[str]]] = {
     "abandoned_cart": abandoned_cart,
     "birthday": birthday,
@@ -197,6 +206,7 @@ SEGMENTS: dict[str, Callable[[Frames], list[str]]] = {
     "target_city": target_city,
     "topic_readers": topic_readers,
     "vip": vip,
+    "two_attributes": two_attributes,
 }
 
 __all__ = ["SEGMENTS", "Frames", "load"]

@@ -23,9 +23,8 @@ from typing import Any
 import duckdb
 import ibis
 
-from bench.segments import data, handwritten
+from bench.segments import data, handwritten, library
 from workbench.expr.context import CompileContext
-from workbench.sample.load import save_example_segments
 from workbench.store.connection import StoreURL
 from workbench.store.workspace import connect
 
@@ -114,13 +113,13 @@ def isolated(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
 
 
 def build_duckdb(contacts: int, seed: int, cache_dir: str, rebuild: bool = False) -> dict:
-    """The cached DuckDB store (built if missing), with the example segments saved again."""
+    """The cached DuckDB store (built if missing), with the measured segments saved again."""
     dataset = data.duckdb_dataset(contacts, seed, Path(cache_dir), log=log, rebuild=rebuild)
     if not dataset.cached:  # remember what importing took, for runs that find it cached
         data.remember(dataset, import_peak_rss_mb=round(peak_rss_mb()))
     ws = connect(dataset.url)
     try:
-        save_example_segments(ws)  # they may have changed since the store was cached
+        library.save_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
@@ -130,7 +129,7 @@ def build_postgres(admin_url: str, contacts: int, seed: int, rebuild: bool = Fal
     dataset = data.postgres_dataset(admin_url, contacts, seed, log=log, rebuild=rebuild)
     ws = connect(dataset.url)
     try:
-        save_example_segments(ws)  # they may have changed since the store was cached
+        library.save_segments(ws)  # they may have changed since the store was cached
     finally:
         ws.close()
     return {**dataset.__dict__}
@@ -285,25 +284,42 @@ def one_pass(url: str, segment_ids: list[str], as_of: datetime, repeats: int, qu
     return out
 
 
-# (segment, path of the node edited, method, values cycled through): edits a marketer makes.
+# (segment, path of the node edited, method, values cycled through): edits a marketer makes,
+# one per measured segment. Each value differs from the one before it (and the first from
+# the saved document), so every edit asks for a new count; the last value is the saved one.
 BUILDER_EDITS = (
-    ("vip", "rule", "set_value", (1500, 2000, 800, 1200)),
-    ("no_email_opens", "rule.all[0]", "set_window", ("14d", "60d", "7d", "30d")),
-    ("topic_readers", "rule", "set_value", (2, 4, 5, 3)),
-    ("target_city", "rule", "set_value", ("Kraków", "Warszawa", "Poznań", "Gdańsk")),
+    ("abandoned_cart", "rule", "set_within", ("4h", "1h", "24h", "2h")),
+    ("birthday", "rule", "set_value", (14, 3, 30, 7)),
+    ("cross_sell", "rule.all[0].where[0]", "set_value", ("p_shoe_run_02", "p_shoe_run_03", "p_shoe_run_01")),
+    ("interested", "rule", "set_window", ("14d", "3d", "30d", "7d")),
     ("lapsed", "rule", "set_window", ("60d", "14d", "90d", "30d")),
+    ("mobile_active", "rule", "set_window", ("30d", "1d", "14d", "7d")),
+    ("multichannel", "rule", "set_within", ("48h", "1h", "12h", "24h")),
+    ("new_subscribers", "rule", "set_value", ("14d", "30d", "1d", "7d")),
+    ("no_email_opens", "rule.all[0]", "set_window", ("14d", "60d", "7d", "30d")),
+    ("push_ignored", "rule", "set_within", ("48h", "12h", "72h", "24h")),
+    ("target_city", "rule", "set_value", ("Kraków", "Warszawa", "Poznań", "Gdańsk")),
+    ("topic_readers", "rule", "set_value", (2, 4, 5, 3)),
+    ("vip", "rule", "set_value", (1500, 2000, 800, 1200)),
+    (
+        "two_attributes",
+        "rule.all[0]",
+        "set_value",
+        (["Szczecin", "Bydgoszcz"], ["Lublin", "Białystok"], ["Kraków", "Wrocław"], ["Szczecin", "Lublin"]),
+    ),
 )
 
 
-def builder(url: str, as_of: datetime, repeats: int) -> dict:
+def builder(url: str, as_of: datetime, repeats: int, segment_ids: list[str]) -> dict:
     """The rule builder's path in-process: from a rule edit method call to the count being
-    shown (validation, re-rendering the tree, compiling every part and the one count query)."""
+    shown (validation, re-rendering the tree, compiling every part and the one count query),
+    for the edits of ``segment_ids``."""
     from workbench.widgets.builder import SegmentBuilder
 
     ws = connect(url)
     samples: dict[str, list[float]] = {}
     first_ms: dict[str, float] = {}
-    for sid, path, method, values in BUILDER_EDITS:
+    for sid, path, method, values in (edit for edit in BUILDER_EDITS if edit[0] in segment_ids):
         b = SegmentBuilder(ws, sid, as_of=as_of, debounce=0)
         b.wait_for_count()
         times = []
@@ -318,6 +334,8 @@ def builder(url: str, as_of: datetime, repeats: int) -> dict:
             times.append(ms_since(started))
             if preview.error:
                 raise RuntimeError(f"builder count failed for {sid}: {preview.error}")
+            if b.problems or preview.total is None:  # an invalid rule is not counted: no timing
+                raise RuntimeError(f"builder edit {method}({path!r}, {value!r}) of {sid} made the rule invalid")
         first_ms[sid] = times[0]
         samples[sid] = times
         b.close()
@@ -325,8 +343,10 @@ def builder(url: str, as_of: datetime, repeats: int) -> dict:
     every = [t for ts in samples.values() for t in ts]
     return {
         "median_ms": median(every),
-        "max_ms": max(every),
+        "max_ms": max(every, default=float("nan")),
         "per_segment_ms": {sid: median(ts) for sid, ts in samples.items()},
+        "per_segment_max_ms": {sid: max(ts) for sid, ts in samples.items()},
+        "first_ms": first_ms,
         "edits": len(every),
     }
 
