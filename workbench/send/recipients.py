@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
@@ -81,10 +82,17 @@ class Audience:
     rows: pa.Table  # contact_id, address, reason, the contact's columns, the segment's values
     contact_columns: tuple[str, ...]
     values: SegmentValues
-    sql: str
+    query: ir.Table  # what selected the rows
+    dialect: str
     rules: dict[str, str]  # reason -> what it checks, in the language of ``texts``
     split: HoldoutSplit = NO_HOLDOUT
     texts: Texts = field(default_factory=texts)
+
+    @cached_property
+    def sql(self) -> str:
+        """The SQL that selected the rows, for the audit record. Made when asked: compiling
+        it costs more than running it for a triggered send of a few recipients."""
+        return ibis.to_sql(self.query, dialect=self.dialect)
 
     @property
     def members(self) -> int:
@@ -176,7 +184,6 @@ def select_audience(
         query = base.mutate(
             address=base[campaign.spec.address], reason=reason, _held=base.contact_id.isin(logged_holdout.contact_id)
         ).order_by("contact_id")
-        sql = ibis.to_sql(query, dialect=dialect)
         with contact_scope(con, SCOPE_TABLE, given):
             rows = con.to_pyarrow(query)
     split = HoldoutSplit(campaign.holdout_key, campaign.holdout, 0.0 if campaign.reach_control else control)
@@ -184,7 +191,19 @@ def select_audience(
     order = ["contact_id", "address", "reason"]
     rows = rows.select(order + [c for c in rows.column_names if c not in order])
     return Audience(
-        campaign, as_of, policy, catalog.timezone, segment, rows, tuple(contacts.columns), values, sql, rules, split, t
+        campaign,
+        as_of,
+        policy,
+        catalog.timezone,
+        segment,
+        rows,
+        tuple(contacts.columns),
+        values,
+        query,
+        dialect,
+        rules,
+        split,
+        t,
     )
 
 

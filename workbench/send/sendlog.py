@@ -207,11 +207,13 @@ def record_events(ws: Workspace, campaign: Campaign, outcomes: Iterable[Delivery
 
 
 def settle(ws: Workspace, campaign: Campaign, run_id: str, outcomes: dict[str, Delivery]) -> None:
-    """Make the run's pending rows final: events first, then the log (see the module doc)."""
-    record_events(ws, campaign, outcomes.values())
-    with ws.connector.writing() as con, transaction(con):
-        _settle_rows(con, campaign, run_id, outcomes)
-        _touch(con, run_id)
+    """Make the run's pending rows final: events first, then the log (see the module doc).
+    Two transactions on one connection: the store is opened for writing once per batch."""
+    with ws.connector.hold(write=True) as con:
+        record_events(ws, campaign, outcomes.values())
+        with transaction(con):
+            _settle_rows(con, campaign, run_id, outcomes)
+            _touch(con, run_id)
 
 
 def _settle_rows(con: BaseBackend, campaign: Campaign, run_id: str, outcomes: dict[str, Delivery]) -> tuple[int, int]:
