@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -214,6 +215,50 @@ def test_a_triggered_send_reads_its_contacts_alone_and_gets_their_reasons_and_va
     assert {c: r["reason"] for c, r in got.items()} == {c: expected[c] for c in got}
     assert got == {r["contact_id"]: r for r in whole if r["contact_id"] in got}  # values too
     assert "wb_scope" in triggered.sql  # only the named contacts were read
+
+
+def test_a_send_opens_the_store_for_writing_once_between_deliveries_and_never_during_one(ws, tmp_path, monkeypatch):
+    """Start and first claim share one write connection, each batch's settling and the next
+    claim another, the last settling and the end another; while messages go out no write
+    lock is held (other writers, the collector's loader among them, go on)."""
+    from workbench.store.connection import Connector
+
+    opened: list[bool] = []
+    real_open = Connector._open_duckdb
+
+    def counting(self, read_only):
+        opened.append(read_only)
+        return real_open(self, read_only)
+
+    class Channel:
+        name = "checking"
+
+        def __init__(self) -> None:
+            self.held_while_delivering: list[bool] = []
+
+        @contextmanager
+        def session(self):
+            yield self
+
+        def deliver(self, message) -> str:
+            self.held_while_delivering.append(ws.connector._gate.wanted_by_writer())
+            return f"id-{message.contact_id}"
+
+    template = _email_template(ws)
+    for batches in (1, 3):
+        campaign = define_campaign(ws, f"writes{batches}", segment=SEGMENT_ID, channel="email", template=template)
+        plan = prepare_send(ws, campaign, policy=SendPolicy(None, None, None))
+        recipients = plan.audience.recipients()
+        channel = Channel()
+        opened.clear()
+        monkeypatch.setattr(Connector, "_open_duckdb", counting)
+        options = SendOptions(batch_size=math.ceil(len(recipients) / batches), progress=False)
+        report = plan.execute(options, journal=tmp_path / f"{batches}.jsonl", transport=channel)
+        monkeypatch.setattr(Connector, "_open_duckdb", real_open)
+        assert len(recipients) >= 10 and report.summary()["sent"] == len(channel.held_while_delivering) >= 10
+        # start + claim; then (settle + next claim) between batches; then settle + finish
+        assert opened.count(False) == 1 + batches
+        assert not any(channel.held_while_delivering)
 
 
 def test_every_exclusion_reason_matches_the_hand_computed_one(ws):

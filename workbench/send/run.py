@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,12 +232,14 @@ def _deliver(
 ) -> SendReport:
     campaign, ws = plan.campaign, plan.ws
     recipients = plan.audience.recipients()
+    writes = _Writes(ws, enabled=not plan.dry_run)
     if plan.dry_run:
         run_id = None
     else:
         journal_path = (
             journal_path or Path("runs") / campaign.campaign_id / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.journal.jsonl"
         )
+        writes.open()
         run_id = start_run(ws, campaign.campaign_id, plan.audience.as_of, journal_path, notebook)
     report = SendReport(campaign.campaign_id, run_id, plan.dry_run, len(recipients))
     held_out = plan.audience.held_out()
@@ -268,9 +271,11 @@ def _deliver(
                     (r["contact_id"], r["address"], message_id(campaign.campaign_id, r["contact_id"], domain))
                     for r in batch
                 ]
+                writes.open()
                 mine = set(claim(ws, campaign, run_id, wanted))
             outcomes: dict[str, Delivery] = {}
             try:
+                writes.close()  # never held while messages go out
                 with transport.session() as session:
                     for row in batch:
                         if row["contact_id"] not in mine:
@@ -289,6 +294,7 @@ def _deliver(
                             )
             finally:
                 if not plan.dry_run:
+                    writes.open()
                     settle(ws, campaign, run_id, outcomes)
                 report.outcomes.update(outcomes)
     except (ProviderUnavailable, ChannelConfigError) as exc:
@@ -302,10 +308,37 @@ def _deliver(
         if journal is not None:
             journal.close()
         report.finished_at = datetime.now(UTC)
-        if run_id is not None:
-            finish_run(ws, run_id, status, report.summary())
+        try:
+            if run_id is not None:
+                writes.open()
+                finish_run(ws, run_id, status, report.summary())
+        finally:
+            writes.close()
     log.info("campaign %s: %s", campaign.campaign_id, report.summary())
     return report
+
+
+class _Writes:
+    """One write connection for the store's work between two deliveries: the run's start,
+    its holdout and the first claim; then each batch's settling and the next claim; the last
+    settling and the run's end. Each keeps its own transaction; the connection is opened once
+    for them (a triggered send of one message opened four), and closed before messages go out
+    so that the store is never held while a channel answers."""
+
+    def __init__(self, ws: Workspace, enabled: bool) -> None:
+        self.ws, self.enabled = ws, enabled
+        self._held: ExitStack | None = None
+
+    def open(self) -> None:
+        if self.enabled and self._held is None:
+            held = ExitStack()
+            held.enter_context(self.ws.connector.hold(write=True))
+            self._held = held
+
+    def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
 
 def _send_one(plan: SendPlan, session, row: dict, limiter: RateLimiter, options: SendOptions) -> Delivery:
