@@ -184,7 +184,7 @@ def _event_crossings(con: BaseBackend, found: Reach, start: datetime, end: datet
 
     One scan per (names, span), each filtered by a plain conjunction of bounds: an engine
     skips the stored blocks outside such bounds, but a single scan filtered by ``span OR
-    span`` reads the whole table (0.3 s a round at 23M events, growing with the base)."""
+    span`` reads the whole table (0.65 s a round at 23M events, 11 s at 246M)."""
     events = con.table("events")
     scans = []
     for names, boundaries in found.events.items():
