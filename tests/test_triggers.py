@@ -7,10 +7,7 @@ every email counted is one that reached a real SMTP server.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -33,7 +30,6 @@ from tests.trigger_support import (
 )
 from workbench.errors import WorkbenchError
 from workbench.send import SendSettings
-from workbench.store.workspace import Workspace
 from workbench.triggers import (
     SIGNATURE_HEADER,
     Dispatcher,
@@ -498,61 +494,3 @@ def test_a_campaign_trigger_is_defined_from_the_command_line_and_sends_on_entry(
     store(ws, "events", [event("ala", "add_to_cart", clock.move(seconds=1))])
     assert watcher.tick().jobs == Counter({"sent": 1})
     assert smtp.recipients == ["ala@example.org"] and smtp.messages[0]["Subject"] == "Ala, your cart is waiting"
-
-
-def test_a_running_watcher_records_rounds_while_a_triggered_send_is_still_going_out(tmp_path):
-    """``run()`` acts on jobs in a thread of its own: a slow channel (here, one that holds
-    anna's message until told) does not hold up the rounds, which go on recording entries;
-    and when the watcher stops, the jobs due by then are sent before ``run`` returns."""
-    ws = shop(tmp_path / "s.duckdb", [contact("anna", "Anna"), contact("bart", "Bart")], [])
-    ws.save_segment(RECENT_CART)
-    campaign(ws, tmp_path, "nudge", "recent_cart", REMINDER_TEMPLATE)
-    add_trigger(ws, "nudge", segment="recent_cart", campaign="nudge")
-    release, holding = threading.Event(), threading.Event()
-    delivered: list[str] = []
-
-    class SlowChannel:
-        name = "slow"
-
-        def session(self):
-            return contextlib.nullcontext(self)
-
-        def deliver(self, message) -> str:
-            if message.contact_id == "anna":
-                holding.set()
-                assert release.wait(60)
-            delivered.append(message.contact_id)
-            return f"id-{message.contact_id}"
-
-    channel = SlowChannel()
-    watcher = watcher_for(Workspace(ws.url.url), Clock(T0), tmp_path, transport=lambda _channel: channel)
-    entered: list[str] = []
-    heard: list[Counter] = []
-    baseline, stop = threading.Event(), threading.Event()
-
-    def on_tick(tick) -> None:
-        entered.extend(c.contact_id for c in tick.entries)
-        baseline.set()
-
-    running = threading.Thread(
-        target=watcher.run,
-        kwargs={"interval": 0.2, "stop": stop, "on_tick": on_tick, "on_jobs": lambda _at, jobs: heard.append(jobs)},
-    )
-    running.start()
-    try:
-        assert baseline.wait(60)
-        store(ws, "events", [event("anna", "add_to_cart", T0 - timedelta(minutes=1))])
-        assert holding.wait(60)  # anna's message is going out, and stays there
-        store(ws, "events", [event("bart", "add_to_cart", T0 - timedelta(minutes=1))])
-        deadline = time.monotonic() + 60
-        while "bart" not in entered and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert entered == ["anna", "bart"] and delivered == []  # a round recorded bart meanwhile
-    finally:
-        release.set()
-        stop.set()
-        running.join(60)
-    assert not running.is_alive()
-    assert sorted(delivered) == ["anna", "bart"]  # bart's too, at the latest as the watcher stopped
-    assert sum(heard, Counter()) == Counter({"sent": 2})
-    assert {(j["contact_id"], j["status"]) for j in jobs(ws)} == {("anna", "sent"), ("bart", "sent")}

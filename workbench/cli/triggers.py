@@ -6,8 +6,7 @@ import contextlib
 import json
 import signal
 import threading
-from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -204,9 +203,6 @@ def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool, full_
             jobs = ", ".join(f"{status} {n}" for status, n in sorted(tick.jobs.items())) or "no actions"
             err.print(f"{tick.at:%H:%M:%S} +{len(tick.entries)} −{len(tick.exits)}; {jobs}")
 
-    def report_jobs(at: datetime, jobs: Counter) -> None:
-        err.print(f"{at:%H:%M:%S} jobs: " + ", ".join(f"{status} {n}" for status, n in sorted(jobs.items())))
-
     if once:
         report(watcher.tick())
         return
@@ -216,7 +212,7 @@ def watch_cmd(db: str | None, interval: float, runs_dir: Path, once: bool, full_
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     err.print(f"watching (every {interval:g}s and on new data); Ctrl-C to stop")
     with contextlib.suppress(KeyboardInterrupt):
-        watcher.run(interval=interval, on_tick=report, on_jobs=report_jobs, stop=stop)
+        watcher.run(interval=interval, on_tick=report, stop=stop)
     err.print("watcher stopped")
 
 

@@ -13,7 +13,6 @@ receiver answers 5xx) are retried with backoff, and fail for good after ``MAX_AT
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -86,12 +85,6 @@ class Dispatcher:
         self.settings = settings
         self.transport = transport
         self.poster = poster
-
-    def on(self, ws: Workspace) -> Dispatcher:
-        """The same dispatcher working on ``ws`` (another connection to the same store)."""
-        twin = copy.copy(self)
-        twin.ws = ws
-        return twin
 
     def run_due(self, now: datetime) -> Counter:
         """Act on every job due at ``now``; returns how many ended in each status."""

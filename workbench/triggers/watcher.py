@@ -94,10 +94,9 @@ class Watcher:
         self._seen: _Seen | None = None
         self._last_full: datetime | None = None
 
-    def tick(self, dispatch: bool = True) -> Tick:
+    def tick(self) -> Tick:
         """Evaluate the tracked segments now (the contacts that can have changed, or
-        everyone), record the changes, then act on due jobs (unless ``dispatch`` is False:
-        ``run()`` acts on them in a thread of their own)."""
+        everyone), record the changes, then act on due jobs."""
         now = self.clock()
         wait_for_collected(self.ws)  # every event a collector answered for by now counts in this round
         result = Tick(now)
@@ -126,8 +125,7 @@ class Watcher:
                 if result.missed:
                     log.error("a full round found %d changes the incremental rounds missed", result.missed)
         self._seen = seen
-        if dispatch:
-            result.jobs = self.dispatcher.run_due(now)
+        result.jobs = self.dispatcher.run_due(now)
         return result
 
     def _meaning(self, segment_ids: list[str], versions: dict[str, int]) -> str | int:
@@ -167,24 +165,15 @@ class Watcher:
         poll: float = 0.25,
         stop: threading.Event | None = None,
         on_tick: Callable[[Tick], None] | None = None,
-        on_jobs: Callable[[datetime, Counter], None] | None = None,
     ) -> None:
         """Take the lease, then tick every ``interval`` seconds and whenever the store's data
-        changes (checked every ``poll`` seconds), until ``stop`` is set.
-
-        The jobs the rounds record are acted on in a thread of its own (``on_jobs`` hears
-        what became of them), so that a round does not wait for the sends and webhooks of
-        the one before: at a million contacts a triggered send takes about as long as a
-        round. When ``stop`` is set, the round in progress ends, then the jobs due by then
-        are acted on (their messages journaled and settled) before ``run`` returns."""
+        changes (checked every ``poll`` seconds), until ``stop`` is set."""
         stop = stop or threading.Event()
         lease.acquire(self.ws, LEASE_NAME)
         log.info("watching %s (every %gs, and on new data)", self.ws.url.url, interval)
         seen = self._data_version()
         next_round = 0.0
-        sender: _Sender | None = None
         try:
-            sender = _Sender(self.dispatcher, self.clock, on_jobs)
             while not stop.is_set():
                 version = self._data_version()
                 if version != seen or self._wake.is_set() or time.monotonic() >= next_round:
@@ -192,98 +181,17 @@ class Watcher:
                     seen = version
                     lease.renew(self.ws, LEASE_NAME)
                     try:
-                        tick = self.tick(dispatch=False)
+                        tick = self.tick()
                     except WorkbenchError as exc:  # e.g. a tracked segment became invalid: keep watching
                         log.error("watch round failed: %s", exc)
                     else:
-                        sender.wake()
                         if on_tick is not None:
                             on_tick(tick)
                     next_round = time.monotonic() + interval
                 self._wake.wait(poll)
-            sender.finish()  # the jobs due by now, before the lease goes
-        except KeyboardInterrupt:
-            if sender is not None:
-                sender.stop(wait=False)  # Ctrl-C stops at once
-            raise
         finally:
-            if sender is not None:
-                sender.stop()
             lease.release(self.ws, LEASE_NAME)
 
     def _data_version(self) -> int:
         """A counter that moves whenever contacts, events or identities are stored."""
         return self.ws.versions()["data"]
-
-
-class _Sender:
-    """The thread of a running watcher that acts on due jobs: woken after every round, and
-    every ``POLL_S`` for jobs that fall due later (postponed by quiet hours, retried). It
-    works on a workspace of its own, so its transactions never share a connection with the
-    rounds' (on PostgreSQL one connection is one transaction at a time)."""
-
-    POLL_S = 1.0
-
-    def __init__(
-        self, dispatcher: Dispatcher, clock: Callable[[], datetime], on_jobs: Callable[[datetime, Counter], None] | None
-    ) -> None:
-        url = dispatcher.ws.url
-        in_memory = url.kind == "duckdb" and url.path is None  # another Workspace would be another store
-        self.dispatcher = dispatcher if in_memory else dispatcher.on(Workspace(url.url))
-        self._own_workspace = not in_memory
-        self.clock = clock
-        self.on_jobs = on_jobs
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._closed = False
-        self._thread = threading.Thread(target=self._loop, name="workbench-trigger-jobs", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.POLL_S)
-            self._wake.clear()
-            if not self._stopping.is_set():
-                self._run()
-
-    def _run(self) -> None:
-        now = self.clock()
-        try:
-            jobs = self.dispatcher.run_due(now)
-        except Exception:  # the store is busy or a channel broke: the jobs stay due for the next try
-            log.exception("acting on due jobs failed; they stay due")
-            return
-        if jobs and self.on_jobs is not None:
-            self.on_jobs(now, jobs)
-
-    def finish(self) -> None:
-        """Stop the thread after the jobs in progress, act on those due now, and close."""
-        if not self._closed:
-            self._join()
-            self._run()
-            self._close()
-
-    def stop(self, wait: bool = True) -> None:
-        """Stop the thread after the jobs in progress, and close; ``wait`` False: at once (a
-        daemon thread, which the interpreter does not wait for). Nothing after the first call."""
-        if self._closed:
-            return
-        if wait:
-            self._join()
-        else:
-            self._stopping.set()
-            self._wake.set()
-        self._close()
-
-    def _join(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join()
-
-    def _close(self) -> None:
-        self._closed = True
-        if self._own_workspace and not self._thread.is_alive():
-            self.dispatcher.ws.close()
