@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -392,6 +393,28 @@ def write_template(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+class RecordingTransport:
+    """A channel that accepts every message and remembers who it went to; with ``check``,
+    also what ``check()`` said at each delivery (e.g. whether the store was write-locked)."""
+
+    name = "recording"
+
+    def __init__(self, check: Callable[[], object] | None = None) -> None:
+        self.to: list[str] = []
+        self.checked: list[object] = []
+        self.check = check
+
+    @contextmanager
+    def session(self):
+        yield self
+
+    def deliver(self, message) -> str:
+        self.to.append(message.contact_id)
+        if self.check is not None:
+            self.checked.append(self.check())
+        return f"id-{message.contact_id}"
 
 
 def recording_tracker(ws: Workspace) -> object:

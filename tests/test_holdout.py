@@ -11,7 +11,6 @@ import json
 import math
 import subprocess
 import sys
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.send_support import (
     AS_OF,
     EMAIL_TEMPLATE,
     SEGMENT_ID,
+    RecordingTransport,
     Rows,
     build_store,
     copy_store,
@@ -44,23 +44,6 @@ def documented_bucket(key: str, contact_id: str) -> float:
     """docs/results.md: SHA-256 of key, U+001F, contact id; first 8 bytes big-endian over 2**64."""
     digest = hashlib.sha256((key + "\x1f" + contact_id).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
-
-
-class RecordingTransport:
-    """A channel that accepts every message and remembers who it went to."""
-
-    name = "recording"
-
-    def __init__(self) -> None:
-        self.to: list[str] = []
-
-    @contextmanager
-    def session(self):
-        yield self
-
-    def deliver(self, message) -> str:
-        self.to.append(message.contact_id)
-        return f"id-{message.contact_id}"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from tests.send_support import (
     SEGMENT_ID,
     SMS_TEMPLATE,
     ProviderServer,
+    RecordingTransport,
     Rows,
     SmtpSink,
     build_store,
@@ -230,35 +230,21 @@ def test_a_send_opens_the_store_for_writing_once_between_deliveries_and_never_du
         opened.append(read_only)
         return real_open(self, read_only)
 
-    class Channel:
-        name = "checking"
-
-        def __init__(self) -> None:
-            self.held_while_delivering: list[bool] = []
-
-        @contextmanager
-        def session(self):
-            yield self
-
-        def deliver(self, message) -> str:
-            self.held_while_delivering.append(ws.connector._gate.wanted_by_writer())
-            return f"id-{message.contact_id}"
-
     template = _email_template(ws)
     for batches in (1, 3):
         campaign = define_campaign(ws, f"writes{batches}", segment=SEGMENT_ID, channel="email", template=template)
         plan = prepare_send(ws, campaign, policy=SendPolicy(None, None, None))
         recipients = plan.audience.recipients()
-        channel = Channel()
+        channel = RecordingTransport(check=ws.connector._gate.wanted_by_writer)
         opened.clear()
         monkeypatch.setattr(Connector, "_open_duckdb", counting)
         options = SendOptions(batch_size=math.ceil(len(recipients) / batches), progress=False)
         report = plan.execute(options, journal=tmp_path / f"{batches}.jsonl", transport=channel)
         monkeypatch.setattr(Connector, "_open_duckdb", real_open)
-        assert len(recipients) >= 10 and report.summary()["sent"] == len(channel.held_while_delivering) >= 10
+        assert len(recipients) >= 10 and report.summary()["sent"] == len(channel.checked) >= 10
         # start + claim; then (settle + next claim) between batches; then settle + finish
         assert opened.count(False) == 1 + batches
-        assert not any(channel.held_while_delivering)
+        assert not any(channel.checked)  # no write lock during any delivery
 
 
 def test_every_exclusion_reason_matches_the_hand_computed_one(ws):
