@@ -223,8 +223,11 @@ def _arrow_message(exc: Exception) -> str:
 
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
+    # Not pre-buffered: a pre-buffering reader keeps what it read ahead of every row group
+    # until it is closed, about 32 bytes a row (6 GB of a 200M-event import's peak); read
+    # through a 1 MB buffer instead, memory stays at a chunk's, and local files read faster.
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise ImportFailed(f"{path}: cannot read as Parquet: {_arrow_message(exc)}") from exc
 
