@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,20 @@ def lifecycle_wait() -> float:
     return ended + 60
 
 
+# Tornado logs this when a page closes while the server writes to its socket: the write's
+# task fails with WebSocketClosedError and nobody awaits it. A page going away, not an error.
+_CLOSED_SOCKET = re.compile(
+    r"Task exception was never retrieved\nfuture: <Task finished name='Task-\d+' "
+    r"coro=<WebSocketProtocol13\.write_message\.<locals>\.wrapper\(\).*?tornado\.websocket\.WebSocketClosedError\n",
+    re.DOTALL,
+)
+
+
+def app_errors(log: str) -> str:
+    """The server's log without the closed-socket reports of pages that went away."""
+    return _CLOSED_SOCKET.sub("", log)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[DemoServer]:
     if not CHROMIUM.exists():  # fail, not skip: a CI without a browser must be noticed
@@ -69,7 +84,7 @@ def server(tmp_path_factory) -> Iterator[DemoServer]:
     with demo_server(store, folder / "voila.log", env={"WORKBENCH_AS_OF": as_of}) as running:
         yield running
     log = (folder / "voila.log").read_text()
-    assert "Traceback" not in log, log
+    assert "Traceback" not in app_errors(log), log
 
 
 def test_kernels_and_memory_come_back_after_twenty_visits(server: DemoServer) -> None:
@@ -122,7 +137,7 @@ def test_six_marketers_opening_the_app_at_once_all_see_the_library(server: DemoS
     visits = asyncio.run(at_once())
     assert [v.problem for v in visits] == [None] * AT_ONCE  # every library shown with its figures, none stuck
     assert all(v.paint is not None and v.figures is not None for v in visits)
-    assert "Traceback" not in server.log.read_text()
+    assert "Traceback" not in app_errors(server.log.read_text())
 
 
 def test_a_pooled_page_shows_what_changed_while_it_waited(server: DemoServer, tmp_path: Path) -> None:
