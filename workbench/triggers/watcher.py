@@ -65,7 +65,7 @@ class _Seen:
 
     round: scope.Round
     segments: tuple[str, ...]
-    structure: tuple[int | str, ...]  # the store's epoch and lists version, and what the rounds evaluate
+    structure: tuple[int, int, str]  # the store's epoch and lists version, and what the rounds evaluate
 
 
 class Watcher:
@@ -128,7 +128,7 @@ class Watcher:
         result.jobs = self.dispatcher.run_due(now)
         return result
 
-    def _meaning(self, segment_ids: list[str], versions: dict[str, int]) -> str | int:
+    def _meaning(self, segment_ids: list[str], versions: dict[str, int]) -> str:
         """What the rounds evaluate: a digest of the tracked segments' SQL at a fixed instant.
 
         A change of the catalog or the library that leaves it as it was (a send recording
