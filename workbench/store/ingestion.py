@@ -150,8 +150,12 @@ def store_prepared(
         else:  # counted as the rows the table gained: the anti-join runs once
             before = int(con.execute(target.count()))
             if kind == "events":  # in the stored order, a slice at a time for a big file
-                for part in staging.in_order(con, f"{stage}_part", staged, prepared):
-                    insert_rows(con, kind, ordered(part.anti_join(_keys_also_in(target, part, key), key)))
+                for part in staging.in_order(con, staged, prepared):
+                    # into an empty store nothing can repeat: the file's own repeats are gone
+                    # already, and looking each slice up among the slices before it would read
+                    # all of them again for every slice
+                    fresh_part = part.anti_join(_keys_also_in(target, part, key), key) if before else part
+                    insert_rows(con, kind, ordered(fresh_part))
             else:
                 insert_rows(con, kind, fresh)
             stored = int(con.execute(target.count())) - before

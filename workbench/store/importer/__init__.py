@@ -92,6 +92,7 @@ from workbench.store.importer.types import (
     _Column,
     _columns,
 )
+from workbench.store.layout import EVENTS_ORDER
 from workbench.store.staging import ORDER_COLUMN, Staged, Staging, later_repeats
 
 __all__ = [
@@ -140,7 +141,7 @@ def prepare(
     sources = [_source(p, kind, columns, several=len(paths) > 1) for p in paths]
     con = ibis.duckdb.connect()  # private, in memory; Ibis sets its time zone to UTC
     con.settings["enable_progress_bar"] = False  # DuckDB would draw over the caller's bar
-    sink = _InMemory() if stage_in is None else _OnDisk(Staging(stage_in))
+    sink = _InMemory() if stage_in is None else _OnDisk(Staging(stage_in, EVENTS_ORDER if kind == "events" else ()))
     try:
         return _prepare(con, kind, sources, columns, now, sum(s.total for s in sources), progress, sink)
     finally:
