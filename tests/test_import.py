@@ -202,6 +202,21 @@ def test_an_import_that_fails_while_storing_leaves_the_store_as_it_was(store, tm
     assert staging_dirs(store) == []
 
 
+def test_an_import_out_of_memory_is_a_clear_error_and_stores_nothing(store, tmp_path, monkeypatch):
+    from workbench.store import staging
+
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS_CSV)
+    monkeypatch.setattr(staging, "STAGING_MEMORY", "0B")  # the staging engine can hold nothing
+    result = CliRunner().invoke(main, ["--db", store.url.url, "import", "events", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {path}: the import stopped: Out of Memory Error")
+    assert result.output.rstrip().endswith("nothing was stored")
+    assert "Traceback" not in result.output
+    assert store.table("events").num_rows == 0
+    assert staging_dirs(store) == []
+
+
 def test_several_files_are_one_import_with_rejects_beside_each_file(store, tmp_path):
     first, second = tmp_path / "part-1.csv", tmp_path / "part-2.csv"
     first.write_text("event_id,contact_id,source,name,ts\ne1,c1,custom,purchase,2026-02-01T10:00:00Z\n")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -19,7 +20,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from workbench.csvsafe import write_csv
-from workbench.errors import WorkbenchError
+from workbench.errors import ImportFailed, WorkbenchError
 from workbench.store import catalog_store, changes, staging
 from workbench.store.connection import transaction
 from workbench.store.layout import ordered, stored_in_order
@@ -91,6 +92,11 @@ def import_file(
         written = [write_rejects(p, prepared) for p in paths if any(r.file in (None, p) for r in prepared.rejects)]
         rejects_path = written[0] if written else None
         report = store_prepared(ws, prepared, rejects_path)
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        # the machine's limits (memory, a full disk), not the file's: said in a line, not a traceback
+        cause = str(exc).strip().splitlines()[0]
+        names = ", ".join(str(p) for p in paths)
+        raise ImportFailed(f"{names}: the import stopped: {cause}; nothing was stored") from exc
     finally:
         staging.remove(directory)
     log.info("import %s", report.summary())
