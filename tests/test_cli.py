@@ -187,3 +187,13 @@ def test_console_script_runs(sample):
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip().splitlines()[-1]) > 0
+
+
+def test_a_file_that_is_not_a_store_is_one_line_of_error(tmp_path):
+    garbage = tmp_path / "notes.duckdb"
+    garbage.write_bytes(bytes(range(256)) * 64)  # any file that is not a DuckDB database
+    result = CliRunner().invoke(main, ["--db", f"duckdb://{garbage}", "segment", "list"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: the store failed: IO Error: The file")
+    assert "not a valid DuckDB database file" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output

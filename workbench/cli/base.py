@@ -44,6 +44,12 @@ def command(group: click.Group, name: str | None = None) -> Callable:
                 fail(f"error: {exc}", EXIT_INVALID)
             except WorkbenchError as exc:
                 fail(f"error: {exc}", 1)
+            except Exception as exc:
+                if not _from_the_engine(exc):
+                    raise
+                # a store that is not one, a full disk, a server gone: a line, not a traceback
+                logging.getLogger(__name__).debug("the store failed", exc_info=True)
+                fail(f"error: the store failed: {str(exc).strip().splitlines()[0]}", 1)
 
         run = click.option(
             "--db",
@@ -54,6 +60,12 @@ def command(group: click.Group, name: str | None = None) -> Callable:
         return group.command(name)(run)
 
     return wrap
+
+
+def _from_the_engine(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's or PostgreSQL's driver's own (their modules are imported
+    only with the engine in use)."""
+    return type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb", "psycopg")
 
 
 def echo_list(
