@@ -279,7 +279,7 @@ def later_repeats(every: ir.Table, keys: list[str]) -> ir.Table:
 def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table]:
     """The prepared rows as a table of ``con``'s store, for one write (open it around the
     write's transaction): rows in memory, or a file's staged parts, as a temporary table
-    named ``alias``; a DuckDB store reads the parts where they are."""
+    named ``alias``; a DuckDB store reads the parts, or the rows in memory, where they are."""
     from workbench.store.statements import set_option
     from workbench.store.statements import stage as load
 
@@ -295,6 +295,9 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
         schema = pq.read_schema(staged.parts[0])
         load(con, alias, batches(staged), schema=schema.remove(schema.get_field_index(ORDER_COLUMN)))
         rows = con.table(alias)
+    elif con.name == "duckdb":  # rows in memory: read where they are, as an Arrow view
+        con.con.register(alias, prepared.table)
+        rows = con.table(alias)
     else:
         load(con, alias, prepared.table)
         rows = con.table(alias)
@@ -303,6 +306,8 @@ def stage(con: BaseBackend, alias: str, prepared: Prepared) -> Iterator[ir.Table
     finally:
         if staged is not None and con.name == "duckdb":
             con.drop_view(alias, force=True)
+        elif con.name == "duckdb":
+            con.con.unregister(alias)
         else:
             con.drop_table(alias, force=True)
 
