@@ -1,6 +1,6 @@
 """The collector's own pieces, without a server (issue 15): its rows are the importer's
-rows, its journal survives torn appends and refuses one bad item alone, and the catalog
-learns only what is new."""
+rows, also after a trip through the journal, its journal survives torn appends and refuses
+one bad item alone, and the catalog learns only what is new."""
 
 from __future__ import annotations
 
@@ -8,14 +8,25 @@ import asyncio
 import json
 import threading
 from datetime import UTC, datetime
+from decimal import Decimal
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.collector import journal, models, tables
 from workbench.collector.loader import journal_root, wait_for_collected
-from workbench.collector.rows import EVENT_SCHEMA, Lessons, event_links, events_table
+from workbench.collector.rows import (
+    EVENT_SCHEMA,
+    Lessons,
+    event_links,
+    events_table,
+    ipc_bytes,
+    journal_rows,
+    links_table,
+    rows_of_journal,
+)
 from workbench.collector.service import Accepted, encode_accepted, event_row
 from workbench.store import catalog_store
 from workbench.store.importer import prepare_table
@@ -72,8 +83,12 @@ def test_the_collector_makes_the_rows_the_importer_makes(events):
         if e.get("properties") is None:
             e.pop("properties", None)
     batch = models.EventBatch.model_validate({"events": events})
-    rows = [event_row(e, NOW) for e in batch.events]
-    expected = prepare_table("events", _rows_table(rows), now=NOW)
+    answered = [event_row(e, NOW) for e in batch.events]
+    expected = prepare_table("events", _rows_table(answered), now=NOW)
+    # the loader makes its rows from what the journal gives back
+    link = {"anonymous_id": "a1", "contact_id": "c1", "linked_at": NOW}
+    rows, links = rows_of_journal(journal_rows(answered, [link]))
+    assert (rows, links) == (answered, [link])
     ours = events_table(rows, NOW)
     assert ours.schema == EVENT_SCHEMA == expected.table.schema
     # the importer keeps the first of repeated ids; the loader does the same across requests
@@ -174,3 +189,55 @@ def test_a_worker_outliving_its_collector_for_a_moment_delays_the_wait_but_loses
     assert wait_for_collected(store, timeout=20)
     assert sorted(r["event_id"] for r in store.table("events").to_pylist()) == ["e0", "e1", "e2"]
     assert not directory.exists()
+
+
+def _event(n: int, **fields: object) -> dict:
+    return {"event_id": f"e{n}", "contact_id": "c1", "name": "purchase", "source": "custom", "ts": NOW, **fields}
+
+
+def _orphan_journal(store: Workspace, records: bytes) -> None:
+    """A journal file left by a collector that is gone, for ``wait_for_collected`` to load."""
+    tables.ensure_tables(store)
+    directory, lock = journal.create_instance(journal_root(store))
+    (directory / "1-1.wal").write_bytes(records)
+    journal.os.close(lock)
+
+
+def test_a_journal_written_before_rows_were_json_is_still_loaded(store):
+    """Collectors journaled Arrow tables (``EVENTS`` with the catalog's lessons, ``LINKS``)
+    before: a journal left by one of them is stored as it was answered."""
+    rows = [_event(1, amount=19.99, properties={"size": "M"}), _event(2, anonymous_id="a1")]
+    lessons = Lessons()
+    for row in rows:
+        lessons.add(row)
+    events = events_table(rows, NOW)
+    link = {"anonymous_id": "a2", "contact_id": "c2", "linked_at": NOW}
+    _orphan_journal(
+        store,
+        journal.encode(journal.EVENTS, ipc_bytes(events, {"lessons": lessons.to_json()}))
+        # then the links, of events with both ids first, as the old writer made them
+        + journal.encode(journal.LINKS, ipc_bytes(pa.concat_tables([event_links(events), links_table([link])]))),
+    )
+    assert wait_for_collected(store, timeout=20)
+    stored = sorted(store.table("events").to_pylist(), key=lambda r: r["event_id"])
+    assert [(r["event_id"], r["amount"], r["properties"]) for r in stored] == [
+        ("e1", Decimal("19.9900"), '{"size": "M"}'),
+        ("e2", None, None),
+    ]
+    pairs = {(r["anonymous_id"], r["contact_id"]) for r in store.table("identities").to_pylist()}
+    assert pairs == {("a1", "c1"), ("a2", "c2")}
+    assert store.catalog.events["purchase"].properties["size"] == "string"
+
+
+def test_a_record_that_cannot_be_stored_is_set_aside_and_the_others_are_stored(store, caplog):
+    """Rows are checked before their request is answered, so converting them in the loader
+    cannot fail; should it still (a bug), that record's rows are kept in a file beside the
+    journal and logged, and the rest of the round is stored, not retried forever."""
+    good = encode_accepted([Accepted([_event(1)], []), Accepted([_event(2)], [])])
+    bad = encode_accepted([Accepted([_event(3, amount="not a number")], [])])
+    _orphan_journal(store, good + bad + encode_accepted([Accepted([_event(4)], [])]))
+    assert wait_for_collected(store, timeout=20)
+    assert sorted(r["event_id"] for r in store.table("events").to_pylist()) == ["e1", "e2", "e4"]
+    [aside] = (journal_root(store) / "set-aside").iterdir()
+    assert json.loads(aside.read_text())["events"][0]["amount"] == "not a number"
+    assert any("set aside" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 Item = TypeVar("Item")
 
 HEADER = struct.Struct("<II")  # body length (kind byte included), crc32 of the body
-EVENTS, LINKS, END = b"E", b"L", b"Z"
-KINDS = (EVENTS, LINKS, END)
+ROWS, END = b"R", b"Z"  # accepted requests' rows (JSON); the end of a complete file
+EVENTS, LINKS = b"E", b"L"  # Arrow tables, as journals were written before ROWS: still loaded
+KINDS = (ROWS, EVENTS, LINKS, END)
 SUFFIX = ".wal"
 LOCK = "lock"
 ROTATE_BYTES = 64 << 20  # start a new file past this size: loaded files are deleted whole

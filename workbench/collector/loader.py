@@ -17,6 +17,7 @@ before T.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -33,7 +34,16 @@ import pyarrow.compute as pc
 from ibis.backends import BaseBackend
 
 from workbench.collector import journal, tables
-from workbench.collector.rows import EVENT_SCHEMA, LINK_SCHEMA, Lessons, ipc_table
+from workbench.collector.rows import (
+    EVENT_SCHEMA,
+    LINK_SCHEMA,
+    Lessons,
+    event_links,
+    events_table,
+    ipc_table,
+    links_table,
+    rows_of_journal,
+)
 from workbench.store.importer import Prepared
 from workbench.store.statements import delete_where, update_where
 from workbench.store.workspace import Workspace
@@ -64,11 +74,22 @@ def journal_root(ws: Workspace) -> Path:
 
 
 @dataclass
+class _Rows:
+    """The rows of one ``ROWS`` record, and where it is (to set it aside should it fail)."""
+
+    path: Path
+    end: int
+    events: list[dict]
+    links: list[dict]
+
+
+@dataclass
 class _Round:
     """What one round read: the rows to store and how far each file was read."""
 
     events: list[pa.Table] = field(default_factory=list)
     links: list[pa.Table] = field(default_factory=list)
+    rows: list[_Rows] = field(default_factory=list)
     lessons: Lessons = field(default_factory=Lessons)
     ends: dict[str, int] = field(default_factory=dict)
     records: int = 0
@@ -125,7 +146,9 @@ class Loader:
                 key = journal.file_key(path)
                 for record in journal.read_records(path, positions.get(key, 0)):
                     round_.ends[key] = record.end
-                    if record.kind == journal.EVENTS:
+                    if record.kind == journal.ROWS:
+                        round_.rows.append(_Rows(path, record.end, *rows_of_journal(record.body)))
+                    elif record.kind == journal.EVENTS:
                         table = ipc_table(record.body)
                         metadata = table.schema.metadata or {}
                         round_.lessons.merge(Lessons.from_json(metadata[b"lessons"].decode()))
@@ -152,6 +175,7 @@ class Loader:
 
     def _store(self, round_: _Round) -> None:
         now = datetime.now(UTC)
+        self._convert_rows(round_, now)
         # one chunk, not one per request: engines load and scan thousands of tiny chunks slowly
         events = _first_of_each(_one_table(round_.events, EVENT_SCHEMA), ["event_id"])
         at = events.schema.get_field_index("received_at")
@@ -182,6 +206,37 @@ class Loader:
             took,
             report.summary(),
         )
+
+    def _convert_rows(self, round_: _Round, now: datetime) -> None:
+        """The round's journaled rows as Arrow, all at once. Rows were checked before their
+        requests were answered, so this does not fail; should a record still fail (a bug),
+        it is set aside in a file of its own beside the journal, logged, and the others
+        are stored."""
+        records = round_.rows
+        if not records:
+            return
+        try:
+            events = events_table([r for record in records for r in record.events], now)
+        except Exception:
+            events_by_record = []
+            for record in records:
+                try:
+                    events_by_record.append(events_table(record.events, now))
+                except Exception:
+                    self._set_aside(record)
+                    record.events, record.links = [], []
+            events = _one_table(events_by_record, EVENT_SCHEMA)
+        for row in (r for record in records for r in record.events):
+            round_.lessons.add(row)
+        round_.events.append(events)
+        round_.links += [event_links(events), links_table(r for record in records for r in record.links)]
+
+    def _set_aside(self, record: _Rows) -> None:
+        aside = self.root / "set-aside"
+        aside.mkdir(parents=True, exist_ok=True)
+        target = aside / f"{journal.file_key(record.path).replace('/', '-')}-{record.end}.json"
+        target.write_text(json.dumps({"events": record.events, "links": record.links}, default=str))
+        log.error("a journal record could not be stored; its rows are set aside in %s", target, exc_info=True)
 
     def _clean_up(self) -> None:
         """Delete files that are fully stored and will not grow: ended by their writer, or

@@ -15,7 +15,12 @@ so it only has to produce what the importer would produce for the same rows:
   frequent source, the names that came without a contact) and the identity links of
   events that carry both ids (the latest ``ts`` per pair).
 
-``tests/test_collector_rows.py`` checks this against ``prepare_table`` on generated events.
+The collector's processes journal accepted rows as JSON (``journal_rows``), which costs a
+few microseconds a row; the loader turns a whole round of them into Arrow at once
+(``events_table``), where a group of requests would otherwise pay a fixed ~0.3 ms each.
+
+``tests/test_collector_rows.py`` checks this against ``prepare_table`` on generated events,
+and that rows come out of the journal as they went in.
 """
 
 from __future__ import annotations
@@ -165,8 +170,38 @@ def links_table(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=LINK_SCHEMA)
 
 
+# the columns that hold instants, journaled as ISO 8601 text with their offset
+_INSTANTS = {"ts", "linked_at"}
+
+
+def journal_rows(events: Iterable[Mapping[str, Any]], links: Iterable[Mapping[str, Any]]) -> bytes:
+    """Accepted event rows and identity links as the body of a ``ROWS`` journal record:
+    JSON, instants as ISO text. Any value JSON cannot carry exactly fails here, before the
+    request is answered."""
+    body = {"events": [_instants_as_text(r) for r in events], "links": [_instants_as_text(r) for r in links]}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def rows_of_journal(body: bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The event rows and identity links of a ``ROWS`` record, as ``journal_rows`` got them."""
+    data = json.loads(body)
+    return [_instants_back(r) for r in data["events"]], [_instants_back(r) for r in data["links"]]
+
+
+def _instants_as_text(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if k in _INSTANTS and v is not None else v for k, v in row.items()}
+
+
+def _instants_back(row: dict[str, Any]) -> dict[str, Any]:
+    for key in _INSTANTS.intersection(row):
+        if row[key] is not None:
+            row[key] = datetime.fromisoformat(row[key])
+    return row
+
+
 def ipc_bytes(table: pa.Table, metadata: dict[str, str] | None = None) -> bytes:
-    """A table as an Arrow IPC stream (a journal record's body)."""
+    """A table as an Arrow IPC stream (the body of the ``EVENTS`` and ``LINKS`` records
+    of journals written before rows were journaled as JSON)."""
     if metadata:
         table = table.replace_schema_metadata(metadata)
     sink = pa.BufferOutputStream()
@@ -190,5 +225,7 @@ __all__ = [
     "events_table",
     "ipc_bytes",
     "ipc_table",
+    "journal_rows",
     "links_table",
+    "rows_of_journal",
 ]

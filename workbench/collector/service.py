@@ -26,12 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import pyarrow as pa
-
 from workbench.collector import journal, models
 from workbench.collector.journal import JournalWriter
 from workbench.collector.policy import Vocabulary
-from workbench.collector.rows import Lessons, amount_problem, event_links, events_table, ipc_bytes, links_table
+from workbench.collector.rows import amount_problem, journal_rows
 from workbench.errors import ImportFailed, WorkbenchError
 from workbench.store.tables import SETTINGS
 from workbench.store.workspace import ImportReport, Workspace
@@ -151,22 +149,10 @@ class Accepted:
 
 
 def encode_accepted(items: list[Accepted]) -> bytes:
-    """The journal records of a group of accepted requests: their events as one Arrow table
-    (with what they teach the catalog), then the identity links they make."""
-    rows = [row for item in items for row in item.events]
-    records = []
-    links = [links_table(link for item in items for link in item.links)]
-    if rows:
-        lessons = Lessons()
-        for row in rows:
-            lessons.add(row)
-        events = events_table(rows, datetime.now(UTC))
-        records.append(journal.encode(journal.EVENTS, ipc_bytes(events, {"lessons": lessons.to_json()})))
-        links.insert(0, event_links(events))
-    linked = pa.concat_tables(links)
-    if linked.num_rows:
-        records.append(journal.encode(journal.LINKS, ipc_bytes(linked)))
-    return b"".join(records)
+    """The journal record of a group of accepted requests: their rows, in order."""
+    events = [row for item in items for row in item.events]
+    links = [link for item in items for link in item.links]
+    return journal.encode(journal.ROWS, journal_rows(events, links))
 
 
 # --- the service ------------------------------------------------------------------------------
