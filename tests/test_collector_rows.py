@@ -10,7 +10,6 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,12 +21,10 @@ from workbench.collector.rows import (
     Lessons,
     event_links,
     events_table,
-    ipc_bytes,
     journal_rows,
-    links_table,
     rows_of_journal,
 )
-from workbench.collector.service import Accepted, encode_accepted, event_row
+from workbench.collector.service import ARROW_FROM_ROWS, Accepted, encode_accepted, event_row
 from workbench.store import catalog_store
 from workbench.store.importer import prepare_table
 from workbench.store.ingestion import _rows_table
@@ -203,29 +200,25 @@ def _orphan_journal(store: Workspace, records: bytes) -> None:
     journal.os.close(lock)
 
 
-def test_a_journal_written_before_rows_were_json_is_still_loaded(store):
-    """Collectors journaled Arrow tables (``EVENTS`` with the catalog's lessons, ``LINKS``)
-    before: a journal left by one of them is stored as it was answered."""
-    rows = [_event(1, amount=19.99, properties={"size": "M"}), _event(2, anonymous_id="a1")]
-    lessons = Lessons()
-    for row in rows:
-        lessons.add(row)
-    events = events_table(rows, NOW)
-    link = {"anonymous_id": "a2", "contact_id": "c2", "linked_at": NOW}
-    _orphan_journal(
-        store,
-        journal.encode(journal.EVENTS, ipc_bytes(events, {"lessons": lessons.to_json()}))
-        # then the links, of events with both ids first, as the old writer made them
-        + journal.encode(journal.LINKS, ipc_bytes(pa.concat_tables([event_links(events), links_table([link])]))),
-    )
+def test_few_rows_are_journaled_as_json_and_many_as_arrow_and_both_are_stored(store, tmp_path):
+    """A group of a few rows is cheapest as JSON (converted by the loader with its round);
+    a big batch as Arrow, converted in the HTTP process. Either way the store gets the same
+    rows, identity links (of events with both ids, and sent alone) and catalog lessons."""
+    link = {"anonymous_id": "a9", "contact_id": "c9", "linked_at": NOW}
+    few = [Accepted([_event(1, amount=19.99, properties={"size": "M"}), _event(2, anonymous_id="a1")], [link])]
+    many = [Accepted([_event(n, anonymous_id="a2") for n in range(100, 100 + ARROW_FROM_ROWS)], [])]
+    kinds = []
+    for items in (few, many):
+        (tmp_path / "group.wal").write_bytes(encode_accepted(items))
+        kinds.append([r.kind for r in journal.read_records(tmp_path / "group.wal")])
+    assert kinds == [[journal.ROWS], [journal.EVENTS, journal.LINKS]]
+    _orphan_journal(store, encode_accepted(few) + encode_accepted(many))
     assert wait_for_collected(store, timeout=20)
-    stored = sorted(store.table("events").to_pylist(), key=lambda r: r["event_id"])
-    assert [(r["event_id"], r["amount"], r["properties"]) for r in stored] == [
-        ("e1", Decimal("19.9900"), '{"size": "M"}'),
-        ("e2", None, None),
-    ]
+    stored = {r["event_id"]: r for r in store.table("events").to_pylist()}
+    assert len(stored) == 2 + ARROW_FROM_ROWS
+    assert (stored["e1"]["amount"], stored["e1"]["properties"]) == (Decimal("19.9900"), '{"size": "M"}')
     pairs = {(r["anonymous_id"], r["contact_id"]) for r in store.table("identities").to_pylist()}
-    assert pairs == {("a1", "c1"), ("a2", "c2")}
+    assert pairs == {("a1", "c1"), ("a2", "c1"), ("a9", "c9")}
     assert store.catalog.events["purchase"].properties["size"] == "string"
 
 

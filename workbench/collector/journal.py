@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 Item = TypeVar("Item")
 
 HEADER = struct.Struct("<II")  # body length (kind byte included), crc32 of the body
-ROWS, END = b"R", b"Z"  # accepted requests' rows (JSON); the end of a complete file
-EVENTS, LINKS = b"E", b"L"  # Arrow tables, as journals were written before ROWS: still loaded
+# a few accepted rows (JSON); many rows' events and identity links (Arrow); a file's end
+ROWS, EVENTS, LINKS, END = b"R", b"E", b"L", b"Z"
 KINDS = (ROWS, EVENTS, LINKS, END)
 SUFFIX = ".wal"
 LOCK = "lock"

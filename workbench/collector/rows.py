@@ -15,9 +15,10 @@ so it only has to produce what the importer would produce for the same rows:
   frequent source, the names that came without a contact) and the identity links of
   events that carry both ids (the latest ``ts`` per pair).
 
-The collector's processes journal accepted rows as JSON (``journal_rows``), which costs a
-few microseconds a row; the loader turns a whole round of them into Arrow at once
-(``events_table``), where a group of requests would otherwise pay a fixed ~0.3 ms each.
+The collector's processes journal a group of a few accepted rows as JSON (``journal_rows``),
+which costs a few microseconds a row; the loader turns a whole round of them into Arrow at
+once (``events_table``), where each small group would otherwise pay a fixed ~0.3 ms. A group
+of many rows is journaled as Arrow (``ipc_bytes``), made in the HTTP processes.
 
 ``tests/test_collector_rows.py`` checks this against ``prepare_table`` on generated events,
 and that rows come out of the journal as they went in.
@@ -200,8 +201,7 @@ def _instants_back(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def ipc_bytes(table: pa.Table, metadata: dict[str, str] | None = None) -> bytes:
-    """A table as an Arrow IPC stream (the body of the ``EVENTS`` and ``LINKS`` records
-    of journals written before rows were journaled as JSON)."""
+    """A table as an Arrow IPC stream (the body of an ``EVENTS`` or ``LINKS`` record)."""
     if metadata:
         table = table.replace_schema_metadata(metadata)
     sink = pa.BufferOutputStream()

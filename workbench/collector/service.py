@@ -26,10 +26,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
 from workbench.collector import journal, models
 from workbench.collector.journal import JournalWriter
 from workbench.collector.policy import Vocabulary
-from workbench.collector.rows import amount_problem, journal_rows
+from workbench.collector.rows import (
+    Lessons,
+    amount_problem,
+    event_links,
+    events_table,
+    ipc_bytes,
+    journal_rows,
+    links_table,
+)
 from workbench.errors import ImportFailed, WorkbenchError
 from workbench.store.tables import SETTINGS
 from workbench.store.workspace import ImportReport, Workspace
@@ -148,11 +158,30 @@ class Accepted:
     links: list[dict[str, Any]]
 
 
+# Rows in a group from which it is journaled as Arrow rather than JSON. Arrow costs ~0.3 ms a
+# group however small, and ~10 µs a row less to the loader; under this many rows JSON costs
+# less overall, above it converting in the HTTP processes (in parallel) keeps the one loader
+# from doing it for big batches.
+ARROW_FROM_ROWS = 100
+
+
 def encode_accepted(items: list[Accepted]) -> bytes:
-    """The journal record of a group of accepted requests: their rows, in order."""
-    events = [row for item in items for row in item.events]
+    """The journal records of a group of accepted requests: a few rows as one ``ROWS``
+    record; many as their events in one Arrow table (with what they teach the catalog), then
+    the identity links they make."""
+    rows = [row for item in items for row in item.events]
     links = [link for item in items for link in item.links]
-    return journal.encode(journal.ROWS, journal_rows(events, links))
+    if len(rows) < ARROW_FROM_ROWS:
+        return journal.encode(journal.ROWS, journal_rows(rows, links))
+    lessons = Lessons()
+    for row in rows:
+        lessons.add(row)
+    events = events_table(rows, datetime.now(UTC))
+    linked = pa.concat_tables([event_links(events), links_table(links)])
+    records = [journal.encode(journal.EVENTS, ipc_bytes(events, {"lessons": lessons.to_json()}))]
+    if linked.num_rows:
+        records.append(journal.encode(journal.LINKS, ipc_bytes(linked)))
+    return b"".join(records)
 
 
 # --- the service ------------------------------------------------------------------------------
