@@ -234,13 +234,16 @@ class CpuMeter:
         used.update({name: round(total - before[name], 2) for name, total in self.totals().items()})
 
 
-def browser_pid(browser) -> int:
-    """The pid of the Chromium Playwright started (the parent of its renderers)."""
+def browser_pids() -> list[int]:
+    """The pids of the Chromiums Playwright started (each the parent of its renderers)."""
+    pids = []
     for process in psutil.Process().children(recursive=True):
         with suppress(psutil.NoSuchProcess):
             if "chrom" in process.name() and process.parent().name() != process.name():
-                return process.pid
-    raise RuntimeError("no Chromium process found")
+                pids.append(process.pid)
+    if not pids:
+        raise RuntimeError("no Chromium process found")
+    return pids
 
 
 @dataclass
@@ -252,13 +255,18 @@ class Visit:
     problem: str | None = None
     page: object = field(default=None, repr=False)
     context: object = field(default=None, repr=False)
+    own_context: bool = True  # made for this visit, closed with it
 
 
-async def open_page(browser, url: str, rows: int, timeout: float = PAGE_TIMEOUT_S, figures: bool = True) -> Visit:
-    """Open the app in a new browser context and time it (the page stays open)."""
-    context = await browser.new_context(viewport=VIEWPORT)
+async def open_page(
+    browser, url: str, rows: int, timeout: float = PAGE_TIMEOUT_S, figures: bool = True, context=None
+) -> Visit:
+    """Open the app in a new browser context, or in a new tab of ``context`` (a returning
+    marketer's browser), and time it (the page stays open)."""
+    own = context is None
+    context = await browser.new_context(viewport=VIEWPORT) if own else context
     page = await context.new_page()
-    visit = Visit(page=page, context=context)
+    visit = Visit(page=page, context=context, own_context=own)
     start = time.perf_counter()
     try:
         await page.goto(url, wait_until="commit", timeout=timeout * 1000)
@@ -281,7 +289,10 @@ async def leave(visit: Visit, politely: bool = True) -> None:
         closed = asyncio.ensure_future(visit.page.wait_for_event("close"))
         await visit.page.close(run_before_unload=True)
         await closed
-    await visit.context.close()
+    if visit.own_context:
+        await visit.context.close()
+    elif not visit.page.is_closed():
+        await visit.page.close()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -300,13 +311,49 @@ def library_size(db: Path) -> int:
         workspace.close()
 
 
-async def first_paint(server: DemoServer, visitors: list[int], rounds: int, rows: int, pool: int) -> dict:
+WARM_UP_VISITS = 2  # V8 keeps a script's compiled code once it ran on two loads; the third uses it
+
+
+async def returning_marketers(playwright, server: DemoServer, count: int, rows: int, pool: int) -> list:
+    """A browser of its own (a profile on disk) for each of ``count`` marketers, each having
+    opened the app before: its scripts are in the browser's cache, compiled."""
+    contexts = []
+    profiles = CACHE / "profiles"
+    for number in range(count):
+        profile = profiles / f"marketer-{number}"
+        if profile.exists():
+            subprocess.run(["rm", "-rf", str(profile)], check=True)
+        contexts.append(
+            await playwright.chromium.launch_persistent_context(
+                str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, viewport=VIEWPORT
+            )
+        )
+    for context in contexts:
+        for _ in range(WARM_UP_VISITS):
+            server.settle(pool, timeout=300)
+            visit = await open_page(None, server.url, rows, context=context)
+            if visit.problem:
+                raise RuntimeError(f"a warm-up visit failed: {visit.problem}")
+            await leave(visit)
+    return contexts
+
+
+async def first_paint(
+    server: DemoServer, visitors: list[int], rounds: int, rows: int, pool: int, returning: bool = False
+) -> dict:
+    """First paint for each number of simultaneous ``visitors``: in fresh browser contexts
+    (first visits), or with ``returning`` in browsers that opened the app before."""
     from playwright.async_api import async_playwright
 
     results: dict[str, dict] = {}
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        meter = CpuMeter(server=server.process.pid, browser=browser_pid(browser))
+        browser = contexts = None
+        if returning:
+            contexts = await returning_marketers(playwright, server, max(visitors), rows, pool)
+        else:
+            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browsers = {f"browser{i}": pid for i, pid in enumerate(browser_pids())}
+        meter = CpuMeter(server=server.process.pid, **browsers)
         polling = asyncio.ensure_future(meter.run())
         try:
             for count in visitors:
@@ -315,17 +362,25 @@ async def first_paint(server: DemoServer, visitors: list[int], rounds: int, rows
                 for _ in range(rounds):
                     server.settle(pool, timeout=300)
                     with meter.measuring() as used:
-                        batch = await asyncio.gather(*(open_page(browser, server.url, rows) for _ in range(count)))
+                        batch = await asyncio.gather(
+                            *(
+                                open_page(browser, server.url, rows, context=contexts[i] if contexts else None)
+                                for i in range(count)
+                            )
+                        )
                     visits += batch
-                    for name in cpu:
-                        cpu[name] += used[name]
+                    cpu["server"] += used["server"]
+                    cpu["browser"] += sum(used[name] for name in browsers)
                     await asyncio.gather(*(leave(visit) for visit in batch))
                 results[str(count)] = summary(visits) | {
                     f"{name}_cpu_per_visit": round(total / len(visits), 2) for name, total in cpu.items()
                 }
         finally:
             polling.cancel()
-            await browser.close()
+            for context in contexts or []:
+                await context.close()
+            if browser is not None:
+                await browser.close()
     return results
 
 
@@ -395,7 +450,7 @@ async def memory_run(server: DemoServer, visits: int, rows: int, pool: int, wait
     run = MemoryRun(pool, len(server.kernels()), server.rss_mb())
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        meter = CpuMeter(server=server.process.pid, browser=browser_pid(browser))
+        meter = CpuMeter(server=server.process.pid, browser=browser_pids()[0])
         polling = asyncio.ensure_future(meter.run())
         meter.poll()
         before = meter.totals()
@@ -481,6 +536,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fill-delay", type=float, help="seconds before a taken kernel is replaced (default: voila.json's)"
     )
+    parser.add_argument(
+        "--returning",
+        action="store_true",
+        help="the marketers' browsers opened the app before (its scripts cached and compiled), "
+        "rather than fresh browser contexts",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
 
@@ -494,10 +555,11 @@ def main(argv: list[str] | None = None) -> int:
         lifecycle["fill_delay_s"] = args.fill_delay
     log = CACHE / "voila.log"
     report: dict = {"contacts": args.contacts, "segments": rows, "lifecycle": lifecycle, "cores": os.cpu_count()}
+    report["browsers"] = "returning marketers" if args.returning else "first visits"
     report["load_before"] = os.getloadavg()
     with demo_server(db, log, *options) as server:
         report["first_paint"] = asyncio.run(
-            first_paint(server, [int(n) for n in args.visitors.split(",")], args.rounds, rows, pool)
+            first_paint(server, [int(n) for n in args.visitors.split(",")], args.rounds, rows, pool, args.returning)
         )
         if args.visits:
             wait = (lifecycle["disconnect_grace_s"] or 0) + (lifecycle["cull_interval_s"] or 0) + 120
