@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from workbench.store.catalog_store import ensure_versions, has_versions, read_versions
-from workbench.store.statements import delete_older, insert_arrow, insert_rows
+from workbench.store.catalog_store import read_versions
+from workbench.store.statements import delete_older, insert_arrow
 
 CHANGES_TABLE = "wb_changes"
 CHANGES = ibis.schema({"version": dt.Int64(nullable=False), "contact_id": dt.string, "anonymous_id": dt.string})
@@ -26,32 +25,19 @@ MANY = 50_000
 """Rows in one write above which its contacts are not listed (an import: evaluate everything)."""
 
 
-def next_version(con: BaseBackend) -> int | None:
-    """The data version the write in progress will have once it bumps ``data`` (None on
-    engines without version counters: nothing keys the log there)."""
-    if not has_versions(con):
-        return None
-    ensure_versions(con)
+def record(con: BaseBackend, touched: pa.Table | None) -> None:
+    """Record ``touched`` (``contact_id``, ``anonymous_id``) under the store's current data
+    version, or "anything" when ``touched`` is None. Call in the write's transaction, after
+    bumping ``data``."""
     versions = read_versions(con)
-    return None if versions is None else versions["data"] + 1
-
-
-def record(con: BaseBackend, touched: ir.Table | None, version: int) -> None:
-    """Record the contacts of ``touched`` (a table of ``con`` with ``contact_id`` and
-    ``anonymous_id``) under data ``version``, or "anything" when ``touched`` is None. Call in
-    the write's transaction: the rows go from the engine's table to the log without a trip
-    through Python."""
+    if versions is None:  # no version counters (ClickHouse): nothing to key the log by
+        return
     if CHANGES_TABLE not in con.list_tables():
         con.create_table(CHANGES_TABLE, schema=CHANGES)
     if touched is None:
-        anything = pa.table({"contact_id": [None], "anonymous_id": [None]}, schema=TOUCHED)
-        insert_arrow(con, CHANGES_TABLE, anything.add_column(0, "version", pa.array([version], pa.int64())))
-        return
-    insert_rows(
-        con,
-        CHANGES_TABLE,
-        touched.select(version=ibis.literal(version, dt.int64), contact_id="contact_id", anonymous_id="anonymous_id"),
-    )
+        touched = pa.table({"contact_id": [None], "anonymous_id": [None]}, schema=TOUCHED)
+    version = pa.array([versions["data"]] * touched.num_rows, pa.int64())
+    insert_arrow(con, CHANGES_TABLE, touched.select(["contact_id", "anonymous_id"]).add_column(0, "version", version))
 
 
 def since(con: BaseBackend, after: int, upto: int) -> tuple[set[str], set[str], bool]:

@@ -141,12 +141,8 @@ def store_prepared(
             "identities": ["anonymous_id", "contact_id"],
         }[kind]
         fresh = staged.anti_join(_keys_also_in(target, staged, key), key)
-        # what the watcher re-evaluates: listed for a small write (now: once the rows are in,
-        # none of them is fresh any more), "anything" for a big one (once it stored something)
-        version = changes.next_version(con)
-        listed = prepared.rows <= changes.MANY
-        if version is not None and listed:
-            changes.record(con, _touched(kind, staged, fresh), version)
+        # what the watcher re-evaluates: listed for a small write, "anything" for a big one
+        touched = None if prepared.rows > changes.MANY else con.to_pyarrow(_touched(kind, staged, fresh))
         if kind == "contacts":
             stored = int(con.execute(fresh.count()))
             updated = prepared.rows - stored
@@ -180,8 +176,7 @@ def store_prepared(
             analyze(con, kind)
         if stored or updated or links:
             catalog_store.bump(con, "data")  # in this transaction: watchers see rows, not a promise
-            if version is not None and not listed:
-                changes.record(con, None, version)
+            changes.record(con, touched)
         if also is not None:
             also(con)
     remember()  # the catalog as this write left it, now that it is committed
