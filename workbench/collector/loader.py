@@ -166,12 +166,29 @@ class Loader:
         """One round: store what the journals hold beyond the last round; the number of
         records stored (0: nothing new). Finished files are deleted afterwards."""
         self._claim_orphans()
-        round_ = self._read()
-        if round_.ends:
-            self._store(round_)
-            self._positions_now().update(round_.ends)
+        if not self._anything_new():
+            self._clean_up()
+            return 0
+        # The store first, then the journal: on a shared DuckDB file the write waits for the
+        # evaluations in progress, and what is answered meanwhile goes in this round rather
+        # than waiting for the next one (and for the evaluations then in progress).
+        with self.ws.connector.hold(write=True):
+            round_ = self._read()
+            if round_.ends:
+                self._store(round_)
+        self._positions_now().update(round_.ends)
         self._clean_up()
         return round_.records
+
+    def _anything_new(self) -> bool:
+        """Whether some journal holds a complete record beyond what is stored (a torn append
+        at the end of a file is not one: it never will be)."""
+        positions = self._positions_now()
+        return any(
+            next(journal.read_records(path, positions.get(journal.file_key(path), 0)), None) is not None
+            for directory in self._directories()
+            for path in journal.journal_files(directory)
+        )
 
     def _store(self, round_: _Round) -> None:
         now = datetime.now(UTC)
