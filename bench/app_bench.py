@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -321,8 +322,7 @@ async def returning_marketers(playwright, server: DemoServer, count: int, rows: 
     profiles = CACHE / "profiles"
     for number in range(count):
         profile = profiles / f"marketer-{number}"
-        if profile.exists():
-            subprocess.run(["rm", "-rf", str(profile)], check=True)
+        shutil.rmtree(profile, ignore_errors=True)
         contexts.append(
             await playwright.chromium.launch_persistent_context(
                 str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, viewport=VIEWPORT

@@ -66,21 +66,20 @@ class Record:
 
 def read_records(path: Path, offset: int = 0) -> Iterator[Record]:
     """The complete records of a file from ``offset`` on, in order; stops at the end or at
-    the first incomplete or damaged record (a torn append, or one still being written)."""
+    the first incomplete or damaged record (a torn append, or one still being written).
+    Read one record at a time: asking whether there is a next one reads only that one."""
     with path.open("rb") as f:
         f.seek(offset)
-        data = f.read()
-    at = 0
-    while at + HEADER.size <= len(data):
-        length, crc = HEADER.unpack_from(data, at)
-        start, stop = at + HEADER.size, at + HEADER.size + length
-        if length == 0 or length > MAX_RECORD or stop > len(data):
-            return
-        payload = data[start:stop]
-        if zlib.crc32(payload) != crc or payload[:1] not in KINDS:
-            return
-        at = stop
-        yield Record(payload[:1], payload[1:], offset + at)
+        at = offset
+        while len(header := f.read(HEADER.size)) == HEADER.size:
+            length, crc = HEADER.unpack(header)
+            if length == 0 or length > MAX_RECORD:
+                return
+            payload = f.read(length)
+            if len(payload) < length or zlib.crc32(payload) != crc or payload[:1] not in KINDS:
+                return
+            at += HEADER.size + length
+            yield Record(payload[:1], payload[1:], at)
 
 
 def file_key(path: Path) -> str:
