@@ -142,6 +142,9 @@ def postgres_dataset(
     name = "wb_bench_" + hashlib.sha256(cache_key(contacts, seed).encode()).hexdigest()[:16]
     url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     with psycopg.connect(libpq(admin_url), autocommit=True) as admin:
+        # two runs against one server (two test workers, two people) build it once: the
+        # second waits here for the first and then finds it built
+        admin.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and not rebuild:
             with psycopg.connect(libpq(url)) as conn:
@@ -155,12 +158,12 @@ def postgres_dataset(
         if exists:
             admin.execute(f'DROP DATABASE "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    log(f"  loading {contacts:,} contacts into PostgreSQL database {name}")
-    info = _load(url, contacts, seed)
-    # The completion marker: a table of the benchmark's own, outside the workbench's schema.
-    # a freshly loaded database may be refused for a moment: see retry_while_vanished
-    with retry_while_vanished(lambda: psycopg.connect(libpq(url))) as conn:
-        conn.execute("CREATE TABLE bench_dataset (info text)")
-        conn.execute("INSERT INTO bench_dataset VALUES (%s)", (json.dumps(info),))
-        conn.execute("ANALYZE")
+        log(f"  loading {contacts:,} contacts into PostgreSQL database {name}")
+        info = _load(url, contacts, seed)
+        # The completion marker: a table of the benchmark's own, outside the workbench's schema.
+        # a freshly loaded database may be refused for a moment: see retry_while_vanished
+        with retry_while_vanished(lambda: psycopg.connect(libpq(url))) as conn:
+            conn.execute("CREATE TABLE bench_dataset (info text)")
+            conn.execute("INSERT INTO bench_dataset VALUES (%s)", (json.dumps(info),))
+            conn.execute("ANALYZE")
     return Dataset(url, **_counts(info), built_s=info["built_s"], cached=False, info=info)
