@@ -187,7 +187,7 @@ def segment_export(evaluator: Evaluator, segment_id: str, as_of: datetime) -> pd
 
 def _with_contact_columns(evaluator: Evaluator, ids: ir.Table) -> pd.DataFrame:
     contacts = evaluator.contacts().select(*EXPORT_COLUMNS)
-    joined = ids.join(contacts, "contact_id").select(*EXPORT_COLUMNS).order_by("contact_id")
+    joined = contacts.join(ids, "contact_id").select(*EXPORT_COLUMNS).order_by("contact_id")
     return evaluator.workspace.query(lambda _con: joined)
 
 

@@ -171,7 +171,9 @@ def select_audience(
         context = CompileContext(catalog, saved.__getitem__, dialect)
         members = ibis.table(SCOPE, name=SCOPE_TABLE) if scoped else context.members(segment, as_of)
         contacts = ibis.table(contacts_schema(catalog), name="contacts")
-        base = members.join(contacts, "contact_id")
+        # the members on the right: a DuckDB store hashes the right side of a join as written
+        # (store/connection.py), and the members are never more than the contacts
+        base = contacts.join(members, "contact_id")
         values = segment_values(segment, context, as_of, scoped)
         if values.table is not None:
             base = base.left_join(values.table, base.contact_id == values.table.vcid).drop("vcid")

@@ -342,7 +342,8 @@ class Workspace:
             expr = con.sql(sql, schema=MEMBERS_SCHEMA)
             if cols:
                 contacts = con.table("contacts")
-                expr = expr.join(contacts.select("contact_id", *cols), "contact_id")
+                # the members on the right: DuckDB hashes the right side of a join as written
+                expr = contacts.select("contact_id", *cols).join(expr, "contact_id")
             return con.to_pyarrow(expr.order_by("contact_id"))
 
     def _many_sql(

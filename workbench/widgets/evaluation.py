@@ -134,6 +134,6 @@ class PreviewCounter:
         """The first members by id, with the attributes a marketer recognises them by."""
         columns = [c for c in KEY_ATTRIBUTES if c in catalog.fields]
         contacts = tables(catalog)["contacts"].select(*columns)
-        sample = members.join(contacts, "contact_id").select(*columns).order_by("contact_id").limit(SAMPLE_SIZE)
+        sample = contacts.join(members, "contact_id").select(*columns).order_by("contact_id").limit(SAMPLE_SIZE)
         result = self.workspace.query(lambda con: sample)
         return tuple(result.astype(object).where(result.notna(), None).to_dict("records"))
