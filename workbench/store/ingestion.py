@@ -198,7 +198,8 @@ def _store_links(con: BaseBackend, links: pa.Table) -> int:
     if links.num_rows == 0:
         return 0
     staged = ibis.memtable(links)
-    fresh = staged.anti_join(con.table("identities"), ["anonymous_id", "contact_id"])
+    key = ["anonymous_id", "contact_id"]
+    fresh = staged.anti_join(_keys_also_in(con.table("identities"), staged, key), key)
     count = int(con.execute(fresh.count()))
     if count:
         con.insert("identities", fresh)
@@ -214,11 +215,12 @@ def _touched(kind: str, staged: ir.Table, fresh: ir.Table) -> ir.Table:
 
 
 def _keys_also_in(target: ir.Table, staged: ir.Table, key: list[str]) -> ir.Table:
-    """The keys of ``target`` that ``staged`` has too. Filtered by the staged keys, so the
-    engine builds its hash table from the rows being stored, not from the whole store: an
-    import's memory follows its file however big the store grows."""
+    """The keys of ``target`` that ``staged`` has too (for a key of several columns, those
+    sharing its first). Filtered by the staged keys, so the engine builds its hash table
+    from the rows being stored, not from the whole store: a write's time and memory follow
+    what it stores however big the store grows."""
     keys = target.select(*key)
-    return keys.filter(keys[key[0]].isin(staged[key[0]])) if len(key) == 1 else keys
+    return keys.filter(keys[key[0]].isin(staged[key[0]]))
 
 
 def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ...]) -> ir.Table:
@@ -227,7 +229,8 @@ def _keep_unsupplied(staged: ir.Table, stored: ir.Table, supplied: tuple[str, ..
     keep = [c for c in stored.columns if c not in supplied and c != "contact_id"]
     if not keep:
         return staged
-    old = stored.select("contact_id", *keep).rename(lambda c: f"old_{c}")
+    known = stored.filter(stored.contact_id.isin(staged.contact_id))  # not every contact, hashed
+    old = known.select("contact_id", *keep).rename(lambda c: f"old_{c}")
     joined = staged.left_join(old, staged.contact_id == old.old_contact_id)
     return joined.select(
         *[
