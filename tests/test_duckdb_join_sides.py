@@ -111,20 +111,34 @@ def queries(monkeypatch):
 
 
 def test_a_send_to_a_few_contacts_hashes_them_not_the_contacts(tmp_path, queries):
-    from tests.send_support import SEGMENT_ID, build_store, write_template
-    from workbench.send import define_campaign
+    from tests.send_support import SEGMENT_ID, RecordingTransport, build_store, write_template
+    from workbench.send import SendOptions, define_campaign
     from workbench.send.recipients import SCOPE_TABLE
     from workbench.send.run import prepare_send
+    from workbench.send.tables import SEND_LOG
 
     ws = build_store(tmp_path / "wb.duckdb", contacts=200)
     template = write_template(tmp_path / "tpl", {"subject.txt": "Hi {{ contact.first_name }}", "body.txt": "x"})
     define_campaign(ws, "few", segment=SEGMENT_ID, channel="email", template=template)
-    one = ws.members(SEGMENT_ID)[:1]
+    eligible = [r["contact_id"] for r in prepare_send(ws, "few").audience.rows.to_pylist() if r["reason"] is None]
+    one, earlier = eligible[:1], eligible[1:2]
+    options = SendOptions(progress=False)
+    prepare_send(ws, "few", contacts=earlier).execute(
+        options, journal=tmp_path / "earlier.jsonl", transport=RecordingTransport()
+    )
+    queries.clear()
     plan = prepare_send(ws, "few", contacts=one)
     assert [r["contact_id"] for r in plan.audience.rows.to_pylist()] == one
     gate = [hashed for sql, hashed in queries if SCOPE_TABLE in sql]
     assert gate, "the gate query was not seen"
     assert all("contacts" not in hashed for hashed in gate)
+    # claiming the recipients looks up their rows of the send log, not every send of the campaign
+    queries.clear()
+    report = plan.execute(options, journal=tmp_path / "j.jsonl", transport=RecordingTransport())
+    assert report.summary()["sent"] == 1
+    claims = [hashed for sql, hashed in queries if SEND_LOG.name in sql and "ANTI" in sql.upper()]
+    assert claims, "the claim's query was not seen"
+    assert all(SEND_LOG.name not in hashed for hashed in claims)
 
 
 def test_members_with_columns_hash_the_members_not_the_contacts(store, queries):

@@ -175,7 +175,9 @@ def _insert_new(ws: Workspace, campaign: Campaign, run_id: str, rows: list[dict]
     staged = ibis.memtable(pa.Table.from_pylist(rows, schema=SEND_LOG.schema.to_pyarrow()))
     with ws.connector.writing() as con, transaction(con):
         taken = con.table(SEND_LOG.name)
-        fresh = staged.anti_join(taken.filter(taken.campaign_id == campaign.campaign_id), "contact_id")
+        # only the rows of these contacts, hashed: not every send of the campaign so far
+        claimed = taken.filter(taken.campaign_id == campaign.campaign_id, taken.contact_id.isin(staged.contact_id))
+        fresh = staged.anti_join(claimed, "contact_id")
         inserted = con.to_pyarrow(fresh.select("contact_id")).column(0).to_pylist()
         if inserted:
             con.insert(SEND_LOG.name, fresh)
