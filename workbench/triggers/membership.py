@@ -25,7 +25,7 @@ from workbench.errors import WorkbenchError
 from workbench.schema import SCOPE_TABLE
 from workbench.store.connection import transaction
 from workbench.store.staging import contact_scope
-from workbench.store.statements import update_in, update_where
+from workbench.store.statements import update_in
 from workbench.store.workspace import Workspace
 from workbench.triggers.definitions import Trigger
 from workbench.triggers.tables import JOBS, MEMBERSHIP, TRACKED, ensure_tables
@@ -108,11 +108,9 @@ def record(
             ]
             changes += [Change(sid, cid, "exit", open_seq[cid], at) for cid in sorted(open_seq.keys() - now_in)]
         _store(con, changes, at, by_segment)
-        for sid in segment_ids:
-            values = {"evaluated_at": at}
-            if tracked[sid]["baseline_at"] is None:
-                values["baseline_at"] = at
-            update_where(con, TRACKED.name, values, segment_id=sid)
+        update_in(con, TRACKED.name, {"evaluated_at": at}, "segment_id", segment_ids)
+        first = [sid for sid in segment_ids if tracked[sid]["baseline_at"] is None]
+        update_in(con, TRACKED.name, {"baseline_at": at}, "segment_id", first)
         if also is not None:
             also(con)
     if changes:
