@@ -81,7 +81,7 @@ class Evaluator:
         per key; its SQL from the per-process cache) joined to ``contacts``, as a table on
         ``con`` to build one query on: a row per contact in at least one of the segments."""
         flags = con.sql(self.many_sql(segments, as_of))
-        return self.contacts().join(flags, "contact_id")  # the members on the right, hashed
+        return self.contacts().join(flags, "contact_id")  # the few on the right: see _planned_as_written
 
     def segment_sql(self, segment: Segment | str, as_of: datetime) -> str:
         """Validate, and the SQL of the members at ``as_of`` (compiled once per process)."""

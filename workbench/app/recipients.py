@@ -78,7 +78,7 @@ def consent_preview(
     spec = check_channel(channel)
     members = evaluator.members(segment_id, as_of)
     contacts = evaluator.contacts()
-    joined = contacts.join(members, "contact_id")  # the smaller side on the right, hashed
+    joined = contacts.join(members, "contact_id")  # the few on the right: see _planned_as_written
     address = joined[spec.address]
     no_address = address.isnull() | (address.strip() == "")
     no_consent = ~no_address & ~joined[spec.consent].fill_null(False)

@@ -171,8 +171,7 @@ def select_audience(
         context = CompileContext(catalog, saved.__getitem__, dialect)
         members = ibis.table(SCOPE, name=SCOPE_TABLE) if scoped else context.members(segment, as_of)
         contacts = ibis.table(contacts_schema(catalog), name="contacts")
-        # the members on the right: a DuckDB store hashes the right side of a join as written
-        # (store/connection.py), and the members are never more than the contacts
+        # the few on the right: see store.connection._planned_as_written
         base = contacts.join(members, "contact_id")
         values = segment_values(segment, context, as_of, scoped)
         if values.table is not None:

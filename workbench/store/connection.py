@@ -395,7 +395,9 @@ def _planned_as_written(con: BaseBackend) -> BaseBackend:
     contacts (6.2M links; 311,059 events read). The compiler puts the side it narrows on the
     right (the ids in play, a contact's aggregates, a list's members). Measured on the 13
     examples and the two-attribute segment at 10M contacts: none slower, five faster
-    (docs/benchmarks.md)."""
+    (docs/benchmarks.md). Every other query on a store must do the same: members joined to
+    ``contacts`` with the members on the right, stored rows filtered by the ids being
+    written before they are looked up (``tests/test_duckdb_join_sides.py`` checks the plans)."""
     con.raw_sql("SET disabled_optimizers = 'build_side_probe_side'")
     return con
 

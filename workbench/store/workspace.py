@@ -342,7 +342,7 @@ class Workspace:
             expr = con.sql(sql, schema=MEMBERS_SCHEMA)
             if cols:
                 contacts = con.table("contacts")
-                # the members on the right: DuckDB hashes the right side of a join as written
+                # the few on the right: see store.connection._planned_as_written
                 expr = contacts.select("contact_id", *cols).join(expr, "contact_id")
             return con.to_pyarrow(expr.order_by("contact_id"))
 
